@@ -1,0 +1,233 @@
+"""The municipality key, history recoding, and the levels areas are compared at.
+
+Every level is described by a membership matrix from the municipalities of the statistics
+(the 2024 division, 309 codes) to the units of that level on the 2025 division. Aggregating a
+component to a level is then one matrix product over all periods at once (see
+:mod:`ohti.compute`).
+"""
+
+from __future__ import annotations
+
+import functools
+
+import pandas as pd
+
+from .errors import SourceDataError, UnknownAreaError, UnknownLevelError
+from .sources import read_table, shipped_path
+
+KEY_FILES = {
+    2025: "municipality_key/municipality_key_2025.csv",
+    2026: "municipality_key/municipality_key_2026.csv",
+}
+MERGERS_FILE = "municipality_key/municipality_mergers.csv"
+
+#: Levels made of municipalities, in order from small to large.
+LEVELS = ("municipality", "area", "ely", "maakunta", "evk")
+#: Every level a value can be asked for.
+ALL_LEVELS = (*LEVELS, "national")
+
+#: The key's column prefix for each level (``<prefix>_code``, ``<prefix>_name_fi`` ...).
+KEY_PREFIX = {"area": "tyollisyysalue", "ely": "ely", "maakunta": "maakunta", "evk": "evk"}
+
+#: Employment areas outside the TE24 reform (Åland): left out of the employment-area level.
+AREAS_OUTSIDE_REFORM = frozenset({"46"})
+
+NATIONAL = {"code": "SSS", "name_fi": "Koko maa", "name_sv": "Hela landet", "name_en": "Whole country"}
+
+KEY_COLUMNS = ["kuntakoodi", "municipality_name_fi", "municipality_name_sv", "municipality_name_en",
+               "kielisuhde_name_fi", "kielisuhde_name_sv", "kielisuhde_name_en",
+               "kuntaryhmitys_name_fi", "kuntaryhmitys_name_sv", "kuntaryhmitys_name_en"]
+
+
+def _pad(codes: pd.Series) -> pd.Series:
+    return codes.str.strip().str.replace(r"\.0$", "", regex=True).str.zfill(2)
+
+
+def _validate_key(raw: pd.DataFrame, path, levels) -> list[str]:
+    problems = []
+    needed = KEY_COLUMNS + [f"{KEY_PREFIX[lv]}_{part}" for lv in levels for part in ("code", "name_fi", "name_sv", "name_en")]
+    missing = [c for c in needed if c not in raw.columns]
+    if missing:
+        return [f"missing column(s) {', '.join(missing)}"]
+    bad = raw.index[~raw["kuntakoodi"].str.fullmatch(r"\d{3}")]
+    problems += [f"row {i + 2}, column kuntakoodi: {raw.at[i, 'kuntakoodi']!r} is not a 3-digit code" for i in bad]
+    dup = raw.index[raw["kuntakoodi"].duplicated()]
+    problems += [f"row {i + 2}, column kuntakoodi: {raw.at[i, 'kuntakoodi']!r} is repeated" for i in dup]
+    for lv in levels:
+        column = f"{KEY_PREFIX[lv]}_code"
+        empty = raw.index[raw[column].str.strip() == ""]
+        problems += [f"row {i + 2}, column {column}: municipality {raw.at[i, 'kuntakoodi']} has no {lv}" for i in empty]
+    return problems
+
+
+@functools.lru_cache(maxsize=1)
+def load_key() -> pd.DataFrame:
+    """The 2025 municipality key with the 2026 elinvoimakeskus areas, one row a municipality.
+
+    Returns
+    -------
+    DataFrame
+        Index ``code`` (3 digits). Columns ``name_fi/sv/en``, ``language_fi/sv/en``
+        (language status), ``group_fi/sv/en`` (municipality group) and, for each of
+        area, ely, maakunta and evk, ``<level>_code`` (2 digits) and ``<level>_name_fi/sv/en``.
+        Shared between callers: treat it as read-only.
+
+    Raises
+    ------
+    SourceDataError
+        If a key file breaks a rule (missing column, malformed or repeated code, no area).
+    """
+    frames = {}
+    for year, levels in ((2025, ("area", "ely", "maakunta")), (2026, ("evk",))):
+        path = shipped_path(KEY_FILES[year])
+        raw = read_table(path)
+        problems = _validate_key(raw, path, levels)
+        if problems:
+            raise SourceDataError(path, problems)
+        frame = pd.DataFrame({"code": raw["kuntakoodi"]})
+        if year == 2025:
+            for lang in ("fi", "sv", "en"):
+                frame[f"name_{lang}"] = raw[f"municipality_name_{lang}"].str.strip()
+                frame[f"language_{lang}"] = raw[f"kielisuhde_name_{lang}"].str.strip()
+                frame[f"group_{lang}"] = raw[f"kuntaryhmitys_name_{lang}"].str.strip()
+        for lv in levels:
+            prefix = KEY_PREFIX[lv]
+            frame[f"{lv}_code"] = _pad(raw[f"{prefix}_code"])
+            for lang in ("fi", "sv", "en"):
+                frame[f"{lv}_name_{lang}"] = raw[f"{prefix}_name_{lang}"].str.strip()
+        frames[year] = frame.set_index("code")
+    key = frames[2025].join(frames[2026], how="left")
+    if key["evk_code"].isna().any():
+        missing = ", ".join(key.index[key["evk_code"].isna()])
+        raise SourceDataError(shipped_path(KEY_FILES[2026]), [f"municipalities {missing} of the 2025 key are missing"])
+    return key.sort_index()
+
+
+@functools.lru_cache(maxsize=1)
+def load_mergers() -> pd.DataFrame:
+    """Municipal mergers that move older statistics onto the 2025 division."""
+    path = shipped_path(MERGERS_FILE)
+    mergers = read_table(path)
+    key = load_key()
+    unknown = mergers.index[~mergers["new_code"].isin(key.index)]
+    if len(unknown):
+        raise SourceDataError(path, [f"row {i + 2}, column new_code: {mergers.at[i, 'new_code']!r} is not in the 2025 key" for i in unknown])
+    return mergers
+
+
+def recode_to_2025(codes: pd.Series) -> pd.Series:
+    """Map municipality codes of an older division onto the 2025 division (588 → 507 ...)."""
+    mapping = dict(zip(load_mergers()["old_code"], load_mergers()["new_code"]))
+    return codes.replace(mapping)
+
+
+def source_municipality_codes() -> list[str]:
+    """Municipality codes that may appear in the statistics: the 2025 key plus merged codes."""
+    return sorted(set(load_key().index) | set(load_mergers()["old_code"]))
+
+
+def check_level(level: str, *, national: bool = True) -> str:
+    """Return ``level`` if it is known, else raise :class:`UnknownLevelError`."""
+    known = ALL_LEVELS if national else LEVELS
+    if level not in known:
+        raise UnknownLevelError(level, known)
+    return level
+
+
+@functools.lru_cache(maxsize=8)
+def membership(level: str) -> pd.DataFrame:
+    """Membership matrix from source municipalities to the units of ``level``.
+
+    Returns
+    -------
+    DataFrame of float (0 or 1)
+        Index: municipality codes of the statistics (2024 division); columns: unit codes.
+        A merged municipality (Pertunmaa 588) belongs wherever its successor belongs.
+        Municipalities of Åland have no column at the employment-area level.
+    """
+    check_level(level, national=False)
+    key = load_key()
+    source = pd.Series(source_municipality_codes(), name="source")
+    current = recode_to_2025(source)
+    unit = current if level == "municipality" else current.map(key[f"{level}_code"])
+    matrix = pd.crosstab(source, unit).astype(float)
+    if level == "area":
+        matrix = matrix.drop(columns=[c for c in AREAS_OUTSIDE_REFORM if c in matrix.columns])
+    matrix.index.name = "municipality"
+    matrix.columns.name = level
+    return matrix
+
+
+def _join_codes(values: pd.Series) -> str:
+    return ";".join(sorted(set(values)))
+
+
+@functools.lru_cache(maxsize=8)
+def _units(level: str) -> pd.DataFrame:
+    key = load_key()
+    if level == "national":
+        return pd.DataFrame([{**NATIONAL, "n_municipalities": len(key)}]).set_index("code")
+    check_level(level)
+    if level == "municipality":
+        frame = key[["name_fi", "name_sv", "name_en"]].copy()
+        for other in LEVELS[1:]:
+            frame[f"{other}_code"] = key[f"{other}_code"]
+        frame["n_municipalities"] = 1
+        frame.loc[frame["area_code"].isin(AREAS_OUTSIDE_REFORM), "area_code"] = ""
+        return frame
+    members = key if level != "area" else key[~key["area_code"].isin(AREAS_OUTSIDE_REFORM)]
+    grouped = members.groupby(f"{level}_code")
+    frame = grouped[[f"{level}_name_fi", f"{level}_name_sv", f"{level}_name_en"]].first()
+    frame.columns = ["name_fi", "name_sv", "name_en"]
+    for other in LEVELS[1:]:
+        if other != level:
+            frame[f"{other}_code"] = grouped[f"{other}_code"].agg(_join_codes)
+    frame["n_municipalities"] = grouped.size()
+    frame.index.name = "code"
+    return frame
+
+
+def units(level: str) -> pd.DataFrame:
+    """The units of a level: names in fi/sv/en, codes of the units of other levels they
+    touch (several joined by ';'), and the number of member municipalities.
+
+    Examples
+    --------
+    >>> units("area").loc["01", "name_fi"]
+    'Helsinki'
+    """
+    return _units(level).copy()
+
+
+def unit_name(level: str, code: str, language: str = "fi") -> str:
+    """The name of one unit; raise :class:`UnknownAreaError` for an unknown code."""
+    table = _units(level)
+    if code not in table.index:
+        raise UnknownAreaError(code, level)
+    return table.at[code, f"name_{language}"]
+
+
+def check_codes(level: str, codes) -> list[str]:
+    """Normalise codes ('1' → '01' for areas) and raise for the first unknown one."""
+    table = _units(level)
+    width = 3 if level == "municipality" else 2
+    normalised = []
+    for code in codes:
+        text = str(code).strip()
+        if level != "national" and text.isdigit():
+            text = text.zfill(width)
+        if text not in table.index:
+            raise UnknownAreaError(code, level)
+        normalised.append(text)
+    return normalised
+
+
+def members(level: str, code: str) -> pd.DataFrame:
+    """The 2025 municipalities of one unit, with their names and other levels' codes."""
+    (code,) = check_codes(level, [code])
+    key = load_key()
+    if level == "national":
+        return key.copy()
+    if level == "municipality":
+        return key.loc[[code]].copy()
+    return key[key[f"{level}_code"] == code].copy()

@@ -1,0 +1,126 @@
+"""The ``ohti`` command: a thin layer over the library.
+
+Every error ohti raises on purpose is printed as one line, and the command exits with
+status 2, without a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from . import __version__
+from .errors import OhtiError
+
+CSV_FLOAT_FORMAT = "%.10g"
+
+
+def _write_csv(frame) -> None:
+    frame.to_csv(sys.stdout, index=False, float_format=CSV_FLOAT_FORMAT, lineterminator="\n")
+
+
+def cmd_areas(args) -> int:
+    from .areas import units
+
+    table = units(args.level).reset_index()
+    _write_csv(table.drop(columns=["name_en"]))
+    return 0
+
+
+def cmd_values(args) -> int:
+    from .compute import compute_values
+
+    codes = [c for c in args.area.split(",") if c] if args.area else None
+    periods = [args.period] if args.period else None
+    _write_csv(compute_values(args.indicator, args.level, periods=periods, codes=codes))
+    return 0
+
+
+def cmd_indicators(args) -> int:
+    from .registry import load_registry, indicator_ids
+    import pandas as pd
+
+    registry = load_registry()
+    rows = []
+    for ident in indicator_ids(args.key):
+        ind = registry[ident]
+        rows.append({
+            "id": ind.id, "name_fi": ind.name["fi"], "name_sv": ind.name["sv"], "name_en": ind.name["en"],
+            "statistic": ind.statistic, "unit": ind.unit["fi"], "multiplier": ind.multiplier,
+            "numerator": " + ".join(ind.numerator), "denominator": " + ".join(ind.denominator),
+            "polarity": ind.polarity, "kind": ind.kind, "theme": ind.theme, "source": ind.source,
+            "first_period": ind.first_period, "last_period": ind.last_period,
+            "ci_method": ind.ci_method, "key": ";".join(str(y) for y in ind.key),
+        })
+    table = pd.DataFrame(rows)
+    if args.format == "md":
+        cells = [table.columns.tolist(), ["---"] * len(table.columns), *table.astype(str).values.tolist()]
+        sys.stdout.write("".join("| " + " | ".join(row) + " |\n" for row in cells))
+    else:
+        _write_csv(table)
+    return 0
+
+
+def cmd_build(args) -> int:
+    from .publish import build_area_documents
+
+    formats = tuple(f.strip() for f in args.formats.split(",") if f.strip())
+    summary = build_area_documents(
+        codes=args.areas, period=args.period, formats=formats, jobs=args.jobs,
+        language=args.language, progress=not args.quiet,
+    )
+    print(summary.text(), file=sys.stderr)
+    return 0 if summary.ok else 1
+
+
+def make_parser() -> argparse.ArgumentParser:
+    from .areas import ALL_LEVELS, LEVELS
+
+    parser = argparse.ArgumentParser(
+        prog="ohti",
+        description="Indicator-based evaluation of Finland's employment areas (TE and KOTO services).",
+    )
+    parser.add_argument("--version", action="version", version=f"ohti {__version__}")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    p = commands.add_parser("areas", help="list the units of a level as CSV")
+    p.add_argument("--level", default="area", help=f"one of {', '.join(LEVELS)} (default: area)")
+    p.set_defaults(run=cmd_areas)
+
+    p = commands.add_parser("values", help="values of an indicator at a level as CSV")
+    p.add_argument("--indicator", required=True, help="indicator id (see: ohti indicators)")
+    p.add_argument("--level", required=True, help=f"one of {', '.join(ALL_LEVELS)}")
+    p.add_argument("--period", help="month YYYY-MM (default: every month)")
+    p.add_argument("--area", help="unit code(s), comma-separated (default: every unit)")
+    p.set_defaults(run=cmd_values)
+
+    p = commands.add_parser("indicators", help="list the indicator catalogue")
+    p.add_argument("--key", type=int, help="only the key set of this year")
+    p.add_argument("--format", choices=("csv", "md"), default="csv")
+    p.set_defaults(run=cmd_indicators)
+
+    p = commands.add_parser("build", help="build the area evaluation documents (HTML, PDF) and the index")
+    p.add_argument("--areas", default="all", help="'all' or area codes, comma-separated")
+    p.add_argument("--period", help="month YYYY-MM (default: the latest month with complete data)")
+    p.add_argument("--formats", default="html,pdf", help="comma-separated: html, pdf")
+    p.add_argument("--jobs", type=int, default=None, help="documents built in parallel (default: CPU count)")
+    p.add_argument("--language", default="fi", choices=("fi", "sv", "en"))
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.set_defaults(run=cmd_build)
+    return parser
+
+
+def main(argv=None) -> int:
+    parser = make_parser()
+    args = parser.parse_args(argv)
+    try:
+        return args.run(args)
+    except OhtiError as error:
+        print(f"ohti: error: {error}", file=sys.stderr)
+        return 2
+    except BrokenPipeError:
+        return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,78 @@
+"""One hierarchy of errors: every failure ohti reports on purpose is an ``OhtiError``.
+
+The command line prints ``str(error)`` on one line and exits with status 2.
+"""
+
+from __future__ import annotations
+
+
+class OhtiError(Exception):
+    """Base class of every error ohti raises on purpose."""
+
+
+class SourceDataError(OhtiError):
+    """A shipped or given data file breaks a rule.
+
+    Attributes
+    ----------
+    path : str
+        The file.
+    problems : list of str
+        Every problem found, each naming row, column, value and rule.
+    """
+
+    def __init__(self, path, problems):
+        self.path = str(path)
+        self.problems = list(problems)
+        shown = "; ".join(self.problems[:5])
+        more = f" (and {len(self.problems) - 5} more)" if len(self.problems) > 5 else ""
+        super().__init__(f"{self.path}: {len(self.problems)} problem(s): {shown}{more}")
+
+
+class DefinitionError(OhtiError):
+    """The indicator registry breaks a rule."""
+
+    def __init__(self, problems):
+        self.problems = list(problems)
+        super().__init__("indicator registry: " + "; ".join(self.problems))
+
+
+class ParameterError(OhtiError):
+    """A parameter given by the user is not valid (unknown indicator, area, level, period)."""
+
+
+class UnknownIndicatorError(ParameterError):
+    def __init__(self, indicator, known):
+        self.indicator = indicator
+        super().__init__(
+            f"unknown indicator '{indicator}'; known indicators: {', '.join(sorted(known))}"
+        )
+
+
+class UnknownLevelError(ParameterError):
+    def __init__(self, level, known):
+        self.level = level
+        super().__init__(f"unknown level '{level}'; choose one of: {', '.join(known)}")
+
+
+class UnknownAreaError(ParameterError):
+    def __init__(self, area, level):
+        self.area = area
+        self.level = level
+        super().__init__(
+            f"unknown {level} code '{area}' (not in the 2025 key); "
+            f"list the codes with: ohti areas --level {level}"
+        )
+
+
+class PeriodError(ParameterError):
+    def __init__(self, period, first, last):
+        self.period = period
+        super().__init__(
+            f"period '{period}' is outside the data ({first} … {last}); "
+            "give a month as YYYY-MM within that range"
+        )
+
+
+class BuildError(OhtiError):
+    """One or more documents of a build failed."""

@@ -1,0 +1,20 @@
+"""The one place for paths, derived from the package root."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+PACKAGE_DIR = Path(__file__).resolve().parent
+DATA_DIR = PACKAGE_DIR / "data"
+MANIFEST_PATH = DATA_DIR / "MANIFEST.csv"
+REGISTRY_PATH = PACKAGE_DIR / "indicators.yaml"
+TEMPLATES_DIR = PACKAGE_DIR / "templates"
+
+#: The project checkout (notebooks, parameters, outputs live beside the package).
+PROJECT_DIR = Path(os.environ.get("OHTI_PROJECT_DIR", PACKAGE_DIR.parent)).resolve()
+NOTEBOOKS_DIR = PROJECT_DIR / "notebooks"
+PARAMETERS_DIR = PROJECT_DIR / "parameters"
+OUTPUTS_DIR = Path(os.environ.get("OHTI_OUTPUTS_DIR", PROJECT_DIR / "outputs")).resolve()
+
+AREA_NOTEBOOK = NOTEBOOKS_DIR / "area_evaluation.ipynb"

@@ -1,0 +1,76 @@
+"""Report frames as document sections (HTML) in the reader's language."""
+
+from __future__ import annotations
+
+import html
+
+from .i18n import format_number, label
+from .tables import html_table
+
+
+def members_html(profile: dict, language: str = "fi") -> str:
+    """The member municipalities with language status, group and region."""
+    rows = profile["members"].to_dict("records")
+    columns = [("name", label("municipality", language), False), ("code", label("code", language), False),
+               ("language", label("language_status", language), False),
+               ("group", label("municipality_group", language), False),
+               ("maakunta", label("maakunta", language), False)]
+    facts = "".join(
+        f"<dt>{label(key, language)}</dt><dd>{html.escape(', '.join(profile[key]))}</dd>"
+        for key in ("ely", "maakunta", "evk")
+    )
+    return f"<dl>{facts}</dl>" + html_table(rows, columns, caption=label("members", language))
+
+
+def indicator_table_html(table, language: str = "fi") -> str:
+    """The indicator table: area, whole country, rank, change in a year, note."""
+    rows = []
+    for row in table.to_dict("records"):
+        decimals = row["decimals"]
+        rows.append({
+            "name": row["name"],
+            "unit": row["unit"],
+            "value": format_number(row["value"], decimals, language),
+            "national": format_number(row["national"], decimals, language),
+            "rank": "" if row["rank"] is None or str(row["rank"]) == "<NA>" else f"{row['rank']}/{row['n_ranked']}",
+            "change": format_number(row["change"], decimals, language, sign=True),
+            "note": row["note"],
+        })
+    columns = [("name", label("indicator", language), False), ("unit", label("unit", language), False),
+               ("value", label("area_value", language), True), ("national", label("national_value", language), True),
+               ("rank", label("rank", language), True), ("change", label("change_year", language), True),
+               ("note", label("note", language), False)]
+    return html_table(rows, columns) + f'<p class="small">{html.escape(label("rank_explained", language))}</p>'
+
+
+def breakdown_html(table, indicators, language: str = "fi") -> str:
+    """Member municipalities' values, one column per indicator."""
+    rows = []
+    for row in table.to_dict("records"):
+        cells = {"name": row["name"], "note": row["note"]}
+        for indicator in indicators:
+            cells[indicator.id] = format_number(row[indicator.id], indicator.decimals, language)
+        rows.append(cells)
+    columns = ([("name", label("municipality", language), False)]
+               + [(i.id, i.label(language), True) for i in indicators]
+               + [("note", label("note", language), False)])
+    return html_table(rows, columns)
+
+
+def heading(key: str, language: str = "fi", level: int = 2) -> str:
+    """A section heading from the label table."""
+    return f"<h{level}>{html.escape(label(key, language))}</h{level}>"
+
+
+def title_html(profile: dict, period: str, language: str = "fi") -> str:
+    """The document's title block: area name, code and month."""
+    from .i18n import format_period
+
+    return (f'<header><p class="kicker">{html.escape(label("document_title", language))}</p>'
+            f"<h1>{html.escape(profile['name'])} ({html.escape(profile['code'])})</h1>"
+            f'<p class="period">{html.escape(label("period", language))}: {html.escape(format_period(period, language))}</p></header>')
+
+
+def paragraph(key: str, language: str = "fi") -> str:
+    """A paragraph of fixed text from the label table."""
+    return f"<p>{html.escape(label(key, language))}</p>"

@@ -1,0 +1,177 @@
+"""The indicator registry: indicator definitions as data, validated when loaded.
+
+The registry knows nothing about files of statistics; it only knows the names of the source
+variables an expression may use.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+import re
+from pathlib import Path
+
+import yaml
+
+from .errors import DefinitionError, UnknownIndicatorError
+from .paths import REGISTRY_PATH
+
+LANGUAGES = ("fi", "sv", "en")
+STATISTICS = ("count", "proportion", "rate", "ratio", "mean", "difference")
+POLARITIES = ("lower_is_better", "higher_is_better", "neutral")
+KINDS = ("process", "output", "outcome", "impact", "context")
+THEMES = ("job_seekers", "employers", "koto", "resources", "labour_market")
+CI_METHODS = ("wilson", "byar", "none")
+ID_PATTERN = re.compile(r"^[a-z][a-z0-9_]*$")
+PERIOD_PATTERN = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
+TRANSLATED = ("name", "description", "interpretation", "unit")
+REQUIRED = ("id", *TRANSLATED, "statistic", "multiplier", "numerator", "denominator", "polarity",
+            "kind", "theme", "decimals", "source", "first_period", "last_period", "ci_method",
+            "suppression_threshold", "legal_basis", "key")
+
+
+@dataclasses.dataclass(frozen=True)
+class Indicator:
+    """One validated registry entry."""
+
+    id: str
+    name: dict
+    description: dict
+    interpretation: dict
+    unit: dict
+    statistic: str
+    multiplier: float
+    numerator: tuple
+    denominator: tuple
+    polarity: str
+    kind: str
+    theme: str
+    decimals: int
+    source: str
+    first_period: str
+    last_period: str
+    ci_method: str
+    suppression_threshold: int
+    legal_basis: str | None
+    key: tuple
+
+    def label(self, language: str = "fi") -> str:
+        """The indicator's name in ``language``."""
+        return self.name[language]
+
+
+def parse_expression(text) -> tuple:
+    """Parse ``"a + b"`` into the tuple of variable names it sums; ``None`` gives ()."""
+    if text is None:
+        return ()
+    return tuple(part.strip() for part in str(text).split("+"))
+
+
+def _check_entry(entry, position, variables) -> list[str]:
+    problems = []
+    ident = entry.get("id") if isinstance(entry, dict) else None
+    where = f"indicator '{ident}'" if ident else f"indicator #{position + 1}"
+    if not isinstance(entry, dict):
+        return [f"{where}: entry is {type(entry).__name__}, expected a mapping of fields"]
+
+    def bad(field, rule):
+        problems.append(f"{where}, field {field}: {entry.get(field)!r} {rule}")
+
+    for field in REQUIRED:
+        if field not in entry:
+            problems.append(f"{where}, field {field}: missing (required)")
+    unknown = set(entry) - set(REQUIRED)
+    for field in sorted(unknown):
+        problems.append(f"{where}, field {field}: unknown field (allowed: {', '.join(REQUIRED)})")
+    if "id" in entry and not (isinstance(ident, str) and ID_PATTERN.match(ident)):
+        bad("id", "is not snake_case (a-z, 0-9, _)")
+    for field in TRANSLATED:
+        value = entry.get(field)
+        if field in entry and (not isinstance(value, dict) or any(
+                not isinstance(value.get(lang), str) or (field != "unit" and not value.get(lang).strip())
+                for lang in LANGUAGES)):
+            bad(field, f"needs a text in each of {', '.join(LANGUAGES)}")
+    for field, allowed in (("statistic", STATISTICS), ("polarity", POLARITIES), ("kind", KINDS),
+                           ("theme", THEMES), ("ci_method", CI_METHODS)):
+        if field in entry and entry[field] not in allowed:
+            bad(field, f"is not one of {', '.join(allowed)}")
+    if "multiplier" in entry and (isinstance(entry["multiplier"], bool) or not isinstance(entry["multiplier"], (int, float)) or entry["multiplier"] <= 0):
+        bad("multiplier", "is not a positive number")
+    if "decimals" in entry and (isinstance(entry["decimals"], bool) or not isinstance(entry["decimals"], int) or not 0 <= entry["decimals"] <= 6):
+        bad("decimals", "is not a whole number 0…6")
+    if "suppression_threshold" in entry and (isinstance(entry["suppression_threshold"], bool) or not isinstance(entry["suppression_threshold"], int) or entry["suppression_threshold"] < 0):
+        bad("suppression_threshold", "is not a whole number ≥ 0")
+    for field in ("numerator", "denominator"):
+        if field not in entry or (field == "denominator" and entry[field] is None):
+            continue
+        for name in parse_expression(entry[field]):
+            if name not in variables:
+                bad(field, f"uses '{name}', which is not a source variable ({', '.join(sorted(variables))})")
+    if entry.get("statistic") == "count" and entry.get("denominator") is not None:
+        bad("denominator", "must be null for a count")
+    if entry.get("statistic") in ("proportion", "rate", "ratio") and "denominator" in entry and entry["denominator"] is None:
+        bad("denominator", f"is required for a {entry['statistic']}")
+    for field in ("first_period", "last_period"):
+        if field in entry and not PERIOD_PATTERN.match(str(entry[field])):
+            bad(field, "is not a month YYYY-MM")
+    if "key" in entry and (not isinstance(entry["key"], list) or not all(isinstance(y, int) and not isinstance(y, bool) for y in entry["key"])):
+        bad("key", "is not a list of years")
+    return problems
+
+
+def validate_registry(document, variables) -> list[str]:
+    """Every problem of a registry document, as messages naming indicator, field and value."""
+    if not isinstance(document, dict) or not isinstance(document.get("indicators"), list):
+        return ["the file must be a mapping with a list under 'indicators'"]
+    problems = []
+    seen = set()
+    for position, entry in enumerate(document["indicators"]):
+        problems += _check_entry(entry, position, variables)
+        ident = entry.get("id") if isinstance(entry, dict) else None
+        if ident in seen:
+            problems.append(f"indicator '{ident}', field id: {ident!r} is defined twice")
+        seen.add(ident)
+    return problems
+
+
+def parse_registry(text: str, variables, origin: str = "registry") -> dict[str, Indicator]:
+    """Parse and validate registry YAML text; raise :class:`DefinitionError` with all problems."""
+    try:
+        document = yaml.safe_load(text)
+    except yaml.YAMLError as error:
+        raise DefinitionError([f"{origin} is not valid YAML: {error}"]) from error
+    problems = validate_registry(document, variables)
+    if problems:
+        raise DefinitionError(problems)
+    indicators = {}
+    for entry in document["indicators"]:
+        fields = dict(entry)
+        fields["numerator"] = parse_expression(entry["numerator"])
+        fields["denominator"] = parse_expression(entry["denominator"])
+        fields["first_period"] = str(entry["first_period"])
+        fields["last_period"] = str(entry["last_period"])
+        fields["key"] = tuple(entry["key"])
+        indicators[entry["id"]] = Indicator(**fields)
+    return indicators
+
+
+@functools.lru_cache(maxsize=4)
+def load_registry(path: str | None = None) -> dict[str, Indicator]:
+    """Load and validate the indicator registry (the shipped ``indicators.yaml`` by default)."""
+    from .sources import source_variables
+
+    file = Path(path) if path else REGISTRY_PATH
+    return parse_registry(file.read_text(encoding="utf-8"), set(source_variables()), str(file))
+
+
+def get_indicator(indicator_id: str) -> Indicator:
+    """One indicator by id; raise :class:`UnknownIndicatorError` if there is none."""
+    registry = load_registry()
+    if indicator_id not in registry:
+        raise UnknownIndicatorError(indicator_id, registry)
+    return registry[indicator_id]
+
+
+def indicator_ids(key_year: int | None = None) -> list[str]:
+    """Ids in registry order, optionally only those in the key set of ``key_year``."""
+    return [i.id for i in load_registry().values() if key_year is None or key_year in i.key]

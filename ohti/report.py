@@ -1,0 +1,151 @@
+"""What an area document shows, computed: profile, indicator table, series, breakdown.
+
+The notebooks call these functions and only narrate, tabulate and plot their results.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from . import areas
+from .compute import check_periods, compute_values
+from .i18n import check_language
+from .registry import get_indicator, indicator_ids
+
+RANK_LEVEL = "area"
+
+
+def shift_period(period: str, months: int) -> str:
+    """Move a month 'YYYY-MM' by ``months`` (negative for earlier)."""
+    return str(pd.Period(period, freq="M") + months)
+
+
+def area_profile(code: str, language: str = "fi") -> dict:
+    """The area's name, member municipalities and the ELY, regional and elinvoimakeskus
+    areas its municipalities belong to.
+
+    Returns
+    -------
+    dict
+        ``code``, ``name``, ``members`` (DataFrame: code, name, language status, group,
+        region), ``ely``, ``maakunta``, ``evk`` (lists of names) and ``languages`` (the
+        distinct language statuses of the members).
+    """
+    check_language(language)
+    (code,) = areas.check_codes("area", [code])
+    members = areas.members("area", code)
+    table = pd.DataFrame({
+        "code": members.index,
+        "name": members[f"name_{language}"].to_numpy(),
+        "language": members[f"language_{language}"].to_numpy(),
+        "group": members[f"group_{language}"].to_numpy(),
+        "maakunta": members[f"maakunta_name_{language}"].to_numpy(),
+    })
+    distinct = lambda column: list(dict.fromkeys(members[column]))  # noqa: E731
+    return {
+        "code": code,
+        "name": areas.unit_name("area", code, language),
+        "members": table,
+        "ely": distinct(f"ely_name_{language}"),
+        "maakunta": distinct(f"maakunta_name_{language}"),
+        "evk": distinct(f"evk_name_{language}"),
+        "languages": distinct(f"language_{language}"),
+    }
+
+
+def rank_areas(values: pd.Series, polarity: str) -> pd.Series:
+    """Rank areas so that 1 is the best (or, for a neutral indicator, the largest value).
+
+    Ties share the best rank; missing values get no rank.
+    """
+    ascending = polarity == "lower_is_better"
+    return values.rank(method="min", ascending=ascending).astype("Int64")
+
+
+def indicator_table(code: str, period: str, *, indicators=None, language: str = "fi") -> pd.DataFrame:
+    """One row per indicator for an area and a month: its value, the national value, its
+    rank among the employment areas and its change from 12 months earlier.
+
+    Returns
+    -------
+    DataFrame
+        ``indicator, name, unit, decimals, value, national, rank, n_ranked, change,
+        national_change, note``. ``change`` is ``value − value 12 months earlier`` (NaN where
+        that month is outside the data).
+    """
+    check_language(language)
+    (code,) = areas.check_codes("area", [code])
+    (period,) = check_periods([period])
+    previous = shift_period(period, -12)
+    try:
+        months = [previous, period] if check_periods([previous]) else [period]
+    except Exception:  # the month a year earlier is before the data
+        months = [period]
+    rows = []
+    for ident in indicators or indicator_ids():
+        indicator = get_indicator(ident)
+        area_values = compute_values(ident, RANK_LEVEL, periods=months)
+        nation = compute_values(ident, "national", periods=months).set_index("period")["value"]
+        now = area_values[area_values["period"] == period].set_index("area_code")
+        before = area_values[area_values["period"] == previous].set_index("area_code")["value"]
+        rank = rank_areas(now["value"], indicator.polarity)
+        rows.append({
+            "indicator": ident,
+            "name": indicator.label(language),
+            "unit": indicator.unit[language],
+            "decimals": indicator.decimals,
+            "value": now.at[code, "value"],
+            "national": nation.get(period),
+            "rank": rank.get(code),
+            "n_ranked": int(rank.notna().sum()),
+            "change": now.at[code, "value"] - before.get(code, float("nan")),
+            "national_change": nation.get(period) - nation.get(previous, float("nan")),
+            "note": now.at[code, "note"],
+        })
+    return pd.DataFrame(rows)
+
+
+def area_series(code: str, indicator: str, end: str, *, years: int = 5, language: str = "fi") -> pd.DataFrame:
+    """Monthly values of the area and the whole country over the ``years`` before ``end``.
+
+    Returns
+    -------
+    DataFrame
+        ``period`` (Timestamp, month start), ``area``, ``national``, ``note``.
+    """
+    (code,) = areas.check_codes("area", [code])
+    (end,) = check_periods([end])
+    from .sources import periods as all_periods
+
+    months = [p for p in all_periods() if shift_period(end, -12 * years) < p <= end]
+    area = compute_values(indicator, "area", periods=months, codes=[code], language=language)
+    nation = compute_values(indicator, "national", periods=months, language=language)
+    return pd.DataFrame({
+        "period": pd.PeriodIndex(area["period"], freq="M").to_timestamp(),
+        "area": area["value"].to_numpy(),
+        "national": nation["value"].to_numpy(),
+        "note": area["note"].to_numpy(),
+    })
+
+
+def municipality_breakdown(code: str, period: str, *, indicators=None, language: str = "fi") -> pd.DataFrame:
+    """Each member municipality's values of the indicators for one month (2025 division).
+
+    Returns
+    -------
+    DataFrame
+        ``code, name`` and one column per indicator id, plus ``note`` joining the notes.
+    """
+    (code,) = areas.check_codes("area", [code])
+    members = areas.members("area", code)
+    table = pd.DataFrame({"code": members.index, "name": members[f"name_{language}"].to_numpy()})
+    notes = {municipality: [] for municipality in members.index}
+    for ident in indicators or indicator_ids():
+        values = compute_values(ident, "municipality", periods=[period], codes=list(members.index))
+        values = values.set_index("area_code")
+        table[ident] = values["value"].reindex(members.index).to_numpy()
+        for municipality, note in values["note"].items():
+            if note and note not in notes[municipality]:
+                notes[municipality].append(note)
+    table["note"] = ["; ".join(notes[m]) for m in members.index]
+    return table

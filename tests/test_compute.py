@@ -1,0 +1,111 @@
+import numpy as np
+import pandas as pd
+import pytest
+
+from ohti import sources
+from ohti.compute import VALUE_COLUMNS, compute_values
+from ohti.errors import PeriodError, UnknownAreaError, UnknownIndicatorError, UnknownLevelError
+
+
+def source_rows(unit_level, variable, period):
+    tidy = sources.load_employment_statistics()
+    rows = tidy[(tidy["unit_level"] == unit_level) & (tidy["variable"] == variable) & (tidy["period"] == period)]
+    return rows.set_index("unit_code")["value"]
+
+
+def test_national_unemployed_is_the_published_figure():
+    # TEM, Työllisyyskatsaus lokakuu 2023: 256 070 unemployed job seekers at the end of October.
+    values = compute_values("unemployed", "national", periods=["2023-10"])
+    assert values.columns.tolist() == VALUE_COLUMNS
+    assert values["value"].tolist() == [256070]
+    # The sum of municipalities is smaller: job seekers with no known municipality.
+    municipal = compute_values("unemployed", "municipality", periods=["2023-10"])
+    assert municipal["value"].sum() == 255795
+
+
+@pytest.mark.parametrize("variable", ["unemployed", "labour_force", "vacancies"])
+@pytest.mark.parametrize("level,unit_level", [("ely", "ely"), ("maakunta", "maakunta")])
+def test_complete_sums_equal_the_source_rows(variable, level, unit_level):
+    published = sources.component_matrix(variable, unit_level)
+    computed = compute_values(variable, level)
+    complete = computed[computed["note"] == ""]
+    expected = published.stack().rename("published").reset_index()
+    expected.columns = ["area_code", "period", "published"]
+    merged = complete.merge(expected, on=["area_code", "period"])
+    assert len(merged) > 0.9 * len(complete)
+    assert np.allclose(merged["value"], merged["published"])
+
+
+def test_incomplete_sums_are_kept_and_say_so():
+    values = compute_values("vacancies", "area", periods=["2023-10"])
+    incomplete = values[values["note"].str.startswith("incomplete")]
+    assert len(incomplete) == 20  # DOMAIN.md: 20 of the 45 areas lack a municipality's vacancies in 2023-10
+    savonlinna = values.set_index("area_code").loc["36"]
+    assert savonlinna["note"] == "incomplete: vacancies not published for 2 of 4 municipalities"
+    assert savonlinna["value"] == 156  # Rantasalmi 22 + Savonlinna 134; Enonkoski and Sulkava suppressed
+
+
+def test_unemployment_rate_of_an_area_is_worked_by_hand_from_sums():
+    # Savonlinna employment area, 2023-10, source rows of 12r5:
+    # Enonkoski 41 / 520, Rantasalmi 116 / 1351, Savonlinna 1532 / 13636, Sulkava 81 / 910.
+    unemployed = 41 + 116 + 1532 + 81
+    labour_force = 520 + 1351 + 13636 + 910
+    row = compute_values("unemployment_rate", "area", periods=["2023-10"], codes=["36"]).iloc[0]
+    assert row["numerator"] == unemployed == 1770
+    assert row["denominator"] == labour_force == 16417
+    assert row["value"] == pytest.approx(100 * 1770 / 16417)  # 10.78…
+    rates = [41 / 520, 116 / 1351, 1532 / 13636, 81 / 910]
+    assert row["value"] != pytest.approx(100 * sum(rates) / 4)  # never an average of rates
+
+
+def test_area_equals_sum_of_its_municipalities_in_every_month():
+    area = compute_values("unemployed", "area", codes=["02"])
+    from ohti.areas import members as area_members
+
+    members = list(area_members("area", "02").index)
+    municipal = compute_values("unemployed", "municipality", codes=members)
+    summed = municipal.groupby("period")["value"].sum(min_count=1)
+    complete = area[area["note"] == ""].set_index("period")["value"]
+    assert np.allclose(complete, summed.loc[complete.index])
+
+
+def test_mantyharju_includes_pertunmaa_history():
+    row = compute_values("unemployed", "municipality", periods=["2023-10"], codes=["507"]).iloc[0]
+    assert row["value"] == 211 + 66  # KU507 211 and KU588 66 in the source, 2023-10
+
+
+def test_fully_suppressed_value_is_missing_with_reason():
+    values = compute_values("vacancies", "municipality", periods=["2023-10"], codes=["046"])
+    assert np.isnan(values["value"].iloc[0])
+    assert values["note"].iloc[0] == "vacancies not published (suppressed in source)"
+
+
+def test_ratio_carries_incompleteness_of_its_numerator():
+    row = compute_values("vacancies_per_unemployed", "area", periods=["2023-10"], codes=["36"]).iloc[0]
+    assert row["value"] == pytest.approx(156 / 1770)
+    assert "incomplete: vacancies not published for 2 of 4" in row["note"]
+
+
+def test_all_levels_and_periods_at_once():
+    for level, count in [("municipality", 308), ("area", 45), ("ely", 16), ("maakunta", 19), ("evk", 10), ("national", 1)]:
+        values = compute_values("unemployment_rate", level, periods=["2022-01", "2023-10"])
+        assert len(values) == 2 * count
+        assert values["area_name"].notna().all()
+
+
+@pytest.mark.parametrize("call,error,message", [
+    (lambda: compute_values("nope", "area"), UnknownIndicatorError, "unknown indicator 'nope'"),
+    (lambda: compute_values("unemployed", "region"), UnknownLevelError, "unknown level 'region'"),
+    (lambda: compute_values("unemployed", "area", codes=["77"]), UnknownAreaError, "unknown area code '77'"),
+    (lambda: compute_values("unemployed", "area", periods=["2024-01"]), PeriodError, "outside the data \\(2006-01 … 2023-10\\)"),
+    (lambda: compute_values("unemployed", "area", periods=["10/2023"]), PeriodError, "give a month as YYYY-MM"),
+])
+def test_bad_parameters_raise_clear_errors(call, error, message):
+    with pytest.raises(error, match=message):
+        call()
+
+
+def test_input_frames_are_not_modified():
+    before = sources.load_employment_statistics().copy()
+    compute_values("unemployment_rate", "area", periods=["2023-10"])
+    pd.testing.assert_frame_equal(before, sources.load_employment_statistics())

@@ -1,0 +1,90 @@
+import copy
+
+import pytest
+import yaml
+
+from ohti.errors import DefinitionError
+from ohti.paths import REGISTRY_PATH
+from ohti.registry import load_registry, parse_registry
+
+VARIABLES = {"unemployed", "labour_force", "vacancies"}
+
+
+@pytest.fixture
+def document():
+    return yaml.safe_load(REGISTRY_PATH.read_text(encoding="utf-8"))
+
+
+def rate_entry(document):
+    return next(e for e in document["indicators"] if e["id"] == "unemployment_rate")
+
+
+def parse(document):
+    return parse_registry(yaml.safe_dump(document, allow_unicode=True), VARIABLES)
+
+
+def test_shipped_registry_is_valid_and_has_the_foundation_indicators():
+    registry = load_registry()
+    assert {"unemployed", "labour_force", "unemployment_rate", "vacancies", "vacancies_per_unemployed"} <= set(registry)
+    rate = registry["unemployment_rate"]
+    assert rate.numerator == ("unemployed",) and rate.denominator == ("labour_force",)
+    assert rate.multiplier == 100 and rate.polarity == "lower_is_better"
+
+
+@pytest.mark.parametrize("field,value,message", [
+    ("polarity", "up", "indicator 'unemployment_rate', field polarity: 'up' is not one of lower_is_better"),
+    ("statistic", "share", "field statistic: 'share' is not one of count"),
+    ("kind", "result", "field kind: 'result' is not one of process"),
+    ("theme", "money", "field theme: 'money' is not one of job_seekers"),
+    ("ci_method", "exact", "field ci_method: 'exact' is not one of wilson"),
+    ("multiplier", 0, "field multiplier: 0 is not a positive number"),
+    ("decimals", 1.5, "field decimals: 1.5 is not a whole number"),
+    ("numerator", "jobless", "field numerator: 'jobless' uses 'jobless', which is not a source variable"),
+    ("denominator", None, "field denominator: None is required for a proportion"),
+    ("first_period", "2006", "field first_period: '2006' is not a month YYYY-MM"),
+    ("key", 2025, "field key: 2025 is not a list of years"),
+    ("name", {"fi": "Työttömyysaste"}, "field name: .* needs a text in each of fi, sv, en"),
+    ("id", "Unemployment Rate", "field id: 'Unemployment Rate' is not snake_case"),
+    ("suppression_threshold", -1, "field suppression_threshold: -1 is not a whole number"),
+])
+def test_each_rule_names_indicator_field_and_value(document, field, value, message):
+    rate_entry(document)[field] = value
+    with pytest.raises(DefinitionError, match=message):
+        parse(document)
+
+
+def test_missing_and_unknown_fields(document):
+    entry = rate_entry(document)
+    del entry["polarity"]
+    entry["colour"] = "red"
+    with pytest.raises(DefinitionError) as caught:
+        parse(document)
+    assert "indicator 'unemployment_rate', field polarity: missing (required)" in caught.value.problems
+    assert any(p.startswith("indicator 'unemployment_rate', field colour: unknown field") for p in caught.value.problems)
+
+
+def test_count_must_have_no_denominator(document):
+    next(e for e in document["indicators"] if e["id"] == "unemployed")["denominator"] = "labour_force"
+    with pytest.raises(DefinitionError, match="indicator 'unemployed', field denominator: 'labour_force' must be null for a count"):
+        parse(document)
+
+
+def test_duplicate_ids(document):
+    document["indicators"].append(copy.deepcopy(rate_entry(document)))
+    with pytest.raises(DefinitionError, match="'unemployment_rate' is defined twice"):
+        parse(document)
+
+
+def test_all_problems_are_reported_at_once(document):
+    rate_entry(document)["polarity"] = "up"
+    next(e for e in document["indicators"] if e["id"] == "vacancies")["kind"] = "result"
+    with pytest.raises(DefinitionError) as caught:
+        parse(document)
+    assert len(caught.value.problems) == 2
+
+
+def test_not_yaml_and_wrong_shape():
+    with pytest.raises(DefinitionError, match="not valid YAML"):
+        parse_registry("indicators: [", VARIABLES)
+    with pytest.raises(DefinitionError, match="a list under 'indicators'"):
+        parse_registry("- id: x", VARIABLES)
