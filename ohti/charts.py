@@ -52,8 +52,11 @@ def figure_html(fig, alt: str, *, caption: str | None = None) -> str:
 
 
 def plot_area_vs_nation(series, *, area_name: str, indicator_name: str, unit: str,
-                        decimals: int, language: str = "fi"):
+                        decimals: int, language: str = "fi", with_nation: bool = True):
     """Line chart of an area's monthly values against the whole country's.
+
+    For counts, whose scale differs from the nation's by orders of magnitude, pass
+    ``with_nation=False`` to draw the area alone.
 
     Parameters
     ----------
@@ -68,15 +71,16 @@ def plot_area_vs_nation(series, *, area_name: str, indicator_name: str, unit: st
     with plt.rc_context(STYLE):
         fig, ax = plt.subplots(figsize=FIGURE_SIZE)
         ax.plot(series["period"], series["area"], color=AREA_COLOUR, linewidth=2, label=area_name)
-        ax.plot(series["period"], series["national"], color=NATIONAL_COLOUR, linewidth=1.5,
-                linestyle="--", label=label("national", language))
+        if with_nation:
+            ax.plot(series["period"], series["national"], color=NATIONAL_COLOUR, linewidth=1.5,
+                    linestyle="--", label=label("national", language))
         ax.set_ylabel(f"{indicator_name} ({unit})" if unit else indicator_name)
         ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: format_number(v, max(decimals, 0), language)))
         ax.legend(frameon=False, loc="best")
         fig.tight_layout()
     last = series.iloc[-1]
     alt = label(
-        "chart_alt_series", language, indicator=indicator_name, area=area_name,
+        "chart_alt_series" if with_nation else "chart_alt_area", language, indicator=indicator_name, area=area_name,
         start=series["period"].iloc[0].strftime("%m/%Y"), end=last["period"].strftime("%m/%Y"),
         area_last=format_number(last["area"], decimals, language),
         national_last=format_number(last["national"], decimals, language),

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import functools
 import math
+import re
 
 import yaml
 from babel.dates import format_date
@@ -79,3 +80,41 @@ def format_period(period: str, language: str = "fi") -> str:
 
     year, month = (int(part) for part in period.split("-"))
     return format_date(datetime.date(year, month, 1), "LLLL y", locale=LOCALES[check_language(language)])
+
+
+_NOTE_PATTERNS = (
+    (re.compile(r"^incomplete: (?P<variable>.+) not published for (?P<missing>\d+) of (?P<size>\d+) (municipalities|rows)$"), "note_incomplete"),
+    (re.compile(r"^(?P<variable>.+) not published \(suppressed in source\)$"), "note_suppressed"),
+    (re.compile(r"^denominator is zero$"), "note_zero_denominator"),
+    (re.compile(r"^whole-country row \(includes job seekers with no known municipality\)$"), "note_national"),
+)
+
+
+def _variable_label(expression: str, language: str) -> str:
+    parts = [part.strip() for part in expression.split("+")]
+    labels = _labels()
+    return " + ".join(labels[f"variable_{p}"][language] if f"variable_{p}" in labels else p for p in parts)
+
+
+def translate_note(note: str, language: str = "fi") -> str:
+    """Put a value's note (written in English by :mod:`ohti.compute`) into ``language``.
+
+    Examples
+    --------
+    >>> translate_note("incomplete: vacancies not published for 2 of 4 municipalities", "fi")
+    'vajaa summa: avoimet työpaikat puuttuu 2/4 jäsenkunnalta'
+    """
+    check_language(language)
+    translated = []
+    for part in (p for p in str(note or "").split("; ") if p):
+        for pattern, key in _NOTE_PATTERNS:
+            match = pattern.match(part)
+            if match:
+                fields = match.groupdict()
+                if "variable" in fields:
+                    fields["variable"] = _variable_label(fields["variable"], language)
+                translated.append(label(key, language, **fields))
+                break
+        else:
+            translated.append(part)
+    return "; ".join(translated)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import html
 
-from .i18n import format_number, label
+from .i18n import format_number, label, translate_note
 from .tables import html_table
 
 
@@ -34,7 +34,7 @@ def indicator_table_html(table, language: str = "fi") -> str:
             "national": format_number(row["national"], decimals, language),
             "rank": "" if row["rank"] is None or str(row["rank"]) == "<NA>" else f"{row['rank']}/{row['n_ranked']}",
             "change": format_number(row["change"], decimals, language, sign=True),
-            "note": row["note"],
+            "note": translate_note(row["note"], language),
         })
     columns = [("name", label("indicator", language), False), ("unit", label("unit", language), False),
                ("value", label("area_value", language), True), ("national", label("national_value", language), True),
@@ -47,7 +47,7 @@ def breakdown_html(table, indicators, language: str = "fi") -> str:
     """Member municipalities' values, one column per indicator."""
     rows = []
     for row in table.to_dict("records"):
-        cells = {"name": row["name"], "note": row["note"]}
+        cells = {"name": row["name"], "note": translate_note(row["note"], language)}
         for indicator in indicators:
             cells[indicator.id] = format_number(row[indicator.id], indicator.decimals, language)
         rows.append(cells)

@@ -89,14 +89,15 @@ def build_area_documents(codes: str = "all", period: str | None = None, formats=
         raise ParameterError(f"--jobs must be at least 1, not {jobs}")
     outputs_dir = outputs_dir or OUTPUTS_DIR
     names = areas.units("area")
-    specs = [{"code": code, "name": names.at[code, f"name_{language}"],
-              "group": names.at[code, "ely_code"],
+    ely_names = areas.units("ely")[f"name_{language}"]
+    group = {code: " / ".join(ely_names[c] for c in names.at[code, "ely_code"].split(";")) for code in codes}
+    specs = [{"code": code, "name": names.at[code, f"name_{language}"], "group": group[code],
               "parameters": {"area_code": code, "period": period, "language": language}}
              for code in codes]
     results = build.build_documents(specs, period=period, formats=formats, jobs=jobs,
                                     outputs_dir=outputs_dir, notebook=AREA_NOTEBOOK, progress=progress)
     index = os.path.join(outputs_dir, period, "index.html")
-    entries = [{**r, "group": None} for r in results]
+    entries = [{**r, "group": group[r["code"]]} for r in results]
     build.write_index(entries, period, index, title=f"{label('document_title', language)} {period}",
                       language=language)
     return BuildSummary(period, results, index)
