@@ -20,6 +20,7 @@ KEY_FILES = {
     2026: "municipality_key/municipality_key_2026.csv",
 }
 MERGERS_FILE = "municipality_key/municipality_mergers.csv"
+ALIASES_FILE = "municipality_key/municipality_name_aliases.csv"
 
 #: Levels made of municipalities, in order from small to large.
 LEVELS = ("municipality", "area", "ely", "maakunta", "evk")
@@ -121,6 +122,32 @@ def recode_to_2025(codes: pd.Series) -> pd.Series:
     return codes.replace(mapping)
 
 
+@functools.lru_cache(maxsize=1)
+def _name_to_code() -> dict:
+    key = load_key()
+    names = {name: code for code, name in key["name_fi"].items()}
+    names.update({name: code for code, name in key["name_sv"].items() if name not in names})
+    mergers = load_mergers()
+    names.update(dict(zip(mergers["old_name"], mergers["old_code"])))
+    aliases = read_table(shipped_path(ALIASES_FILE))
+    names.update(dict(zip(aliases["name"], aliases["code"])))
+    return names
+
+
+def codes_for_names(names: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """Municipality codes for Finnish (or Swedish) names, as sources without codes need.
+
+    Names of merged municipalities give their own old code (recoded later like any code).
+
+    Returns
+    -------
+    codes : Series of str (NaN where unknown)
+    unknown : Series of bool
+    """
+    codes = names.str.strip().map(_name_to_code())
+    return codes, codes.isna()
+
+
 def source_municipality_codes() -> list[str]:
     """Municipality codes that may appear in the statistics: the 2025 key plus merged codes."""
     return sorted(set(load_key().index) | set(load_mergers()["old_code"]))
@@ -132,6 +159,26 @@ def check_level(level: str, *, national: bool = True) -> str:
     if level not in known:
         raise UnknownLevelError(level, known)
     return level
+
+
+@functools.lru_cache(maxsize=8)
+def current_membership(level: str) -> pd.DataFrame:
+    """Membership matrix from the 308 municipalities of 2025 to the units of ``level``.
+
+    Returns
+    -------
+    DataFrame of float (0 or 1)
+        Index: municipality codes (2025); columns: unit codes. Municipalities of Åland have no
+        column at the employment-area level.
+    """
+    check_level(level, national=False)
+    key = load_key()
+    codes = pd.Series(key.index, index=key.index)
+    unit = codes if level == "municipality" else key[f"{level}_code"]
+    matrix = pd.crosstab(codes.rename("municipality"), unit.rename(level)).astype(float)
+    if level == "area":
+        matrix = matrix.drop(columns=[c for c in AREAS_OUTSIDE_REFORM if c in matrix.columns])
+    return matrix
 
 
 @functools.lru_cache(maxsize=8)

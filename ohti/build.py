@@ -745,6 +745,11 @@ def _exporter():
     return exporter
 
 
+def render_template(name: str, **context) -> str:
+    """Render one of ohti's page templates (autoescaped; the house stylesheet is included)."""
+    return _templates().get_template(name).render(**context)
+
+
 @functools.lru_cache(maxsize=1)
 def _templates() -> jinja2.Environment:
     return jinja2.Environment(

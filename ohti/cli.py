@@ -37,27 +37,22 @@ def cmd_values(args) -> int:
 
 
 def cmd_indicators(args) -> int:
-    from .registry import load_registry, indicator_ids
-    import pandas as pd
+    from .catalogue import catalogue_table
 
-    registry = load_registry()
-    rows = []
-    for ident in indicator_ids(args.key):
-        ind = registry[ident]
-        rows.append({
-            "id": ind.id, "name_fi": ind.name["fi"], "name_sv": ind.name["sv"], "name_en": ind.name["en"],
-            "statistic": ind.statistic, "unit": ind.unit["fi"], "multiplier": ind.multiplier,
-            "numerator": " + ".join(ind.numerator), "denominator": " + ".join(ind.denominator),
-            "polarity": ind.polarity, "kind": ind.kind, "theme": ind.theme, "source": ind.source,
-            "first_period": ind.first_period, "last_period": ind.last_period,
-            "ci_method": ind.ci_method, "key": ";".join(str(y) for y in ind.key),
-        })
-    table = pd.DataFrame(rows)
+    table = catalogue_table(args.key)
     if args.format == "md":
         cells = [table.columns.tolist(), ["---"] * len(table.columns), *table.astype(str).values.tolist()]
         sys.stdout.write("".join("| " + " | ".join(row) + " |\n" for row in cells))
     else:
         _write_csv(table)
+    return 0
+
+
+def cmd_catalogue(args) -> int:
+    from .catalogue import write_catalogue
+    from .paths import OUTPUTS_DIR
+
+    print(write_catalogue(args.outputs or OUTPUTS_DIR))
     return 0
 
 
@@ -90,7 +85,7 @@ def make_parser() -> argparse.ArgumentParser:
     p = commands.add_parser("values", help="values of an indicator at a level as CSV")
     p.add_argument("--indicator", required=True, help="indicator id (see: ohti indicators)")
     p.add_argument("--level", required=True, help=f"one of {', '.join(ALL_LEVELS)}")
-    p.add_argument("--period", help="month YYYY-MM (default: every month)")
+    p.add_argument("--period", help="month YYYY-MM or year YYYY (default: every period with data)")
     p.add_argument("--area", help="unit code(s), comma-separated (default: every unit)")
     p.set_defaults(run=cmd_values)
 
@@ -98,6 +93,10 @@ def make_parser() -> argparse.ArgumentParser:
     p.add_argument("--key", type=int, help="only the key set of this year")
     p.add_argument("--format", choices=("csv", "md"), default="csv")
     p.set_defaults(run=cmd_indicators)
+
+    p = commands.add_parser("catalogue", help="publish the HTML indicator catalogue under outputs/catalogue/")
+    p.add_argument("--outputs", help="outputs folder (default: outputs/ of the project)")
+    p.set_defaults(run=cmd_catalogue)
 
     p = commands.add_parser("build", help="build the area evaluation documents (HTML, PDF) and the index")
     p.add_argument("--areas", default="all", help="'all' or area codes, comma-separated")

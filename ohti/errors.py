@@ -70,7 +70,7 @@ class PeriodError(ParameterError):
         self.period = period
         super().__init__(
             f"period '{period}' is outside the data ({first} … {last}); "
-            "give a month as YYYY-MM within that range"
+            f"give a {'year YYYY' if len(str(first)) == 4 else 'month YYYY-MM'} within that range"
         )
 
 

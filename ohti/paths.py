@@ -8,7 +8,8 @@ from pathlib import Path
 PACKAGE_DIR = Path(__file__).resolve().parent
 DATA_DIR = PACKAGE_DIR / "data"
 MANIFEST_PATH = DATA_DIR / "MANIFEST.csv"
-REGISTRY_PATH = PACKAGE_DIR / "indicators.yaml"
+#: The indicator registry; OHTI_REGISTRY points ohti at another one (e.g. a researcher's draft).
+REGISTRY_PATH = Path(os.environ.get("OHTI_REGISTRY", PACKAGE_DIR / "indicators.yaml"))
 TEMPLATES_DIR = PACKAGE_DIR / "templates"
 
 #: The project checkout (notebooks, parameters, outputs live beside the package).

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import html
 
-from .i18n import format_number, label, translate_note
+from .catalogue import catalogue_link
+from .i18n import format_number, format_period, label, translate_note
 from .tables import html_table
 
 
@@ -22,13 +23,26 @@ def members_html(profile: dict, language: str = "fi") -> str:
     return f"<dl>{facts}</dl>" + html_table(rows, columns, caption=label("members", language))
 
 
-def indicator_table_html(table, language: str = "fi") -> str:
-    """The indicator table: area, whole country, rank, change in a year, note."""
+def _period_text(period: str) -> str:
+    """A compact period for table cells: '10/2023' for a month, '2016' for a year."""
+    return f"{int(period[5:])}/{period[:4]}" if len(period) == 7 else period
+
+
+def indicator_table_html(table, language: str = "fi", *, link_catalogue: bool = True, explain: bool = False) -> str:
+    """The indicator table: area, whole country, rank, change in a year, note.
+
+    Each indicator's name links to its entry in the catalogue published beside the reports;
+    the period column shows when an indicator's data end before the document's month.
+    """
+    if table.empty:
+        return f"<p>{html.escape(label('no_data', language))}</p>"
     rows = []
     for row in table.to_dict("records"):
         decimals = row["decimals"]
         rows.append({
             "name": row["name"],
+            "link": catalogue_link(row["indicator"]) if link_catalogue else None,
+            "period": _period_text(row["period"]),
             "unit": row["unit"],
             "value": format_number(row["value"], decimals, language),
             "national": format_number(row["national"], decimals, language),
@@ -36,11 +50,26 @@ def indicator_table_html(table, language: str = "fi") -> str:
             "change": format_number(row["change"], decimals, language, sign=True),
             "note": translate_note(row["note"], language),
         })
-    columns = [("name", label("indicator", language), False), ("unit", label("unit", language), False),
+    columns = [("name", label("indicator", language), False)]
+    if not table["current"].all():
+        columns.append(("period", label("period", language), False))
+    columns += [("unit", label("unit", language), False),
                ("value", label("area_value", language), True), ("national", label("national_value", language), True),
                ("rank", label("rank", language), True), ("change", label("change_year", language), True),
                ("note", label("note", language), False)]
-    return html_table(rows, columns) + f'<p class="small">{html.escape(label("rank_explained", language))}</p>'
+    explanation = f'<p class="small">{html.escape(label("rank_explained", language))}</p>' if explain else ""
+    return html_table(rows, columns) + explanation
+
+
+def not_measured_html(table, language: str = "fi") -> str:
+    """The catalogue's indicators this document cannot show, grouped by the reason."""
+    parts = []
+    for reason in ("customer_register", "not_at_area_level"):
+        names = table.loc[table["reason"] == reason, "name"].tolist()
+        if names:
+            items = "".join(f"<li>{html.escape(n)}</li>" for n in names)
+            parts.append(f"<p>{html.escape(label('reason_' + reason, language))}</p><ul>{items}</ul>")
+    return "".join(parts)
 
 
 def breakdown_html(table, indicators, language: str = "fi") -> str:

@@ -22,12 +22,19 @@ POLARITIES = ("lower_is_better", "higher_is_better", "neutral")
 KINDS = ("process", "output", "outcome", "impact", "context")
 THEMES = ("job_seekers", "employers", "koto", "resources", "labour_market")
 CI_METHODS = ("wilson", "byar", "none")
+AVAILABILITY = ("public", "customer_register")
+DERIVATIONS = {  # op → number of indicators it takes
+    "change_year": 1, "moving_average_12": 1, "annual_average": 1, "ratio": 2,
+}
 ID_PATTERN = re.compile(r"^[a-z][a-z0-9_]*$")
-PERIOD_PATTERN = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
+PERIOD_PATTERN = re.compile(r"^\d{4}(-(0[1-9]|1[0-2]))?$")
 TRANSLATED = ("name", "description", "interpretation", "unit")
 REQUIRED = ("id", *TRANSLATED, "statistic", "multiplier", "numerator", "denominator", "polarity",
             "kind", "theme", "decimals", "source", "first_period", "last_period", "ci_method",
             "suppression_threshold", "legal_basis", "key")
+#: Optional fields and their defaults.
+OPTIONAL = {"availability": "public", "derive": None, "rule_version": None, "limits": None,
+            "update_frequency": None}
 
 
 @dataclasses.dataclass(frozen=True)
@@ -54,10 +61,28 @@ class Indicator:
     suppression_threshold: int
     legal_basis: str | None
     key: tuple
+    availability: str = "public"
+    derive: dict | None = None
+    rule_version: str | None = None
+    limits: dict | None = None
+    update_frequency: str | None = None
 
     def label(self, language: str = "fi") -> str:
         """The indicator's name in ``language``."""
         return self.name[language]
+
+    @property
+    def computable(self) -> bool:
+        """True where public statistics can compute it (not customer-register indicators)."""
+        return self.availability == "public"
+
+    @property
+    def derive_inputs(self) -> tuple:
+        """The indicators a derived indicator is computed from."""
+        if not self.derive:
+            return ()
+        of = self.derive["of"]
+        return tuple(of) if isinstance(of, list) else (of,)
 
 
 def parse_expression(text) -> tuple:
@@ -80,9 +105,13 @@ def _check_entry(entry, position, variables) -> list[str]:
     for field in REQUIRED:
         if field not in entry:
             problems.append(f"{where}, field {field}: missing (required)")
-    unknown = set(entry) - set(REQUIRED)
+    unknown = set(entry) - set(REQUIRED) - set(OPTIONAL)
     for field in sorted(unknown):
-        problems.append(f"{where}, field {field}: unknown field (allowed: {', '.join(REQUIRED)})")
+        problems.append(f"{where}, field {field}: unknown field (allowed: {', '.join([*REQUIRED, *OPTIONAL])})")
+    availability = entry.get("availability", "public")
+    if availability not in AVAILABILITY:
+        bad("availability", f"is not one of {', '.join(AVAILABILITY)}")
+    derive = entry.get("derive")
     if "id" in entry and not (isinstance(ident, str) and ID_PATTERN.match(ident)):
         bad("id", "is not snake_case (a-z, 0-9, _)")
     for field in TRANSLATED:
@@ -101,21 +130,80 @@ def _check_entry(entry, position, variables) -> list[str]:
         bad("decimals", "is not a whole number 0…6")
     if "suppression_threshold" in entry and (isinstance(entry["suppression_threshold"], bool) or not isinstance(entry["suppression_threshold"], int) or entry["suppression_threshold"] < 0):
         bad("suppression_threshold", "is not a whole number ≥ 0")
-    for field in ("numerator", "denominator"):
-        if field not in entry or (field == "denominator" and entry[field] is None):
-            continue
-        for name in parse_expression(entry[field]):
-            if name not in variables:
-                bad(field, f"uses '{name}', which is not a source variable ({', '.join(sorted(variables))})")
-    if entry.get("statistic") == "count" and entry.get("denominator") is not None:
-        bad("denominator", "must be null for a count")
-    if entry.get("statistic") in ("proportion", "rate", "ratio") and "denominator" in entry and entry["denominator"] is None:
-        bad("denominator", f"is required for a {entry['statistic']}")
+    if derive is not None:
+        problems += _check_derive(entry, where, derive)
+    elif availability == "public":
+        for field in ("numerator", "denominator"):
+            if field not in entry or (field == "denominator" and entry[field] is None):
+                continue
+            for name in parse_expression(entry[field]):
+                if name not in variables:
+                    bad(field, f"uses '{name}', which is not a source variable (see ohti.sources.VARIABLES)")
+        if entry.get("numerator") is None and "numerator" in entry:
+            bad("numerator", "is required (a source variable or a sum of them)")
+        if entry.get("statistic") == "count" and entry.get("denominator") is not None:
+            bad("denominator", "must be null for a count")
+        if entry.get("statistic") in ("proportion", "rate", "ratio") and "denominator" in entry and entry["denominator"] is None:
+            bad("denominator", f"is required for a {entry['statistic']}")
+    else:  # customer register: the definition is words, checked for presence only
+        for field in ("numerator", "denominator"):
+            if field in entry and not (isinstance(entry[field], str) and entry[field].strip()):
+                bad(field, "must describe the register concept in words")
     for field in ("first_period", "last_period"):
-        if field in entry and not PERIOD_PATTERN.match(str(entry[field])):
-            bad(field, "is not a month YYYY-MM")
+        if field in entry and entry[field] is not None and not PERIOD_PATTERN.match(str(entry[field])):
+            bad(field, "is not a month YYYY-MM or a year YYYY")
+        if field in entry and entry[field] is None and availability == "public":
+            bad(field, "is required for an indicator computed from public statistics")
     if "key" in entry and (not isinstance(entry["key"], list) or not all(isinstance(y, int) and not isinstance(y, bool) for y in entry["key"])):
         bad("key", "is not a list of years")
+    return problems
+
+
+def _check_derive(entry, where, derive) -> list[str]:
+    problems = []
+    if not isinstance(derive, dict) or derive.get("op") not in DERIVATIONS:
+        return [f"{where}, field derive: {derive!r} needs an op, one of {', '.join(DERIVATIONS)}"]
+    of = derive.get("of")
+    inputs = of if isinstance(of, list) else [of]
+    if len(inputs) != DERIVATIONS[derive["op"]] or not all(isinstance(i, str) for i in inputs):
+        problems.append(f"{where}, field derive: 'of' of {derive['op']} must name {DERIVATIONS[derive['op']]} indicator(s), not {of!r}")
+    unknown = set(derive) - {"op", "of", "relative"}
+    if unknown:
+        problems.append(f"{where}, field derive: unknown key(s) {', '.join(sorted(unknown))} (allowed: op, of, relative)")
+    for field in ("numerator", "denominator"):
+        if entry.get(field) is not None:
+            problems.append(f"{where}, field {field}: {entry[field]!r} must be null for a derived indicator")
+    return problems
+
+
+def _check_references(document) -> list[str]:
+    """Derived indicators must name defined, computable indicators, without cycles."""
+    entries = {e.get("id"): e for e in document["indicators"] if isinstance(e, dict)}
+    problems = []
+    for ident, entry in entries.items():
+        derive = entry.get("derive")
+        if not isinstance(derive, dict):
+            continue
+        of = derive.get("of")
+        for name in (of if isinstance(of, list) else [of]):
+            if name not in entries:
+                problems.append(f"indicator '{ident}', field derive: {name!r} is not a defined indicator")
+            elif entries[name].get("availability", "public") != "public":
+                problems.append(f"indicator '{ident}', field derive: {name!r} needs customer-register data")
+        seen, todo = set(), [ident]
+        while todo:
+            current = todo.pop()
+            nxt = entries.get(current, {}).get("derive")
+            if not isinstance(nxt, dict):
+                continue
+            for name in (nxt.get("of") if isinstance(nxt.get("of"), list) else [nxt.get("of")]):
+                if name == ident:
+                    problems.append(f"indicator '{ident}', field derive: derivation refers back to itself")
+                    todo = []
+                    break
+                if name not in seen:
+                    seen.add(name)
+                    todo.append(name)
     return problems
 
 
@@ -131,13 +219,19 @@ def validate_registry(document, variables) -> list[str]:
         if ident in seen:
             problems.append(f"indicator '{ident}', field id: {ident!r} is defined twice")
         seen.add(ident)
+    if not problems:
+        problems += _check_references(document)
     return problems
+
+
+def availability_is_register(entry) -> bool:
+    return entry.get("availability", "public") == "customer_register"
 
 
 def parse_registry(text: str, variables, origin: str = "registry") -> dict[str, Indicator]:
     """Parse and validate registry YAML text; raise :class:`DefinitionError` with all problems."""
     try:
-        document = yaml.safe_load(text)
+        document = yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
     except yaml.YAMLError as error:
         raise DefinitionError([f"{origin} is not valid YAML: {error}"]) from error
     problems = validate_registry(document, variables)
@@ -148,9 +242,12 @@ def parse_registry(text: str, variables, origin: str = "registry") -> dict[str, 
         fields = dict(entry)
         fields["numerator"] = parse_expression(entry["numerator"])
         fields["denominator"] = parse_expression(entry["denominator"])
-        fields["first_period"] = str(entry["first_period"])
-        fields["last_period"] = str(entry["last_period"])
+        for field in ("first_period", "last_period"):
+            fields[field] = None if entry[field] is None else str(entry[field])
         fields["key"] = tuple(entry["key"])
+        if availability_is_register(entry):
+            fields["numerator"] = (entry["numerator"],)
+            fields["denominator"] = (entry["denominator"],) if entry["denominator"] else ()
         indicators[entry["id"]] = Indicator(**fields)
     return indicators
 
@@ -172,6 +269,8 @@ def get_indicator(indicator_id: str) -> Indicator:
     return registry[indicator_id]
 
 
-def indicator_ids(key_year: int | None = None) -> list[str]:
-    """Ids in registry order, optionally only those in the key set of ``key_year``."""
-    return [i.id for i in load_registry().values() if key_year is None or key_year in i.key]
+def indicator_ids(key_year: int | None = None, *, computable: bool | None = None) -> list[str]:
+    """Ids in registry order, optionally only the key set of ``key_year`` and only those
+    public statistics can (``computable=True``) or cannot (``False``) compute."""
+    return [i.id for i in load_registry().values()
+            if (key_year is None or key_year in i.key) and (computable is None or i.computable == computable)]

@@ -8,16 +8,27 @@ from __future__ import annotations
 import pandas as pd
 
 from . import areas
-from .compute import check_periods, compute_values
+from .compute import check_periods, compute_values, coverage, indicator_frequency, shift_period
 from .i18n import check_language
 from .registry import get_indicator, indicator_ids
 
 RANK_LEVEL = "area"
 
 
-def shift_period(period: str, months: int) -> str:
-    """Move a month 'YYYY-MM' by ``months`` (negative for earlier)."""
-    return str(pd.Period(period, freq="M") + months)
+def resolve_period(indicator_id: str, period: str, level: str = RANK_LEVEL) -> str | None:
+    """The period to show an indicator for, given the document's month.
+
+    A monthly indicator is shown for the month itself; an annual one for that month's year.
+    Where the data ends earlier, the latest period with data is used instead (the document
+    shows which); ``None`` if the indicator has no value at the level at all.
+    """
+    frequency = indicator_frequency(indicator_id)
+    first, last, _ = coverage(indicator_id, level, frequency)
+    if not first:
+        return None
+    target = period if frequency == "month" else period[:4]
+    target = min(target, last)
+    return target if target >= first else None
 
 
 def area_profile(code: str, language: str = "fi") -> dict:
@@ -63,30 +74,41 @@ def rank_areas(values: pd.Series, polarity: str) -> pd.Series:
 
 
 def indicator_table(code: str, period: str, *, indicators=None, language: str = "fi") -> pd.DataFrame:
-    """One row per indicator for an area and a month: its value, the national value, its
-    rank among the employment areas and its change from 12 months earlier.
+    """One row per indicator for an area: its value, the national value, its rank among the
+    employment areas and its change from a year before.
+
+    Parameters
+    ----------
+    code : str
+        Employment-area code.
+    period : str
+        The document's month 'YYYY-MM'. Each indicator is shown for the period
+        :func:`resolve_period` picks; indicators without any area value are left out.
+    indicators : list of str, optional
+        Ids; every indicator public statistics can compute by default.
 
     Returns
     -------
     DataFrame
-        ``indicator, name, unit, decimals, value, national, rank, n_ranked, change,
-        national_change, note``. ``change`` is ``value − value 12 months earlier`` (NaN where
-        that month is outside the data).
+        ``indicator, name, unit, decimals, polarity, theme, key, period, current, value,
+        national, rank, n_ranked, change, national_change, note``. ``key`` is True for
+        members of KEHA's key set. ``current`` is False where the data ends
+        before the document's period. ``change`` is the value minus the value a year earlier.
     """
     check_language(language)
     (code,) = areas.check_codes("area", [code])
     (period,) = check_periods([period])
-    previous = shift_period(period, -12)
-    try:
-        months = [previous, period] if check_periods([previous]) else [period]
-    except Exception:  # the month a year earlier is before the data
-        months = [period]
     rows = []
-    for ident in indicators or indicator_ids():
+    for ident in indicators or indicator_ids(computable=True):
         indicator = get_indicator(ident)
+        shown = resolve_period(ident, period)
+        if shown is None:
+            continue
+        previous = shift_period(shown, -12 if len(shown) == 7 else -1)
+        months = [shown] + ([previous] if previous >= coverage(ident, RANK_LEVEL)[0] else [])
         area_values = compute_values(ident, RANK_LEVEL, periods=months)
         nation = compute_values(ident, "national", periods=months).set_index("period")["value"]
-        now = area_values[area_values["period"] == period].set_index("area_code")
+        now = area_values[area_values["period"] == shown].set_index("area_code")
         before = area_values[area_values["period"] == previous].set_index("area_code")["value"]
         rank = rank_areas(now["value"], indicator.polarity)
         rows.append({
@@ -94,15 +116,43 @@ def indicator_table(code: str, period: str, *, indicators=None, language: str = 
             "name": indicator.label(language),
             "unit": indicator.unit[language],
             "decimals": indicator.decimals,
+            "polarity": indicator.polarity,
+            "theme": indicator.theme,
+            "key": bool(indicator.key),
+            "period": shown,
+            "current": shown == (period if len(shown) == 7 else period[:4]),
             "value": now.at[code, "value"],
-            "national": nation.get(period),
+            "national": nation.get(shown, float("nan")),
             "rank": rank.get(code),
             "n_ranked": int(rank.notna().sum()),
             "change": now.at[code, "value"] - before.get(code, float("nan")),
-            "national_change": nation.get(period) - nation.get(previous, float("nan")),
+            "national_change": nation.get(shown, float("nan")) - nation.get(previous, float("nan")),
             "note": now.at[code, "note"],
         })
     return pd.DataFrame(rows)
+
+
+def not_measured(code: str, language: str = "fi") -> pd.DataFrame:
+    """Indicators of the catalogue that this document cannot show for the area, and why.
+
+    Returns
+    -------
+    DataFrame
+        ``indicator, name, reason`` where reason is 'customer_register' (needs register
+        data) or 'not_at_area_level' (public data exist only for the nation or a few
+        municipalities).
+    """
+    rows = []
+    for ident in indicator_ids():
+        indicator = get_indicator(ident)
+        if not indicator.computable:
+            reason = "customer_register"
+        elif coverage(ident, RANK_LEVEL)[2] == 0:
+            reason = "not_at_area_level"
+        else:
+            continue
+        rows.append({"indicator": ident, "name": indicator.label(language), "reason": reason})
+    return pd.DataFrame(rows, columns=["indicator", "name", "reason"])
 
 
 def area_series(code: str, indicator: str, end: str, *, years: int = 5, language: str = "fi") -> pd.DataFrame:
@@ -129,7 +179,8 @@ def area_series(code: str, indicator: str, end: str, *, years: int = 5, language
 
 
 def municipality_breakdown(code: str, period: str, *, indicators=None, language: str = "fi") -> pd.DataFrame:
-    """Each member municipality's values of the indicators for one month (2025 division).
+    """Each member municipality's values of the indicators (2025 division), each for the
+    period :func:`resolve_period` picks for the document's month.
 
     Returns
     -------
@@ -140,8 +191,11 @@ def municipality_breakdown(code: str, period: str, *, indicators=None, language:
     members = areas.members("area", code)
     table = pd.DataFrame({"code": members.index, "name": members[f"name_{language}"].to_numpy()})
     notes = {municipality: [] for municipality in members.index}
-    for ident in indicators or indicator_ids():
-        values = compute_values(ident, "municipality", periods=[period], codes=list(members.index))
+    for ident in indicators or indicator_ids(computable=True):
+        shown = resolve_period(ident, period, "municipality")
+        if shown is None:
+            continue
+        values = compute_values(ident, "municipality", periods=[shown], codes=list(members.index))
         values = values.set_index("area_code")
         table[ident] = values["value"].reindex(members.index).to_numpy()
         for municipality, note in values["note"].items():

@@ -61,8 +61,10 @@ AXIS_STRETCH = 1.05
 AXIS_FROM_ZERO_RATIO = 2
 """When the largest denominator exceeds twice the smallest, the axis starts at zero (as PHE)."""
 WINSORISE = 0.10
-"""Share of z-scores pulled in at each tail before estimating overdispersion (Spiegelhalter 2005)."""
+"""Share of z-scores pulled in at each tail before estimating overdispersion (Spiegelhalter)."""
 OVERDISPERSION_ALPHA = 0.05
+SHOWN_ROWS = 5
+"""Rows named per kind of problem in an error message (the rest are counted)."""
 INTEGER_SNAP = 1e-9
 """A count rebuilt as value × denominator / multiplier is rounded when this close to an integer."""
 POLARITY_LABELS = {
@@ -123,10 +125,10 @@ def wilson_limits(x, n, confidence: float = 0.95):
     >>> round(float(lower[0]), 4), round(float(upper[0]), 4)
     (0.5525, 0.7364)
     """
-    level = _one_level(confidence)
+    level = _one_level(confidence, "wilson_limits")
     x, n = np.broadcast_arrays(_float_array(x, "x"), _float_array(n, "n"))
-    _check_not_negative(x, "x")
-    _check_not_negative(n, "n")
+    _check_not_negative(x, "x", "wilson_limits")
+    _check_not_negative(n, "n", "wilson_limits")
     with np.errstate(invalid="ignore"):
         too_many = x > n
     if too_many.any():
@@ -177,9 +179,9 @@ def byar_limits(x, confidence: float = 0.95):
     >>> round(float(lower[0]), 4), round(float(upper[0]), 4)
     (50.1632, 82.8491)
     """
-    level = _one_level(confidence)
+    level = _one_level(confidence, "byar_limits")
     x = _float_array(x, "x")
-    _check_not_negative(x, "x")
+    _check_not_negative(x, "x", "byar_limits")
     z = _two_sided_z(level)
     with np.errstate(divide="ignore", invalid="ignore"):
         lower = x * (1 - 1 / (9 * x) - z / (3 * np.sqrt(x))) ** 3
@@ -226,9 +228,9 @@ def exact_poisson_limits(x, confidence: float = 0.95):
     >>> round(float(lower[0]), 6), round(float(upper[0]), 6)
     (0.025318, 5.571643)
     """
-    level = _one_level(confidence)
+    level = _one_level(confidence, "exact_poisson_limits")
     x = _float_array(x, "x")
-    _check_not_negative(x, "x")
+    _check_not_negative(x, "x", "exact_poisson_limits")
     tail = (1 - level) / 2
     with np.errstate(invalid="ignore"):
         lower = np.where(x > 0, distributions.chi2.ppf(tail, 2 * np.where(x > 0, x, 1)) / 2, 0.0)
@@ -307,7 +309,7 @@ def calculate_proportion(df, numerator, denominator, *, by=None, confidence=0.95
     where = "calculate_proportion"
     levels = _levels(confidence, where)
     multiplier = _multiplier(multiplier, where)
-    table = _prepare(df, numerator, denominator, by, where, proportion=True)
+    table = _prepare(df, numerator, denominator, by, where, proportion=True, levels=levels)
     x = table.numerator
     n = table.denominator
     valid = _computable(x, n)
@@ -362,13 +364,13 @@ def calculate_rate(df, numerator, denominator, *, by=None, confidence=0.95, mult
     --------
     >>> frame = pd.DataFrame({"area": ["A", "B"], "x": [5, 65], "n": [100, 100]})
     >>> result = calculate_rate(frame, "x", "n", multiplier=100)
-    >>> result[["value", "lower", "upper", "method"]].round(2).to_dict("list")
-    {'value': [5.0, 65.0], 'lower': [1.62, 50.16], 'upper': [11.67, 82.85], 'method': ['Exact', 'Byar']}
+    >>> result[["lower", "upper", "method"]].round(2).to_dict("list")
+    {'lower': [1.62, 50.16], 'upper': [11.67, 82.85], 'method': ['Exact', 'Byar']}
     """
     where = "calculate_rate"
     levels = _levels(confidence, where)
     multiplier = _multiplier(multiplier, where)
-    table = _prepare(df, numerator, denominator, by, where, proportion=False)
+    table = _prepare(df, numerator, denominator, by, where, proportion=False, levels=levels)
     x = table.numerator
     n = table.denominator
     valid = _computable(x, n)
@@ -424,7 +426,7 @@ def calculate_count(df, numerator, *, by=None, confidence=0.95):
     """
     where = "calculate_count"
     levels = _levels(confidence, where)
-    table = _prepare(df, numerator, None, by, where, proportion=False)
+    table = _prepare(df, numerator, None, by, where, proportion=False, levels=levels)
     x = table.numerator
     limits = [_count_limits(x, level) for level in levels]
     return _assemble(table, x.copy(), limits, levels, "count", _count_methods(x))
@@ -440,7 +442,8 @@ class _Table:
     note: np.ndarray
 
 
-def _prepare(df, numerator, denominator, by, where, *, proportion):
+def _prepare(df, numerator, denominator, by, where, *, proportion, levels):
+    """Check the table, read the counts, and sum them by group when ``by`` is given."""
     if not isinstance(df, pd.DataFrame):
         raise ParameterError(f"{where}: df must be a pandas DataFrame, not {type(df).__name__}")
     by_columns = _by_columns(by, where)
@@ -457,40 +460,51 @@ def _prepare(df, numerator, denominator, by, where, *, proportion):
     overlap = [c for c in by_columns if c in counts]
     if overlap:
         raise ParameterError(f"{where}: cannot group by the count column(s) {', '.join(overlap)}")
+    keys = df[by_columns] if by_columns else df.drop(columns=counts)
+    _check_no_collision(keys.columns, _output_columns(levels), where)
 
+    x, n = _read_counts(df, numerator, denominator, where, proportion=proportion)
+    has_denominator = denominator is not None
+    if not by_columns:
+        note = _notes(np.isnan(x), np.isnan(n) if has_denominator else None, n)
+        return _Table(keys, x, n, note)
+    return _sum_groups(df, by_columns, x, n, has_denominator)
+
+
+def _read_counts(df, numerator, denominator, where, *, proportion):
+    """Numerator and denominator as float arrays (NaN where missing); all problems at once."""
     problems = []
-    values = {name: _numeric_column(df[name], where, problems) for name in counts}
-    for name in counts:
-        _report_negative(df, name, values[name], where, problems)
+    x = _numeric_column(df[numerator], problems)
+    _report_negative(df, numerator, x, problems)
+    if denominator is None:
+        n = np.full(x.shape, np.nan)
+    else:
+        n = _numeric_column(df[denominator], problems)
+        _report_negative(df, denominator, n, problems)
     if proportion:
-        x, n = values[numerator], values[denominator]
         with np.errstate(invalid="ignore"):
             bad = np.flatnonzero(x > n)
-        for i in bad[:5]:
+        for i in bad[:SHOWN_ROWS]:
             problems.append(
                 f"column {numerator!r}, row {df.index[i]!r}: numerator {x[i]:g} > denominator "
                 f"{n[i]:g} in column {denominator!r}; a proportion's numerator must not exceed "
                 "its denominator"
             )
-        if len(bad) > 5:
-            problems.append(f"(and {len(bad) - 5} more rows with numerator > denominator)")
+        if len(bad) > SHOWN_ROWS:
+            problems.append(f"(and {len(bad) - SHOWN_ROWS} more rows with numerator > "
+                            "denominator)")
     if problems:
         raise ParameterError(f"{where}: {len(problems)} problem(s): " + "; ".join(problems))
+    return x, n
 
-    x = values[numerator]
-    n = values[denominator] if denominator is not None else np.full(x.shape, np.nan)
-    if not by_columns:
-        keys = df.drop(columns=counts)
-        _check_no_collision(keys.columns, where)
-        note = _notes(np.isnan(x), np.isnan(n) if denominator is not None else None, n)
-        return _Table(keys, x, n, note)
 
-    _check_no_collision(by_columns, where)
+def _sum_groups(df, by_columns, x, n, has_denominator):
+    """Sum counts by group; a group lacking any member's count has a missing sum, noted."""
     work = pd.DataFrame({column: df[column].to_numpy() for column in by_columns})
     work["numerator"] = x
     work["denominator"] = n
     work["numerator_missing"] = np.isnan(x)
-    work["denominator_missing"] = np.isnan(n) if denominator is not None else False
+    work["denominator_missing"] = np.isnan(n) & has_denominator
     work["rows"] = 1
     sums = work.groupby(by_columns, sort=False, dropna=False).sum().reset_index()
     missing = sums[["numerator_missing", "denominator_missing"]].set_axis(
@@ -498,14 +512,11 @@ def _prepare(df, numerator, denominator, by, where, *, proportion):
     x = sums["numerator"].to_numpy(dtype=float, copy=True)
     x[missing["numerator"].to_numpy() > 0] = np.nan
     n = sums["denominator"].to_numpy(dtype=float, copy=True)
-    n[missing["denominator"].to_numpy() > 0] = np.nan
-    if denominator is None:
-        n[:] = np.nan
+    n[(missing["denominator"].to_numpy() > 0) | (not has_denominator)] = np.nan
     note = _notes(missing["numerator"].to_numpy() > 0,
-                  missing["denominator"].to_numpy() > 0 if denominator is not None else None, n,
+                  missing["denominator"].to_numpy() > 0 if has_denominator else None, n,
                   missing=missing, size=sums["rows"].to_numpy())
-    keys = sums[by_columns]
-    return _Table(keys, x, n, note)
+    return _Table(sums[by_columns], x, n, note)
 
 
 def _by_columns(by, where):
@@ -518,7 +529,7 @@ def _by_columns(by, where):
     return columns
 
 
-def _numeric_column(column, where, problems):
+def _numeric_column(column, problems):
     """The column as float64 with NaN for missing; unreadable entries go to ``problems``."""
     if pd.api.types.is_bool_dtype(column):
         problems.append(f"column {column.name!r} is boolean; give counts")
@@ -527,28 +538,29 @@ def _numeric_column(column, where, problems):
         return column.to_numpy(dtype="float64", na_value=np.nan)
     converted = pd.to_numeric(column, errors="coerce")
     unreadable = np.flatnonzero(converted.isna().to_numpy() & column.notna().to_numpy())
-    for i in unreadable[:5]:
+    for i in unreadable[:SHOWN_ROWS]:
         problems.append(
             f"column {column.name!r}, row {column.index[i]!r}: {column.iloc[i]!r} is not a number; "
             "convert suppression markers such as '.' to missing values first"
         )
-    if len(unreadable) > 5:
-        problems.append(f"(and {len(unreadable) - 5} more non-numeric values in {column.name!r})")
+    if len(unreadable) > SHOWN_ROWS:
+        problems.append(f"(and {len(unreadable) - SHOWN_ROWS} more non-numeric values in "
+                        f"{column.name!r})")
     return converted.to_numpy(dtype="float64", na_value=np.nan)
 
 
-def _report_negative(df, name, values, where, problems):
+def _report_negative(df, name, values, problems):
     with np.errstate(invalid="ignore"):
         bad = np.flatnonzero(values < 0)
-    for i in bad[:5]:
+    for i in bad[:SHOWN_ROWS]:
         problems.append(f"column {name!r}, row {df.index[i]!r}: {values[i]:g} is negative; "
                         "counts must be zero or more")
-    if len(bad) > 5:
-        problems.append(f"(and {len(bad) - 5} more negative values in {name!r})")
+    if len(bad) > SHOWN_ROWS:
+        problems.append(f"(and {len(bad) - SHOWN_ROWS} more negative values in {name!r})")
 
 
-def _check_no_collision(columns, where):
-    taken = [c for c in columns if c in OUTPUT_COLUMNS or str(c).startswith(("lower_", "upper_"))]
+def _check_no_collision(columns, outputs, where):
+    taken = [c for c in columns if c in outputs]
     if taken:
         raise ParameterError(
             f"{where}: column(s) {', '.join(repr(c) for c in taken)} would be overwritten by the "
@@ -558,10 +570,9 @@ def _check_no_collision(columns, where):
 
 def _notes(numerator_missing, denominator_missing, n, *, missing=None, size=None):
     """Why a value is missing, row by row; for groups, how many member rows lack a count."""
-    no_denominator = np.zeros(numerator_missing.shape, dtype=bool)
     has_denominator = denominator_missing is not None
     if not has_denominator:
-        denominator_missing = no_denominator
+        denominator_missing = np.zeros(numerator_missing.shape, dtype=bool)
     note = np.full(numerator_missing.shape, "", dtype=object)
     if has_denominator:
         note[(n == 0) & ~denominator_missing] = NOTE_DENOMINATOR_ZERO
@@ -579,6 +590,14 @@ def _notes(numerator_missing, denominator_missing, n, *, missing=None, size=None
                              f"{int(missing['denominator'].iloc[i])} of {int(size[i])} rows")
             note[i] = "; ".join(parts)
     return note
+
+
+def _output_columns(levels):
+    """The names of the appended columns for one or two confidence levels."""
+    if len(levels) == 1:
+        return list(OUTPUT_COLUMNS)
+    limits = [f"{side}_{_level_name(level)}" for level in levels for side in ("lower", "upper")]
+    return [*OUTPUT_COLUMNS[:3], *limits, *OUTPUT_COLUMNS[5:]]
 
 
 def _computable(x, n):
@@ -638,7 +657,7 @@ def compare_with_reference(value, lower, upper, reference, polarity):
 
     Examples
     --------
-    >>> compare_with_reference([5.0, 7.0], [4.0, 6.5], [6.0, 7.5], 6.2, "lower_is_better")
+    >>> compare_with_reference([5.0, 7.0], [4.0, 6.5], [6.5, 7.5], 6.2, "lower_is_better")
     array(['similar', 'worse'], dtype=object)
     """
     if polarity not in POLARITY_LABELS:
@@ -669,28 +688,33 @@ def funnel_limits(denominators, target, *, statistic, multiplier=None,
     - ``"proportion"``: ``target ± z·sqrt(p(1 - p)/n)`` with ``p = target / multiplier``, clipped
       to [0, multiplier]. This is PHEindicatormethods' ``calculate_funnel_limits`` for
       proportions: its limit is the observed proportion whose Wilson interval just reaches the
-      target, and that inversion simplifies to this expression.
+      target, and that inversion simplifies to this expression. (PHE clips at 100 whatever the
+      multiplier; the two agree for percentages.)
     - ``"rate"`` (denominators are populations) and ``"ratio"`` (denominators are expected
       counts, the ratio is observed / expected): exact Poisson limits. At a denominator ``d`` the
       expected count is ``m = d·target/multiplier``; the upper limit is ``o/d·multiplier`` for
       the count ``o`` whose exact lower confidence limit equals ``m``, the lower limit likewise
       with the exact upper confidence limit (0 where no count qualifies). The count ``o`` is
       found on a continuous scale (the regularised incomplete gamma function), so the lines are
-      smooth; at whole counts they are PHE's points.
+      smooth. PHE computes these lines the other way round, for whole counts (one population per
+      count and line); ohti puts all lines on one denominator axis, and where a line reaches a
+      whole count it passes through PHE's point.
 
     With overdispersion (``tau2 > 0``) every statistic uses the normal approximation with an
     additive random effect (Spiegelhalter 2005): ``target ± z·sqrt(s² + tau2)``, where ``s`` is
-    the standard error at the target (``sqrt(p(1-p)/n)``, ``sqrt(r/d)`` or ``sqrt(r/e)`` on the
-    unit scale, times ``multiplier``) and ``tau2`` is on the scale of the values (as returned by
-    :func:`overdispersion`). The lower limit is clipped at 0.
+    the standard error at the target, ``multiplier`` times ``sqrt(p(1 - p)/n)`` for proportions
+    and ``sqrt(t/d)`` for rates and ratios (``t = target / multiplier``), and ``tau2`` is on the
+    scale of the values, as :func:`overdispersion` returns it. The lower limit is clipped at 0.
 
     Parameters
     ----------
     denominators : array_like
         The observed denominators (populations or expected counts). Without ``points`` they set
-        the axis: 100 points spaced geometrically from 95 % of the smallest (or from 1 when the
-        largest is more than twice the smallest) to 105 % of the largest, both rounded to a
-        neat figure, as PHEindicatormethods builds its proportion funnels.
+        the axis as PHEindicatormethods sets it for proportions: 100 whole numbers, closer
+        together at the small end, from 95 % of the smallest denominator rounded down to its
+        leading digit (from 1 when the largest is more than twice the smallest) to 105 % of the
+        largest rounded up at its second digit. Steps are at least 1, so for denominators below
+        about 100 the axis stops early; pass ``points`` for such data.
     target : float
         The target or average, on the scale of the values (per ``multiplier``).
     statistic : {"proportion", "rate", "ratio"}
@@ -724,10 +748,11 @@ def funnel_limits(denominators, target, *, statistic, multiplier=None,
     Examples
     --------
     >>> limits = funnel_limits([400, 900], 20.0, statistic="proportion", multiplier=100,
-    ...                        points=[100])
-    >>> limits.round(2).to_dict("list")
-    {'denominator': [100.0], 'lower_95': [12.16], 'upper_95': [27.84], 'lower_99_8': [7.64], \
-'upper_99_8': [32.36], 'target': [20.0]}
+    ...                        points=[100, 400])
+    >>> limits.columns.tolist()
+    ['denominator', 'lower_95', 'upper_95', 'lower_99_8', 'upper_99_8', 'target']
+    >>> limits["upper_95"].round(2).tolist()
+    [27.84, 23.92]
     """
     where = "funnel_limits"
     statistic, multiplier, theta = _funnel_setup(statistic, multiplier, target, where)
@@ -869,7 +894,10 @@ def _funnel_axis(smallest, largest):
         previous = axis[-1]
         step = (end / previous) ** (1 / (FUNNEL_POINTS + 1 - j)) * previous
         axis.append(max(round(step), previous + 1))
-    return np.array(axis, dtype=float)
+    # Steps are whole numbers of at least 1, so a short axis (largest denominator below about
+    # 100) would run past its end; those points are dropped.
+    axis = np.array(axis, dtype=float)
+    return axis[(axis <= max(end, axis[0]))]
 
 
 def _round_down(x):
@@ -881,11 +909,13 @@ def _round_down(x):
 
 
 def _round_up(x):
-    """Up to the second digit: 104 620 → 110 000 (R's signif.ceiling in PHE)."""
+    """Up at the second digit: 104 620 → 110 000, 3.15 → 3.2 (R's signif.ceiling in PHE)."""
     if x <= 0:
         return 0
-    scale = 10 ** max(len(str(math.ceil(x))) - 2, 0)
-    return math.ceil(x / scale) * scale
+    digits = len(str(math.ceil(x))) - 2
+    if digits < 0:
+        return math.ceil(x * 10**-digits) / 10**-digits
+    return math.ceil(x / 10**digits) * 10**digits
 
 
 def _funnel_setup(statistic, multiplier, target, where):
@@ -1041,7 +1071,7 @@ def _is_real(x):
     return isinstance(x, numbers.Real) and not isinstance(x, bool)
 
 
-def _one_level(confidence, where="confidence"):
+def _one_level(confidence, where):
     if not _is_real(confidence) or not 0 < confidence < 1:
         raise ParameterError(
             f"{where}: confidence must be a number strictly between 0 and 1 (e.g. 0.95), "
@@ -1076,13 +1106,13 @@ def _float_array(values, name):
         raise ParameterError(f"{name} must be numbers: {error}") from error
 
 
-def _check_not_negative(values, name, where=None):
+def _check_not_negative(values, name, where):
     with np.errstate(invalid="ignore"):
         bad = values < 0
     if bad.any():
-        prefix = f"{where}: " if where else ""
-        raise ParameterError(f"{prefix}{name} must be zero or more; found {values[bad].ravel()[0]:g} "
-                             f"at position {int(np.flatnonzero(bad.ravel())[0])}")
+        raise ParameterError(f"{where}: {name} must be zero or more; found "
+                             f"{values[bad].ravel()[0]:g} at position "
+                             f"{int(np.flatnonzero(bad.ravel())[0])}")
 
 
 def _check_positive(values, name, where):

@@ -4,13 +4,13 @@ from pathlib import Path
 import pytest
 
 from ohti.paths import DATA_DIR
-from ohti.sources import EMPLOYMENT_STATISTICS_FILE
+from ohti.sources import SOURCES
 
 
 @pytest.fixture(scope="session")
 def real_12r5_lines():
     """The shipped 12r5 snapshot as text lines (header first)."""
-    return gzip.decompress((DATA_DIR / EMPLOYMENT_STATISTICS_FILE).read_bytes()).decode("utf-8").splitlines()
+    return gzip.decompress((DATA_DIR / SOURCES["tyonv_12r5"].files[0]).read_bytes()).decode("utf-8").splitlines()
 
 
 @pytest.fixture

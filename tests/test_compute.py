@@ -98,7 +98,7 @@ def test_all_levels_and_periods_at_once():
     (lambda: compute_values("unemployed", "region"), UnknownLevelError, "unknown level 'region'"),
     (lambda: compute_values("unemployed", "area", codes=["77"]), UnknownAreaError, "unknown area code '77'"),
     (lambda: compute_values("unemployed", "area", periods=["2024-01"]), PeriodError, "outside the data \\(2006-01 … 2023-10\\)"),
-    (lambda: compute_values("unemployed", "area", periods=["10/2023"]), PeriodError, "give a month as YYYY-MM"),
+    (lambda: compute_values("unemployed", "area", periods=["10/2023"]), PeriodError, "give a month YYYY-MM within that range"),
 ])
 def test_bad_parameters_raise_clear_errors(call, error, message):
     with pytest.raises(error, match=message):

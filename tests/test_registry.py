@@ -6,8 +6,9 @@ import yaml
 from ohti.errors import DefinitionError
 from ohti.paths import REGISTRY_PATH
 from ohti.registry import load_registry, parse_registry
+from ohti.sources import source_variables
 
-VARIABLES = {"unemployed", "labour_force", "vacancies"}
+VARIABLES = set(source_variables())
 
 
 @pytest.fixture
@@ -41,7 +42,7 @@ def test_shipped_registry_is_valid_and_has_the_foundation_indicators():
     ("decimals", 1.5, "field decimals: 1.5 is not a whole number"),
     ("numerator", "jobless", "field numerator: 'jobless' uses 'jobless', which is not a source variable"),
     ("denominator", None, "field denominator: None is required for a proportion"),
-    ("first_period", "2006", "field first_period: '2006' is not a month YYYY-MM"),
+    ("first_period", "2006-13", "field first_period: '2006-13' is not a month YYYY-MM or a year YYYY"),
     ("key", 2025, "field key: 2025 is not a list of years"),
     ("name", {"fi": "Työttömyysaste"}, "field name: .* needs a text in each of fi, sv, en"),
     ("id", "Unemployment Rate", "field id: 'Unemployment Rate' is not snake_case"),
@@ -88,3 +89,47 @@ def test_not_yaml_and_wrong_shape():
         parse_registry("indicators: [", VARIABLES)
     with pytest.raises(DefinitionError, match="a list under 'indicators'"):
         parse_registry("- id: x", VARIABLES)
+
+
+def entry(document, ident):
+    return next(e for e in document["indicators"] if e["id"] == ident)
+
+
+@pytest.mark.parametrize("ident,field,value,message", [
+    ("unemployment_rate_change_year", "derive", {"op": "lag", "of": "unemployment_rate"},
+     "indicator 'unemployment_rate_change_year', field derive: .* needs an op, one of change_year"),
+    ("unemployment_rate_change_year", "derive", {"op": "ratio", "of": "unemployment_rate"},
+     "field derive: 'of' of ratio must name 2 indicator\\(s\\)"),
+    ("unemployment_rate_change_year", "derive", {"op": "change_year", "of": "unemployment_rate", "lag": 12},
+     "field derive: unknown key\\(s\\) lag"),
+    ("unemployment_rate_change_year", "derive", {"op": "change_year", "of": "jobless_rate"},
+     "indicator 'unemployment_rate_change_year', field derive: 'jobless_rate' is not a defined indicator"),
+    ("unemployment_rate_change_year", "derive", {"op": "change_year", "of": "integration_plan"},
+     "field derive: 'integration_plan' needs customer-register data"),
+    ("unemployment_rate_change_year", "numerator", "unemployed",
+     "field numerator: 'unemployed' must be null for a derived indicator"),
+    ("integration_plan", "availability", "register", "field availability: 'register' is not one of public, customer_register"),
+    ("integration_plan", "numerator", "", "field numerator: '' must describe the register concept in words"),
+    ("population", "first_period", None, "field first_period: None is required for an indicator computed from public statistics"),
+])
+def test_rules_of_derived_and_register_indicators(document, ident, field, value, message):
+    entry(document, ident)[field] = value
+    with pytest.raises(DefinitionError, match=message):
+        parse(document)
+
+
+def test_derivation_cycle_is_refused(document):
+    entry(document, "unemployment_rate_change_year")["derive"] = {"op": "change_year", "of": "unemployment_rate_ma12"}
+    entry(document, "unemployment_rate_ma12")["derive"] = {"op": "moving_average_12", "of": "unemployment_rate_change_year"}
+    with pytest.raises(DefinitionError, match="derivation refers back to itself"):
+        parse(document)
+
+
+def test_shipped_registry_has_complete_metadata():
+    for indicator in load_registry().values():
+        for language in ("fi", "sv", "en"):
+            assert indicator.name[language] and indicator.description[language] and indicator.interpretation[language]
+        if indicator.computable:
+            assert indicator.first_period and indicator.last_period, indicator.id
+        else:
+            assert indicator.source == "customer_register" and indicator.first_period is None

@@ -34,7 +34,7 @@ def test_every_suppression_marker_becomes_missing(real_12r5_lines, write_12r5, m
     fields = lines[1].split(",")
     fields[6] = marker
     lines[1] = ",".join(fields)
-    tidy = sources.load_employment_statistics.__wrapped__(write_12r5(lines))
+    tidy = sources.load_12r5(write_12r5(lines))
     cell = tidy[(tidy["variable"] == "vacancies") & (tidy["period"] == "2023-09")]
     assert cell["value"].isna().all() and cell["suppressed"].all()
 
@@ -42,7 +42,7 @@ def test_every_suppression_marker_becomes_missing(real_12r5_lines, write_12r5, m
 def test_latin1_and_bom_files_are_read(real_12r5_lines, write_12r5):
     lines = [real_12r5_lines[0]] + lines_for(real_12r5_lines, "KU091")
     for encoding in ("latin-1", "utf-8-sig"):
-        tidy = sources.load_employment_statistics.__wrapped__(write_12r5(lines, encoding=encoding))
+        tidy = sources.load_12r5(write_12r5(lines, encoding=encoding))
         assert len(tidy) == 6
 
 
@@ -62,13 +62,13 @@ def test_all_problems_are_reported_at_once(real_12r5_lines, write_12r5):
     lines[4] = ",".join(bad)
     lines.append(lines[4])  # repeated row
     with pytest.raises(SourceDataError) as caught:
-        sources.load_employment_statistics.__wrapped__(write_12r5(lines))
+        sources.load_12r5(write_12r5(lines))
     problems = "\n".join(caught.value.problems)
-    assert "row 2, column tyottomat_tyonhakijat: '-12' is a negative count" in problems
+    assert "row 2, column tyottomat_tyonhakijat: '-12' is negative" in problems
     assert "row 3, column kuntakoodi: '999' is not a municipality in the 2025 key" in problems
     assert "row 4, column kuukausi: '2023-13' is not a month YYYY-MM" in problems
     assert "row 5, column avoimet_tyopaikat: 'abc' is neither a number nor a suppression marker" in problems
-    assert "row 6, column alue_code: 'KU005' is repeated for the same month" in problems
+    assert "row 6, column alue_code: 'KU005' is repeated for the same period" in problems
     assert "row 6, column avoimet_tyopaikat: 'abc' is neither" in problems  # the repeated row's own problem
     assert len(caught.value.problems) == 6
     assert [p.split(",")[0] for p in caught.value.problems] == ["row 2", "row 3", "row 4", "row 5", "row 6", "row 6"]
@@ -77,7 +77,7 @@ def test_all_problems_are_reported_at_once(real_12r5_lines, write_12r5):
 def test_missing_column_is_named(real_12r5_lines, write_12r5):
     lines = [",".join(line.split(",")[:6]) for line in [real_12r5_lines[0]] + lines_for(real_12r5_lines, "KU091")]
     with pytest.raises(SourceDataError, match="missing column\\(s\\) avoimet_tyopaikat"):
-        sources.load_employment_statistics.__wrapped__(write_12r5(lines))
+        sources.load_12r5(write_12r5(lines))
 
 
 def test_unemployed_above_labour_force_is_refused(real_12r5_lines, write_12r5):
@@ -86,7 +86,7 @@ def test_unemployed_above_labour_force_is_refused(real_12r5_lines, write_12r5):
     fields[4] = str(float(fields[5]) + 1)
     lines[1] = ",".join(fields)
     with pytest.raises(SourceDataError, match="exceeds the labour force"):
-        sources.load_employment_statistics.__wrapped__(write_12r5(lines))
+        sources.load_12r5(write_12r5(lines))
 
 
 def test_changed_shipped_file_fails_its_checksum(monkeypatch, tmp_path):

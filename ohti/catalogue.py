@@ -1,0 +1,146 @@
+"""The indicator catalogue: every registry entry with its metadata and where it can be computed.
+
+``ohti indicators`` prints :func:`catalogue_table`; ``make catalogue`` publishes
+:func:`write_catalogue` beside the reports, and each area document links its indicators there.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pandas as pd
+
+from .areas import LEVELS
+from .compute import coverage, indicator_frequency
+from .registry import THEMES, load_registry
+from .sources import SOURCES
+
+CATALOGUE_DIR = "catalogue"
+CATALOGUE_FILE = "index.html"
+
+THEME_NAMES = {
+    "job_seekers": "Työnhakijat / Arbetssökande / Job seekers",
+    "employers": "Työnantajat / Arbetsgivare / Employers",
+    "koto": "Kotoutuminen (KOTO) / Integration / Integration (KOTO)",
+    "resources": "Resurssit ja palvelut / Resurser och tjänster / Resources and services",
+    "labour_market": "Työmarkkinat / Arbetsmarknad / Labour market",
+}
+
+
+def where_computable(indicator_id: str) -> dict:
+    """For each level, how many units ever have a value, and the periods covered."""
+    frequency = indicator_frequency(indicator_id)
+    found = {}
+    for level in (*LEVELS, "national"):
+        first, last, units = coverage(indicator_id, level, frequency)
+        if units:
+            found[level] = (units, first, last)
+    return found
+
+
+def _describe_derivation(derive: dict) -> str:
+    of = derive["of"] if isinstance(derive["of"], str) else " / ".join(derive["of"])
+    relative = " (relative, %)" if derive.get("relative") else ""
+    return f"{derive['op']}({of}){relative}"
+
+
+def catalogue_table(key_year: int | None = None) -> pd.DataFrame:
+    """One row per indicator with its metadata and coverage (the ``ohti indicators`` CSV).
+
+    Columns include ``id``, names in fi/sv/en, ``availability``, ``statistic``, ``unit``,
+    ``multiplier``, ``numerator``, ``denominator``, ``derive``, ``polarity``, ``kind``,
+    ``theme``, ``source``, ``frequency``, ``first_period``, ``last_period``, ``ci_method``,
+    ``suppression_threshold``, ``legal_basis``, ``rule_version``, ``key``, ``areas_computable``
+    (employment areas with a value, of 45) and ``levels`` (where it can be computed).
+    """
+    rows = []
+    for indicator in load_registry().values():
+        if key_year is not None and key_year not in indicator.key:
+            continue
+        computable = indicator.computable
+        found = where_computable(indicator.id) if computable else {}
+        rows.append({
+            "id": indicator.id,
+            "name_fi": indicator.name["fi"], "name_sv": indicator.name["sv"], "name_en": indicator.name["en"],
+            "availability": indicator.availability,
+            "statistic": indicator.statistic,
+            "unit": indicator.unit["fi"],
+            "multiplier": indicator.multiplier,
+            "numerator": " + ".join(indicator.numerator),
+            "denominator": " + ".join(indicator.denominator),
+            "derive": _describe_derivation(indicator.derive) if indicator.derive else "",
+            "polarity": indicator.polarity, "kind": indicator.kind, "theme": indicator.theme,
+            "source": indicator.source,
+            "frequency": indicator_frequency(indicator.id) if computable else "",
+            "first_period": indicator.first_period or "", "last_period": indicator.last_period or "",
+            "ci_method": indicator.ci_method,
+            "suppression_threshold": indicator.suppression_threshold,
+            "legal_basis": indicator.legal_basis or "",
+            "rule_version": indicator.rule_version or "",
+            "key": ";".join(str(year) for year in indicator.key),
+            "areas_computable": found.get("area", (0,))[0],
+            "levels": ";".join(f"{level}:{units}" for level, (units, _, _) in found.items()),
+        })
+    return pd.DataFrame(rows)
+
+
+def _facts(indicator, row) -> list[tuple[str, str]]:
+    source = SOURCES[indicator.source].title if indicator.source in SOURCES else "TE-asiakasrekisteri / customer register (not public)"
+    definition = (f"{_describe_derivation(indicator.derive)}" if indicator.derive
+                  else f"{' + '.join(indicator.numerator)}" + (f" / ({' + '.join(indicator.denominator)})" if indicator.denominator else ""))
+    facts = [
+        ("availability", "public statistics" if indicator.computable else "customer register only: not measured in these documents"),
+        ("statistic", f"{indicator.statistic} × {indicator.multiplier:g}"),
+        ("definition", definition),
+        ("polarity", indicator.polarity.replace("_", " ")),
+        ("kind", indicator.kind),
+        ("theme", indicator.theme),
+        ("source", source),
+        ("periods", f"{row['first_period']} … {row['last_period']} ({row['frequency']})" if indicator.computable else "—"),
+        ("where computable", row["levels"].replace(";", ", ") or "—"),
+        ("confidence interval", indicator.ci_method),
+        ("suppression threshold", f"{indicator.suppression_threshold} persons"),
+        ("legal basis", indicator.legal_basis or "—"),
+        ("rule version", indicator.rule_version or "—"),
+        ("key set", ", ".join(str(y) for y in indicator.key) or "—"),
+    ]
+    return facts
+
+
+def write_catalogue(outputs_dir) -> Path:
+    """Publish the HTML catalogue at ``<outputs_dir>/catalogue/index.html`` (atomically)."""
+    from .build import render_template
+
+    registry = load_registry()
+    table = catalogue_table().set_index("id")
+    themes = []
+    for theme in THEMES:
+        members = [i for i in registry.values() if i.theme == theme]
+        if not members:
+            continue
+        themes.append({"name": THEME_NAMES[theme], "indicators": [
+            {"id": i.id, "name_fi": i.name["fi"], "name_sv": i.name["sv"], "name_en": i.name["en"],
+             "computable": i.computable, "description": i.description, "interpretation": i.interpretation,
+             "unit": i.unit, "facts": _facts(i, table.loc[i.id])}
+            for i in members]})
+    computable = int((table["availability"] == "public").sum())
+    page = render_template(
+        "catalogue.html.j2", language="fi", title="Indikaattoriluettelo / Indikatorkatalog / Indicator catalogue",
+        summary=f"{len(table)} indicators: {computable} computed from public statistics, "
+                f"{len(table) - computable} needing customer-register data.",
+        themes=themes,
+        labels={"contents": "Sisällys", "register": "asiakasrekisteri", "description": "Kuvaus / Beskrivning / Description",
+                "interpretation": "Tulkinta / Tolkning / Interpretation", "unit": "Yksikkö / Enhet / Unit"},
+    )
+    path = Path(outputs_dir) / CATALOGUE_DIR / CATALOGUE_FILE
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_suffix(".tmp")
+    temporary.write_text(page, encoding="utf-8")
+    os.replace(temporary, path)
+    return path
+
+
+def catalogue_link(indicator_id: str, from_dir: str = "..") -> str:
+    """Relative link from a period's folder to an indicator's catalogue entry."""
+    return f"{from_dir}/{CATALOGUE_DIR}/{CATALOGUE_FILE}#{indicator_id}"
