@@ -36,8 +36,9 @@ AREAS_OUTSIDE_REFORM = frozenset({"46"})
 NATIONAL = {"code": "SSS", "name_fi": "Koko maa", "name_sv": "Hela landet", "name_en": "Whole country"}
 
 KEY_COLUMNS = ["kuntakoodi", "municipality_name_fi", "municipality_name_sv", "municipality_name_en",
-               "kielisuhde_name_fi", "kielisuhde_name_sv", "kielisuhde_name_en",
-               "kuntaryhmitys_name_fi", "kuntaryhmitys_name_sv", "kuntaryhmitys_name_en"]
+               "kielisuhde_code", "kielisuhde_name_fi", "kielisuhde_name_sv", "kielisuhde_name_en",
+               "kuntaryhmitys_code", "kuntaryhmitys_name_fi", "kuntaryhmitys_name_sv", "kuntaryhmitys_name_en",
+               "suuralue_code", "suuralue_name_fi", "suuralue_name_sv", "suuralue_name_en"]
 
 
 def _pad(codes: pd.Series) -> pd.Series:
@@ -68,8 +69,11 @@ def load_key() -> pd.DataFrame:
     Returns
     -------
     DataFrame
-        Index ``code`` (3 digits). Columns ``name_fi/sv/en``, ``language_fi/sv/en``
-        (language status), ``group_fi/sv/en`` (municipality group) and, for each of
+        Index ``code`` (3 digits). Columns ``name_fi/sv/en``, ``language_code`` and
+        ``language_fi/sv/en`` (language status: 0 Finnish, 1 bilingual with a Finnish
+        majority, 2 Swedish, 3 bilingual with a Swedish majority), ``group_code`` and
+        ``group_fi/sv/en`` (municipality group: 1 urban, 2 semi-urban, 3 rural),
+        ``major_region_code`` and ``major_region_name_fi/sv/en`` and, for each of
         area, ely, maakunta and evk, ``<level>_code`` (2 digits) and ``<level>_name_fi/sv/en``.
         Shared between callers: treat it as read-only.
 
@@ -87,7 +91,11 @@ def load_key() -> pd.DataFrame:
             raise SourceDataError(path, problems)
         frame = pd.DataFrame({"code": raw["kuntakoodi"]})
         if year == 2025:
+            frame["language_code"] = raw["kielisuhde_code"].str.strip()
+            frame["group_code"] = raw["kuntaryhmitys_code"].str.strip()
+            frame["major_region_code"] = raw["suuralue_code"].str.strip()
             for lang in ("fi", "sv", "en"):
+                frame[f"major_region_name_{lang}"] = raw[f"suuralue_name_{lang}"].str.strip()
                 frame[f"name_{lang}"] = raw[f"municipality_name_{lang}"].str.strip()
                 frame[f"language_{lang}"] = raw[f"kielisuhde_name_{lang}"].str.strip()
                 frame[f"group_{lang}"] = raw[f"kuntaryhmitys_name_{lang}"].str.strip()

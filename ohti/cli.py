@@ -28,11 +28,11 @@ def cmd_areas(args) -> int:
 
 
 def cmd_values(args) -> int:
-    from .compute import compute_values
+    from .comparison import compare_values
 
     codes = [c for c in args.area.split(",") if c] if args.area else None
     periods = [args.period] if args.period else None
-    _write_csv(compute_values(args.indicator, args.level, periods=periods, codes=codes))
+    _write_csv(compare_values(args.indicator, args.level, periods=periods, codes=codes))
     return 0
 
 
@@ -82,7 +82,8 @@ def make_parser() -> argparse.ArgumentParser:
     p.add_argument("--level", default="area", help=f"one of {', '.join(LEVELS)} (default: area)")
     p.set_defaults(run=cmd_areas)
 
-    p = commands.add_parser("values", help="values of an indicator at a level as CSV")
+    p = commands.add_parser("values", help="values of an indicator at a level as CSV, with 95 %% limits and "
+                                           "significance against the whole country")
     p.add_argument("--indicator", required=True, help="indicator id (see: ohti indicators)")
     p.add_argument("--level", required=True, help=f"one of {', '.join(ALL_LEVELS)}")
     p.add_argument("--period", help="month YYYY-MM or year YYYY (default: every period with data)")

@@ -18,7 +18,8 @@ def test_values_national_prints_the_published_figure(capsys):
     status, out, _ = run(capsys, "values", "--indicator", "unemployed", "--level", "national", "--period", "2023-10")
     assert status == 0
     lines = out.splitlines()
-    assert lines[0] == "level,area_code,area_name,period,indicator,value,numerator,denominator,note"
+    assert lines[0].startswith("level,area_code,area_name,period,indicator,value,numerator,denominator,note")
+    assert lines[0].endswith(",lower,upper,significance")
     assert lines[1].startswith("national,SSS,Koko maa,2023-10,unemployed,256070,256070,,")
 
 

@@ -1,0 +1,159 @@
+"""Expected versus observed: the level an area's frame conditions predict, as in Denmark's
+STAR benchmarking (Jobindsats).
+
+An outcome indicator is regressed on structural covariates over the 45 employment areas with a
+statsmodels GLM: a binomial family (logit link) for a proportion, a Poisson family with the log
+of the denominator as offset for a rate. Standard errors use the Pearson dispersion
+(quasi-likelihood), since areas vary more than binomial or Poisson sampling alone. Each area
+gets its expected value, the ratio of observed to expected events with a 95 % interval, and the
+model's fit. The interval starts from the observed count's Byar or exact Poisson limits divided
+by the expected count, as for an indirectly standardised ratio, and widens its half-widths by
+the square root of the model's Pearson dispersion: the areas differ far more than Poisson
+sampling would make them, and an area is flagged only where it departs from its expected value
+by more than areas typically do (model uncertainty in the coefficients is not included).
+
+The covariates are named in ``ohti/model.yaml`` and computed in :mod:`ohti.structure`.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+
+import numpy as np
+import pandas as pd
+import statsmodels.api as sm
+import yaml
+
+from . import areas
+from .comparison import count_limits
+from .compute import compute_values
+from .errors import ParameterError
+from .paths import PACKAGE_DIR
+from .registry import get_indicator
+from .stats import compare_with_reference
+from .structure import CATEGORICAL, covariates
+
+MODEL_PATH = PACKAGE_DIR / "model.yaml"
+
+
+@functools.lru_cache(maxsize=1)
+def model_spec() -> dict:
+    """The model specification (``ohti/model.yaml``)."""
+    return yaml.safe_load(MODEL_PATH.read_text(encoding="utf-8"))
+
+
+@dataclasses.dataclass(frozen=True)
+class Expected:
+    """The result of :func:`fit_expected`.
+
+    Attributes
+    ----------
+    table : DataFrame
+        One row per area: ``area_code, area_name, observed, expected, events,
+        expected_events, ratio, lower, upper, significance``.
+    fit : dict
+        ``family, n, parameters, deviance, pearson_chi2, dispersion, interval_widening,
+        pseudo_r2`` (1 − deviance / null deviance), ``r2`` (squared correlation of observed
+        and expected values) and ``covariates``.
+    coefficients : DataFrame
+        ``term, estimate, std_error, p_value``.
+    """
+
+    indicator: str
+    period: str
+    table: pd.DataFrame
+    fit: dict
+    coefficients: pd.DataFrame
+
+
+def design_matrix(frame: pd.DataFrame) -> pd.DataFrame:
+    """Covariates with categorical ones as 0/1 columns (first level dropped) and a constant."""
+    categorical = [c for c in frame.columns if c in CATEGORICAL]
+    design = pd.get_dummies(frame, columns=categorical, drop_first=True, dtype=float)
+    return sm.add_constant(design.astype(float), has_constant="add")
+
+
+def fit_expected(indicator_id: str, period: str, *, covariate_names=None, language: str = "fi") -> Expected:
+    """Fit the expected-value model for one outcome indicator and month.
+
+    Parameters
+    ----------
+    indicator_id : str
+        A proportion or a rate from the registry (e.g. ``unemployment_rate``).
+    period : str
+        Month 'YYYY-MM' (or year 'YYYY' for an annual outcome).
+    covariate_names : list of str, optional
+        Overrides the covariates of ``ohti/model.yaml``.
+
+    Raises
+    ------
+    ParameterError
+        If the indicator is not a proportion or a rate, or an area lacks a value.
+
+    References
+    ----------
+    McCullagh P, Nelder JA. Generalized linear models, 2nd ed. Chapman & Hall 1989.
+    Styrelsen for Arbejdsmarked og Rekruttering (STAR). Benchmarking af kommunernes
+    beskæftigelsesindsats (rammevilkårsmodeller), jobindsats.dk.
+    """
+    indicator = get_indicator(indicator_id)
+    if indicator.statistic not in ("proportion", "rate") or not indicator.denominator:
+        raise ParameterError(f"expected values need a proportion or a rate; '{indicator_id}' is a {indicator.statistic}")
+    names = list(covariate_names or model_spec()["expected"]["covariates"])
+    values = compute_values(indicator_id, "area", periods=[period], language=language).set_index("area_code")
+    frame = covariates(names, period)
+    missing = values.index[values["numerator"].isna() | values["denominator"].isna()].tolist()
+    missing += frame.index[frame.isna().any(axis=1)].tolist()
+    if missing:
+        raise ParameterError(f"expected values for {indicator_id} {period}: no value or covariate for area(s) "
+                             f"{', '.join(sorted(set(missing)))}")
+    design = design_matrix(frame)
+    events = values["numerator"].to_numpy(dtype=float)
+    exposure = values["denominator"].to_numpy(dtype=float)
+    if indicator.statistic == "proportion":
+        family = sm.families.Binomial()
+        model = sm.GLM(np.column_stack([events, exposure - events]), design, family=family)
+    else:
+        family = sm.families.Poisson()
+        model = sm.GLM(events, design, family=family, offset=np.log(exposure))
+    result = model.fit(scale="X2")
+    fitted_rate = result.predict(design) if indicator.statistic == "proportion" else result.predict(design, offset=np.zeros(len(design)))
+    fitted_rate = np.asarray(fitted_rate, dtype=float)
+    expected_events = fitted_rate * exposure
+    result_dispersion = float(result.pearson_chi2 / result.df_resid)
+    widen = np.sqrt(max(result_dispersion, 1.0))
+    poisson_lower, poisson_upper = count_limits(events)
+    lower = np.maximum(events - widen * (events - poisson_lower), 0.0)
+    upper = events + widen * (poisson_upper - events)
+    ratio = events / expected_events
+    table = pd.DataFrame({
+        "area_code": values.index,
+        "area_name": values["area_name"].to_numpy(),
+        "observed": values["value"].to_numpy(),
+        "expected": fitted_rate * indicator.multiplier,
+        "events": events,
+        "expected_events": expected_events,
+        "ratio": ratio,
+        "lower": lower / expected_events,
+        "upper": upper / expected_events,
+    })
+    table["significance"] = compare_with_reference(table["ratio"], table["lower"], table["upper"], 1.0, indicator.polarity)
+    null = sm.GLM(model.endog, np.ones((len(design), 1)), family=family,
+                  offset=None if indicator.statistic == "proportion" else np.log(exposure)).fit()
+    observed_rate = events / exposure
+    fit = {
+        "family": "binomial (logit)" if indicator.statistic == "proportion" else "Poisson (log, offset)",
+        "n": int(result.nobs),
+        "parameters": int(len(result.params)),
+        "deviance": float(result.deviance),
+        "pearson_chi2": float(result.pearson_chi2),
+        "dispersion": result_dispersion,
+        "interval_widening": float(widen),
+        "pseudo_r2": float(1 - result.deviance / null.deviance),
+        "r2": float(np.corrcoef(observed_rate, fitted_rate)[0, 1] ** 2),
+        "covariates": names,
+    }
+    coefficients = pd.DataFrame({"term": result.params.index, "estimate": result.params.to_numpy(),
+                                 "std_error": result.bse.to_numpy(), "p_value": result.pvalues.to_numpy()})
+    return Expected(indicator_id, period, table, fit, coefficients)
