@@ -11,7 +11,7 @@ JOBS ?=
 LANGUAGE ?= fi
 BUILD_ARGS := $(if $(PERIOD),--period $(PERIOD)) $(if $(JOBS),--jobs $(JOBS)) --language $(LANGUAGE)
 
-.PHONY: help install reports test bench clean lab
+.PHONY: help install reports catalogue test bench clean lab
 
 help: ## List every target
 	@echo "ohti: indicator-based evaluation of Finland's employment areas"
@@ -28,8 +28,11 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP) ## Create .venv (if missing) and install ohti with its dependencies
 
-reports: $(STAMP) ## Build every area document (HTML, PDF) and the index under outputs/<period>/
+reports: $(STAMP) ## Build every area document (HTML, PDF), the index and the catalogue under outputs/
 	$(BIN)/ohti build --areas all $(BUILD_ARGS)
+
+catalogue: $(STAMP) ## Publish the HTML indicator catalogue (outputs/catalogue/index.html)
+	$(BIN)/ohti catalogue
 
 test: $(STAMP) ## Run the test suite
 	$(BIN)/python -m pytest

@@ -319,7 +319,7 @@ def html_to_pdf(html: str, pdf_path, *, base_url=None) -> Path:
     return pdf_path
 
 
-def write_index(entries, period, path, *, title=None, language="fi") -> Path:
+def write_index(entries, period, path, *, title=None, language="fi", links=()) -> Path:
     """Write the index page of one period's documents.
 
     Parameters
@@ -339,6 +339,8 @@ def write_index(entries, period, path, *, title=None, language="fi") -> Path:
         Page title; by default "Alueraportit <period>" in `language`.
     language : {'fi', 'sv', 'en'}
         Language of the page.
+    links : iterable of (text, href)
+        Further pages to link from the top of the index (e.g. the indicator catalogue).
 
     Returns
     -------
@@ -384,6 +386,7 @@ def write_index(entries, period, path, *, title=None, language="fi") -> Path:
             summary=labels["summary"].format(total=len(rows), failed=failed),
             labels=labels,
             groups=_group_rows(rows, other=labels["other"]),
+            links=list(links),
         )
     )
     _write_text(path, page)

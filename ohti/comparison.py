@@ -61,7 +61,7 @@ def interval_limits(indicator, numerator, denominator, confidence: float = 0.95)
 
 
 def compare_values(indicator_id: str, level: str, *, periods=None, codes=None, confidence: float = 0.95,
-                   reference: str = "national", language: str = "fi") -> pd.DataFrame:
+                   reference: pd.Series | None = None, language: str = "fi") -> pd.DataFrame:
     """Values with confidence limits and a comparison with the whole country.
 
     Parameters
@@ -70,8 +70,10 @@ def compare_values(indicator_id: str, level: str, *, periods=None, codes=None, c
         As for :func:`ohti.compute.compute_values`.
     confidence : float
         Level of the interval (0.95 or 0.998 in Fingertips' practice).
-    reference : str
-        "national": compare each value with the whole country's value for the same period.
+    reference : Series, optional
+        Reference values by unit code (e.g. each area's region, or its peers' value from
+        :func:`ohti.peers.peer_reference`), for a single period. By default each value is
+        compared with the whole country's value for the same period.
 
     Returns
     -------
@@ -84,10 +86,13 @@ def compare_values(indicator_id: str, level: str, *, periods=None, codes=None, c
     indicator = get_indicator(indicator_id)
     values = compute_values(indicator_id, level, periods=periods, codes=codes, language=language)
     lower, upper = interval_limits(indicator, values["numerator"], values["denominator"], confidence)
-    national = compute_values(indicator_id, "national", periods=sorted(values["period"].unique()))
-    target = values["period"].map(national.set_index("period")["value"]).to_numpy(dtype=float)
+    if reference is None:
+        national = compute_values(indicator_id, "national", periods=sorted(values["period"].unique()))
+        target = values["period"].map(national.set_index("period")["value"]).to_numpy(dtype=float)
+    else:
+        target = values["area_code"].map(reference).to_numpy(dtype=float)
     significance = stats.compare_with_reference(values["value"], lower, upper, target, indicator.polarity)
-    if level == "national" or indicator.statistic == "count":
+    if (level == "national" and reference is None) or indicator.statistic == "count":
         # The nation is its own reference, and a count's size says nothing against it.
         significance[:] = stats.NOT_COMPARED
     result = values.copy()

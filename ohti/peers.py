@@ -18,6 +18,16 @@ from .registry import get_indicator
 from .structure import CATEGORICAL, covariates
 
 
+def combined_value(rows: pd.DataFrame, indicator) -> float:
+    """A group of areas' value: a ratio of summed numerators and denominators where the
+    indicator has a denominator, else the mean of the values (counts, changes). Missing if any
+    member is missing."""
+    if indicator.denominator:
+        return (rows["numerator"].sum(min_count=len(rows))
+                / rows["denominator"].sum(min_count=len(rows)) * indicator.multiplier)
+    return rows["value"].mean(skipna=False)
+
+
 def peer_groups(period: str, *, k: int | None = None, features=None) -> pd.DataFrame:
     """The ``k`` nearest areas of every area.
 
@@ -81,14 +91,28 @@ def peer_comparison(code: str, period_by_indicator: dict, *, k: int | None = Non
         indicator = get_indicator(ident)
         values = compute_values(ident, "area", periods=[period]).set_index("area_code")
         national = compute_values(ident, "national", periods=[period])["value"].iloc[0]
-        members = values.loc[peers]
-        if indicator.denominator:  # a ratio of sums
-            peer_value = (members["numerator"].sum(min_count=len(peers))
-                          / members["denominator"].sum(min_count=len(peers)) * indicator.multiplier)
-        else:  # counts, changes and other derived values: the peers' mean
-            peer_value = members["value"].mean()
+        peer_value = combined_value(values.loc[peers], indicator)
         rows.append({"indicator": ident, "name": indicator.label(language), "period": period,
                      "decimals": indicator.decimals, "value": values.at[code, "value"],
                      "peers": peer_value, "national": national,
                      "difference": values.at[code, "value"] - peer_value})
     return pd.DataFrame(rows)
+
+
+def peer_reference(indicator_id: str, period: str, *, k: int | None = None) -> pd.Series:
+    """Each area's peers' combined value of an indicator (ratio of sums; mean for counts and
+    derived values), to compare with: ``compare_values(..., reference=peer_reference(...))``."""
+    indicator = get_indicator(indicator_id)
+    document_period = period if len(period) == 7 else f"{period}-12"
+    groups = peer_groups(min(document_period, max(p for p in _months())), k=k)
+    values = compute_values(indicator_id, "area", periods=[period]).set_index("area_code")
+    result = {}
+    for code, members in groups.groupby("area_code")["peer_code"]:
+        result[code] = combined_value(values.loc[list(members)], indicator)
+    return pd.Series(result, name="peers")
+
+
+def _months():
+    from .sources import periods
+
+    return periods("month")

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import html
 
+import pandas as pd
+
 from .catalogue import catalogue_link
 from .i18n import format_number, format_period, label, translate_note
 from .tables import html_table
@@ -48,17 +50,70 @@ def indicator_table_html(table, language: str = "fi", *, link_catalogue: bool = 
             "national": format_number(row["national"], decimals, language),
             "rank": "" if row["rank"] is None or str(row["rank"]) == "<NA>" else f"{row['rank']}/{row['n_ranked']}",
             "change": format_number(row["change"], decimals, language, sign=True),
+            "interval": _interval_text(row.get("lower"), row.get("upper"), decimals, language),
+            "significance": label("sig_" + str(row.get("significance", "not compared")).replace(" ", "_"), language),
             "note": translate_note(row["note"], language),
         })
     columns = [("name", label("indicator", language), False)]
     if not table["current"].all():
         columns.append(("period", label("period", language), False))
     columns += [("unit", label("unit", language), False),
-               ("value", label("area_value", language), True), ("national", label("national_value", language), True),
+               ("value", label("area_value", language), True), ("interval", label("interval", language), True),
+               ("national", label("national_value", language), True),
+               ("significance", label("significance", language), False),
                ("rank", label("rank", language), True), ("change", label("change_year", language), True),
                ("note", label("note", language), False)]
     explanation = f'<p class="small">{html.escape(label("rank_explained", language))}</p>' if explain else ""
     return html_table(rows, columns) + explanation
+
+
+def _interval_text(lower, upper, decimals: int, language: str) -> str:
+    if lower is None or upper is None or pd.isna(lower) or pd.isna(upper):
+        return ""
+    return f"{format_number(lower, decimals, language)}–{format_number(upper, decimals, language)}"
+
+
+def expected_html(result, language: str = "fi", *, highlight: str | None = None) -> str:
+    """The expected-versus-observed table of one outcome, with the model's description."""
+    from .registry import get_indicator
+
+    indicator = get_indicator(result.indicator)
+    decimals = indicator.decimals
+    rows = []
+    for row in result.table.to_dict("records"):
+        rows.append({
+            "area_name": ("▶ " if row["area_code"] == highlight else "") + row["area_name"],
+            "observed": format_number(row["observed"], decimals, language),
+            "expected": format_number(row["expected"], decimals, language),
+            "ratio": f"{format_number(row['ratio'], 2, language)} ({format_number(row['lower'], 2, language)}–"
+                     f"{format_number(row['upper'], 2, language)})",
+            "significance": label("sig_" + row["significance"].replace(" ", "_"), language),
+        })
+    columns = [("area_name", label("area", language), False), ("observed", label("observed", language), True),
+               ("expected", label("expected", language), True), ("ratio", label("ratio", language), True),
+               ("significance", label("significance", language), False)]
+    intro = label("expected_intro", language, covariates=", ".join(label("cov_" + c, language) for c in result.fit["covariates"]),
+                  family=result.fit["family"], r2=format_number(result.fit["pseudo_r2"], 2, language))
+    return (f"<h3>{html.escape(indicator.label(language))}</h3><p>{html.escape(intro)}</p>"
+            + html_table(rows, columns))
+
+
+def peers_html(table, peer_names, language: str = "fi", *, k: int, features) -> str:
+    """The area beside its peer areas' combined value and the nation's."""
+    rows = [{
+        "name": row["name"], "period": _period_text(row["period"]),
+        "value": format_number(row["value"], row["decimals"], language),
+        "peers": format_number(row["peers"], row["decimals"], language),
+        "national": format_number(row["national"], row["decimals"], language),
+        "difference": format_number(row["difference"], row["decimals"], language, sign=True),
+    } for row in table.to_dict("records")]
+    columns = [("name", label("indicator", language), False), ("period", label("period", language), False),
+               ("value", label("area_value", language), True), ("peers", label("peers", language), True),
+               ("national", label("national_value", language), True),
+               ("difference", label("difference", language), True)]
+    intro = label("peers_intro", language, k=k, features=", ".join(label("cov_" + f, language) for f in features))
+    names = ", ".join(peer_names)
+    return f"<p>{html.escape(intro)}</p><p><strong>{html.escape(names)}</strong></p>" + html_table(rows, columns)
 
 
 def not_measured_html(table, language: str = "fi") -> str:

@@ -10,6 +10,7 @@ from .compute import check_periods
 from .errors import ParameterError
 from .i18n import check_language, label
 from .paths import AREA_NOTEBOOK, OUTPUTS_DIR
+from .catalogue import write_catalogue
 from .sources import latest_complete_period
 
 FORMATS = ("html", "pdf")
@@ -98,6 +99,8 @@ def build_area_documents(codes: str = "all", period: str | None = None, formats=
                                     outputs_dir=outputs_dir, notebook=AREA_NOTEBOOK, progress=progress)
     index = os.path.join(outputs_dir, period, "index.html")
     entries = [{**r, "group": group[r["code"]]} for r in results]
+    catalogue = write_catalogue(outputs_dir)
     build.write_index(entries, period, index, title=f"{label('document_title', language)} {period}",
-                      language=language)
+                      language=language,
+                      links=[(label("catalogue", language), os.path.relpath(catalogue, os.path.dirname(index)))])
     return BuildSummary(period, results, index)

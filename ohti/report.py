@@ -5,10 +5,15 @@ The notebooks call these functions and only narrate, tabulate and plot their res
 
 from __future__ import annotations
 
+import dataclasses
+
+import numpy as np
 import pandas as pd
 
 from . import areas
+from .comparison import compare_values
 from .compute import check_periods, compute_values, coverage, indicator_frequency, shift_period
+from .errors import ParameterError
 from .i18n import check_language
 from .registry import get_indicator, indicator_ids
 
@@ -91,8 +96,11 @@ def indicator_table(code: str, period: str, *, indicators=None, language: str = 
     -------
     DataFrame
         ``indicator, name, unit, decimals, polarity, theme, key, period, current, value,
-        national, rank, n_ranked, change, national_change, note``. ``key`` is True for
-        members of KEHA's key set. ``current`` is False where the data ends
+        national, rank, n_ranked, change, national_change, lower, upper, significance,
+        minimum, q25, q75, maximum, note``. ``key`` is True for members of KEHA's key set;
+        ``lower``/``upper`` are the 95 % limits and ``significance`` the comparison with the
+        whole country (see :func:`ohti.comparison.compare_values`); ``minimum`` … ``maximum``
+        describe the 45 areas' values (for the spine chart). ``current`` is False where the data ends
         before the document's period. ``change`` is the value minus the value a year earlier.
     """
     check_language(language)
@@ -106,7 +114,7 @@ def indicator_table(code: str, period: str, *, indicators=None, language: str = 
             continue
         previous = shift_period(shown, -12 if len(shown) == 7 else -1)
         months = [shown] + ([previous] if previous >= coverage(ident, RANK_LEVEL)[0] else [])
-        area_values = compute_values(ident, RANK_LEVEL, periods=months)
+        area_values = compare_values(ident, RANK_LEVEL, periods=months)
         nation = compute_values(ident, "national", periods=months).set_index("period")["value"]
         now = area_values[area_values["period"] == shown].set_index("area_code")
         before = area_values[area_values["period"] == previous].set_index("area_code")["value"]
@@ -127,6 +135,13 @@ def indicator_table(code: str, period: str, *, indicators=None, language: str = 
             "n_ranked": int(rank.notna().sum()),
             "change": now.at[code, "value"] - before.get(code, float("nan")),
             "national_change": nation.get(shown, float("nan")) - nation.get(previous, float("nan")),
+            "lower": now.at[code, "lower"],
+            "upper": now.at[code, "upper"],
+            "significance": now.at[code, "significance"],
+            "minimum": now["value"].min(),
+            "q25": now["value"].quantile(0.25),
+            "q75": now["value"].quantile(0.75),
+            "maximum": now["value"].max(),
             "note": now.at[code, "note"],
         })
     return pd.DataFrame(rows)
@@ -203,3 +218,47 @@ def municipality_breakdown(code: str, period: str, *, indicators=None, language:
                 notes[municipality].append(note)
     table["note"] = ["; ".join(notes[m]) for m in members.index]
     return table
+
+
+@dataclasses.dataclass(frozen=True)
+class FunnelData:
+    """What a funnel plot of one indicator needs: every area's value and denominator, the
+    whole country's value as the target, the control limits, and the overdispersion check."""
+
+    indicator: str
+    period: str
+    values: pd.DataFrame
+    target: float
+    limits: pd.DataFrame
+    overdispersion: object
+    adjusted: bool
+
+
+def funnel_data(indicator_id: str, period: str, *, adjust: bool | None = None) -> FunnelData:
+    """Funnel-plot data for the 45 areas (proportions and rates).
+
+    Parameters
+    ----------
+    adjust : bool, optional
+        Widen the limits for overdispersion (Spiegelhalter 2005, DerSimonian–Laird τ² on
+        winsorised z-scores). By default only where the overdispersion is significant.
+    """
+    from . import stats
+
+    indicator = get_indicator(indicator_id)
+    statistic = {"proportion": "proportion", "rate": "rate"}.get(indicator.statistic)
+    if statistic is None or not indicator.denominator:
+        raise ParameterError(f"a funnel plot needs a proportion or a rate; '{indicator_id}' is a {indicator.statistic}")
+    values = compute_values(indicator_id, "area", periods=[period]).dropna(subset=["value", "denominator"])
+    target = compute_values(indicator_id, "national", periods=[period])["value"].iloc[0]
+    dispersion = stats.overdispersion(values["value"].to_numpy(), values["denominator"].to_numpy(), target,
+                                      statistic, multiplier=indicator.multiplier)
+    adjusted = dispersion.significant if adjust is None else adjust
+    denominators = values["denominator"].to_numpy()
+    axis = np.geomspace(denominators.min() * 0.8, denominators.max() * 1.25, 120)
+    limits = stats.funnel_limits(denominators, target, statistic=statistic, multiplier=indicator.multiplier,
+                                 tau2=dispersion.tau2 if adjusted else 0.0, points=axis)
+    values = values.assign(position=stats.funnel_significance(
+        values["value"].to_numpy(), values["denominator"].to_numpy(), target, statistic=statistic,
+        multiplier=indicator.multiplier, tau2=dispersion.tau2 if adjusted else 0.0))
+    return FunnelData(indicator_id, period, values, target, limits, dispersion, adjusted)
