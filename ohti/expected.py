@@ -6,11 +6,12 @@ statsmodels GLM: a binomial family (logit link) for a proportion, a Poisson fami
 of the denominator as offset for a rate. Standard errors use the Pearson dispersion
 (quasi-likelihood), since areas vary more than binomial or Poisson sampling alone. Each area
 gets its expected value, the ratio of observed to expected events with a 95 % interval, and the
-model's fit. The interval starts from the observed count's Byar or exact Poisson limits divided
-by the expected count, as for an indirectly standardised ratio, and widens its half-widths by
-the square root of the model's Pearson dispersion: the areas differ far more than Poisson
-sampling would make them, and an area is flagged only where it departs from its expected value
-by more than areas typically do (model uncertainty in the coefficients is not included).
+model's fit. The areas differ from their expected values far more than Poisson sampling alone
+would make them, so the interval allows for that as the funnel plots do (Spiegelhalter 2005):
+on the log scale, ``log(O/E) ± z·sqrt(1/O + τ²)``, with τ² the DerSimonian–Laird
+between-area variance of ``log(O/E)`` (within-area variance 1/O, degrees of freedom n − p). An
+area is flagged only where it departs from its expected value by more than areas typically
+do. Model uncertainty in the coefficients is not included.
 
 The covariates are named in ``ohti/model.yaml`` and computed in :mod:`ohti.structure`.
 """
@@ -26,7 +27,6 @@ import statsmodels.api as sm
 import yaml
 
 from . import areas
-from .comparison import count_limits
 from .compute import compute_values
 from .errors import ParameterError
 from .paths import PACKAGE_DIR
@@ -53,7 +53,8 @@ class Expected:
         One row per area: ``area_code, area_name, observed, expected, events,
         expected_events, ratio, lower, upper, significance``.
     fit : dict
-        ``family, n, parameters, deviance, pearson_chi2, dispersion, interval_widening,
+        ``family, n, parameters, deviance, pearson_chi2, dispersion, tau2`` (between-area
+        variance of log(O/E)),
         pseudo_r2`` (1 − deviance / null deviance), ``r2`` (squared correlation of observed
         and expected values) and ``covariates``.
     coefficients : DataFrame
@@ -65,6 +66,23 @@ class Expected:
     table: pd.DataFrame
     fit: dict
     coefficients: pd.DataFrame
+
+
+Z95 = 1.959963984540054
+
+
+def between_area_variance(y, variances, degrees_of_freedom) -> float:
+    """DerSimonian–Laird τ²: the variance of ``y`` between areas beyond their own variances.
+
+    ``τ² = max(0, (Q − df) / (Σw − Σw² / Σw))`` with ``w = 1 / variance`` and ``Q`` the
+    weighted sum of squares about the weighted mean (DerSimonian & Laird 1986).
+    """
+    y = np.asarray(y, dtype=float)
+    weights = 1.0 / np.asarray(variances, dtype=float)
+    mean = np.sum(weights * y) / np.sum(weights)
+    q = np.sum(weights * (y - mean) ** 2)
+    denominator = np.sum(weights) - np.sum(weights ** 2) / np.sum(weights)
+    return float(max(0.0, (q - degrees_of_freedom) / denominator))
 
 
 def design_matrix(frame: pd.DataFrame) -> pd.DataFrame:
@@ -122,11 +140,9 @@ def fit_expected(indicator_id: str, period: str, *, covariate_names=None, langua
     fitted_rate = np.asarray(fitted_rate, dtype=float)
     expected_events = fitted_rate * exposure
     result_dispersion = float(result.pearson_chi2 / result.df_resid)
-    widen = np.sqrt(max(result_dispersion, 1.0))
-    poisson_lower, poisson_upper = count_limits(events)
-    lower = np.maximum(events - widen * (events - poisson_lower), 0.0)
-    upper = events + widen * (poisson_upper - events)
     ratio = events / expected_events
+    tau2 = between_area_variance(np.log(ratio), 1.0 / events, result.df_resid)
+    half = Z95 * np.sqrt(1.0 / events + tau2)
     table = pd.DataFrame({
         "area_code": values.index,
         "area_name": values["area_name"].to_numpy(),
@@ -135,8 +151,8 @@ def fit_expected(indicator_id: str, period: str, *, covariate_names=None, langua
         "events": events,
         "expected_events": expected_events,
         "ratio": ratio,
-        "lower": lower / expected_events,
-        "upper": upper / expected_events,
+        "lower": ratio * np.exp(-half),
+        "upper": ratio * np.exp(half),
     })
     table["significance"] = compare_with_reference(table["ratio"], table["lower"], table["upper"], 1.0, indicator.polarity)
     null = sm.GLM(model.endog, np.ones((len(design), 1)), family=family,
@@ -149,7 +165,7 @@ def fit_expected(indicator_id: str, period: str, *, covariate_names=None, langua
         "deviance": float(result.deviance),
         "pearson_chi2": float(result.pearson_chi2),
         "dispersion": result_dispersion,
-        "interval_widening": float(widen),
+        "tau2": float(tau2),
         "pseudo_r2": float(1 - result.deviance / null.deviance),
         "r2": float(np.corrcoef(observed_rate, fitted_rate)[0, 1] ** 2),
         "covariates": names,

@@ -31,40 +31,95 @@ def _period_text(period: str) -> str:
 
 
 def indicator_table_html(table, language: str = "fi", *, link_catalogue: bool = True, explain: bool = False) -> str:
-    """The indicator table: area, whole country, rank, change in a year, note.
+    """The indicator table: area with its 95 % interval, whole country, significance, rank,
+    change in a year and five-year trend; notes become numbered footnotes under the table.
 
     Each indicator's name links to its entry in the catalogue published beside the reports;
-    the period column shows when an indicator's data end before the document's month.
+    the period column appears when an indicator's data end before the document's month.
     """
     if table.empty:
         return f"<p>{html.escape(label('no_data', language))}</p>"
-    rows = []
+    rows, footnotes = [], []
     for row in table.to_dict("records"):
         decimals = row["decimals"]
+        name = f"{row['name']}, {row['unit']}" if row["unit"] else row["name"]
+        note = translate_note(row["note"], language)
+        if note:
+            if note not in footnotes:
+                footnotes.append(note)
+            name += f" [{footnotes.index(note) + 1}]"
         rows.append({
-            "name": row["name"],
+            "name": name,
             "link": catalogue_link(row["indicator"]) if link_catalogue else None,
             "period": _period_text(row["period"]),
-            "unit": row["unit"],
             "value": format_number(row["value"], decimals, language),
+            "interval": _interval_text(row.get("lower"), row.get("upper"), decimals, language),
             "national": format_number(row["national"], decimals, language),
+            "significance": label("sig_" + str(row.get("significance", "not compared")).replace(" ", "_"), language),
             "rank": "" if row["rank"] is None or str(row["rank"]) == "<NA>" else f"{row['rank']}/{row['n_ranked']}",
             "change": format_number(row["change"], decimals, language, sign=True),
-            "interval": _interval_text(row.get("lower"), row.get("upper"), decimals, language),
-            "significance": label("sig_" + str(row.get("significance", "not compared")).replace(" ", "_"), language),
-            "note": translate_note(row["note"], language),
+            "trend": trend_text(row.get("trend_label", "not calculated"), language),
         })
     columns = [("name", label("indicator", language), False)]
     if not table["current"].all():
         columns.append(("period", label("period", language), False))
-    columns += [("unit", label("unit", language), False),
-               ("value", label("area_value", language), True), ("interval", label("interval", language), True),
-               ("national", label("national_value", language), True),
-               ("significance", label("significance", language), False),
-               ("rank", label("rank", language), True), ("change", label("change_year", language), True),
-               ("note", label("note", language), False)]
+    columns += [("value", label("area_value", language), True), ("interval", label("interval", language), True),
+                ("national", label("national_value", language), True),
+                ("significance", label("significance", language), False),
+                ("rank", label("rank", language), True), ("change", label("change_year", language), True),
+                ("trend", label("trend_heading", language), False)]
+    notes = "".join(f"<li>{html.escape(text)}</li>" for text in footnotes)
+    notes_html = f'<ol class="footnotes small">{notes}</ol>' if footnotes else ""
     explanation = f'<p class="small">{html.escape(label("rank_explained", language))}</p>' if explain else ""
-    return html_table(rows, columns) + explanation
+    return html_table(rows, columns) + notes_html + explanation
+
+
+TREND_LABELS = {"increasing": "trend_marker_increasing", "decreasing": "trend_marker_decreasing",
+                "no significant change": "trend_marker_no_change", "not calculated": "trend_marker_not_calculated",
+                "better": "trend_marker_better", "worse": "trend_marker_worse"}
+
+
+def trend_text(trend_label, language: str = "fi") -> str:
+    """A trend marker's label in the reader's language ('' where it was not calculated)."""
+    if trend_label in (None, "not calculated") or (isinstance(trend_label, float) and pd.isna(trend_label)):
+        return ""
+    return label(TREND_LABELS[trend_label], language)
+
+
+def red_red_html(table, language: str = "fi") -> str:
+    """The indicators that are significantly worse than the nation and getting worse."""
+    flagged = table[table["red_red"]] if "red_red" in table else table.iloc[0:0]
+    if flagged.empty:
+        return f"<p>{html.escape(label('red_red_none', language))}</p>"
+    items = "".join(f"<li>{html.escape(name)}</li>" for name in flagged["name"])
+    return f'<p class="red-red"><strong>{html.escape(label("red_red_list", language))}</strong></p><ul>{items}</ul>'
+
+
+def expected_area_html(results, code: str, language: str = "fi") -> str:
+    """The area's observed and expected values for each modelled outcome, with the models."""
+    from .registry import get_indicator
+
+    rows, notes = [], []
+    for result in results:
+        indicator = get_indicator(result.indicator)
+        row = result.table.set_index("area_code").loc[code]
+        rows.append({
+            "name": indicator.label(language),
+            "observed": format_number(row["observed"], indicator.decimals, language),
+            "expected": format_number(row["expected"], indicator.decimals, language),
+            "ratio": f"{format_number(row['ratio'], 2, language)} ({format_number(row['lower'], 2, language)}–"
+                     f"{format_number(row['upper'], 2, language)})",
+            "significance": label("sig_" + row["significance"].replace(" ", "_"), language),
+        })
+        notes.append(f"{indicator.label(language)}: {result.fit['family']}, pseudo-R² "
+                     f"{format_number(result.fit['pseudo_r2'], 2, language)}")
+    columns = [("name", label("indicator", language), False), ("observed", label("observed", language), True),
+               ("expected", label("expected", language), True), ("ratio", label("ratio", language), True),
+               ("significance", label("significance_expected", language), False)]
+    covariates = ", ".join(label("cov_" + c, language) for c in results[0].fit["covariates"]) if results else ""
+    intro = label("expected_intro_short", language, covariates=covariates)
+    return (f"<p>{html.escape(intro)}</p>" + html_table(rows, columns)
+            + f'<p class="small">{html.escape("; ".join(notes))}.</p>')
 
 
 def _interval_text(lower, upper, decimals: int, language: str) -> str:
@@ -91,7 +146,7 @@ def expected_html(result, language: str = "fi", *, highlight: str | None = None)
         })
     columns = [("area_name", label("area", language), False), ("observed", label("observed", language), True),
                ("expected", label("expected", language), True), ("ratio", label("ratio", language), True),
-               ("significance", label("significance", language), False)]
+               ("significance", label("significance_expected", language), False)]
     intro = label("expected_intro", language, covariates=", ".join(label("cov_" + c, language) for c in result.fit["covariates"]),
                   family=result.fit["family"], r2=format_number(result.fit["pseudo_r2"], 2, language))
     return (f"<h3>{html.escape(indicator.label(language))}</h3><p>{html.escape(intro)}</p>"
@@ -128,17 +183,23 @@ def not_measured_html(table, language: str = "fi") -> str:
 
 
 def breakdown_html(table, indicators, language: str = "fi") -> str:
-    """Member municipalities' values, one column per indicator."""
-    rows = []
+    """Member municipalities' values, one column per indicator; notes become footnotes."""
+    rows, footnotes = [], []
     for row in table.to_dict("records"):
-        cells = {"name": row["name"], "note": translate_note(row["note"], language)}
+        name = row["name"]
+        note = translate_note(row["note"], language)
+        if note:
+            if note not in footnotes:
+                footnotes.append(note)
+            name += f" [{footnotes.index(note) + 1}]"
+        cells = {"name": name}
         for indicator in indicators:
             cells[indicator.id] = format_number(row[indicator.id], indicator.decimals, language)
         rows.append(cells)
     columns = ([("name", label("municipality", language), False)]
-               + [(i.id, i.label(language), True) for i in indicators]
-               + [("note", label("note", language), False)])
-    return html_table(rows, columns)
+               + [(i.id, i.label(language), True) for i in indicators])
+    notes = "".join(f"<li>{html.escape(text)}</li>" for text in footnotes)
+    return html_table(rows, columns) + (f'<ol class="footnotes small">{notes}</ol>' if footnotes else "")
 
 
 def heading(key: str, language: str = "fi", level: int = 2) -> str:

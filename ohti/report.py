@@ -69,6 +69,11 @@ def area_profile(code: str, language: str = "fi") -> dict:
     }
 
 
+def area_names(language: str = "fi") -> pd.Series:
+    """Employment-area names by code."""
+    return areas.units("area")[f"name_{check_language(language)}"]
+
+
 def rank_areas(values: pd.Series, polarity: str) -> pd.Series:
     """Rank areas so that 1 is the best (or, for a neutral indicator, the largest value).
 
@@ -97,10 +102,13 @@ def indicator_table(code: str, period: str, *, indicators=None, language: str = 
     DataFrame
         ``indicator, name, unit, decimals, polarity, theme, key, period, current, value,
         national, rank, n_ranked, change, national_change, lower, upper, significance,
-        minimum, q25, q75, maximum, note``. ``key`` is True for members of KEHA's key set;
+        minimum, q25, q75, maximum, trend, trend_label, trend_reason, red_red, note``.
+        ``key`` is True for members of KEHA's key set;
         ``lower``/``upper`` are the 95 % limits and ``significance`` the comparison with the
         whole country (see :func:`ohti.comparison.compare_values`); ``minimum`` … ``maximum``
-        describe the 45 areas' values (for the spine chart). ``current`` is False where the data ends
+        describe the 45 areas' values (for the spine chart); ``trend_label`` is Fingertips'
+        trend marker over the same month of the latest five years, and ``red_red`` flags a
+        value significantly worse than the nation's and getting worse. ``current`` is False where the data ends
         before the document's period. ``change`` is the value minus the value a year earlier.
     """
     check_language(language)
@@ -138,13 +146,41 @@ def indicator_table(code: str, period: str, *, indicators=None, language: str = 
             "lower": now.at[code, "lower"],
             "upper": now.at[code, "upper"],
             "significance": now.at[code, "significance"],
+            **_trend(indicator, code, shown),
             "minimum": now["value"].min(),
             "q25": now["value"].quantile(0.25),
             "q75": now["value"].quantile(0.75),
             "maximum": now["value"].max(),
             "note": now.at[code, "note"],
         })
-    return pd.DataFrame(rows)
+    table = pd.DataFrame(rows)
+    if not table.empty:
+        from .trends import red_red
+
+        table["red_red"] = red_red(table["significance"], table["trend_label"])
+    return table
+
+
+TREND_STATISTICS = {"proportion": "proportion", "rate": "rate", "count": "count"}
+
+
+def _trend(indicator, code: str, shown: str) -> dict:
+    """Fingertips' trend marker over the latest five annual points (the same month in each
+    year), for indicators built from counts with an interval method; 'not calculated'
+    otherwise."""
+    from .trends import TREND_POINTS, trend_marker
+
+    statistic = TREND_STATISTICS.get(indicator.statistic)
+    if statistic is None or indicator.derive or indicator.ci_method == "none":
+        return {"trend": "", "trend_label": "not calculated", "trend_reason": ""}
+    step = -12 if len(shown) == 7 else -1
+    first = coverage(indicator.id, RANK_LEVEL)[0]
+    periods = [p for p in (shift_period(shown, step * i) for i in range(TREND_POINTS - 1, -1, -1)) if p >= first]
+    frame = compute_values(indicator.id, RANK_LEVEL, periods=periods, codes=[code])
+    trend = trend_marker(frame["period"].tolist(), frame["numerator"].to_numpy(),
+                         frame["denominator"].to_numpy() if indicator.denominator else None,
+                         statistic=statistic, polarity=indicator.polarity)
+    return {"trend": trend.direction, "trend_label": trend.label, "trend_reason": trend.reason}
 
 
 def not_measured(code: str, language: str = "fi") -> pd.DataFrame:

@@ -19,15 +19,22 @@ language = "fi"'''),
     ("setup", [], '''from IPython.display import HTML, display
 
 from ohti import charts, present, provenance, report
+from ohti.expected import fit_expected, model_spec
+from ohti.peers import peer_comparison, peer_groups
 from ohti.registry import get_indicator
 
 profile = report.area_profile(area_code, language)
 table = report.indicator_table(area_code, period, language=language)
 current = table[table["current"]]
+key = current[current["key"]]
 display(HTML(present.title_html(profile, period, language)))'''),
     ("summary", [], '''display(HTML(present.heading("summary", language)))
+display(HTML(present.paragraph("spine_intro", language)))
+fig, alt = charts.plot_spine(key, area_name=profile["name"], language=language)
+display(HTML(charts.figure_html(fig, alt)))
+display(HTML(present.red_red_html(current, language)))
 display(HTML(present.heading("key_indicators", language, level=3)))
-display(HTML(present.indicator_table_html(current[current["key"]], language, explain=True)))'''),
+display(HTML(present.indicator_table_html(key, language, explain=True)))'''),
     ("area", [], '''display(HTML(present.heading("the_area", language)))
 display(HTML(present.members_html(profile, language)))'''),
     ("processes", [], '''display(HTML(present.heading("processes", language)))
@@ -52,9 +59,31 @@ display(HTML(present.indicator_table_html(table[table["theme"] == "employers"], 
 display(HTML(present.indicator_table_html(table[table["theme"] == "koto"], language)))'''),
     ("context", [], '''display(HTML(present.heading("context", language)))
 display(HTML(present.indicator_table_html(table[table["theme"].isin(["labour_market", "resources"])], language)))'''),
+    ("funnels", [], '''display(HTML(present.heading("comparisons", language)))
+display(HTML(present.heading("funnels", language, level=3)))
+display(HTML(present.paragraph("funnel_intro", language)))
+names = report.area_names(language)
+for ident in model_spec()["expected"]["outcomes"]:
+    indicator = get_indicator(ident)
+    funnel = report.funnel_data(ident, period)
+    fig, alt = charts.plot_funnel(funnel.values["value"], funnel.values["denominator"], funnel.limits,
+                                  target=funnel.target, focal=profile["name"], labels=funnel.values["area_code"].map(names),
+                                  statistic=indicator.statistic, unit=indicator.unit[language],
+                                  decimals=indicator.decimals, language=language)
+    display(HTML(charts.figure_html(fig, alt, caption=indicator.label(language))))'''),
+    ("expected", [], '''display(HTML(present.heading("expected_heading", language, level=3)))
+results = [fit_expected(ident, period, language=language) for ident in model_spec()["expected"]["outcomes"]]
+display(HTML(present.expected_area_html(results, area_code, language)))'''),
+    ("peers", [], '''display(HTML(present.heading("peers_heading", language, level=3)))
+groups = peer_groups(period)
+peer_codes = groups.loc[groups["area_code"] == area_code, "peer_code"]
+comparison = peer_comparison(area_code, dict(zip(key["indicator"], key["period"])), language=language)
+display(HTML(present.peers_html(comparison, [names[c] for c in peer_codes], language,
+                                k=model_spec()["peers"]["k"], features=model_spec()["peers"]["features"])))'''),
     ("breakdown", [], '''display(HTML(present.heading("breakdown", language)))
-breakdown = report.municipality_breakdown(area_code, period, indicators=list(current["indicator"]), language=language)
-display(HTML(present.breakdown_html(breakdown, [get_indicator(i) for i in current["indicator"]], language)))'''),
+shown = ["unemployed", "labour_force", "unemployment_rate", "vacancies", "unemployed_per_1000_inhabitants"]
+breakdown = report.municipality_breakdown(area_code, period, indicators=shown, language=language)
+display(HTML(present.breakdown_html(breakdown, [get_indicator(i) for i in shown], language)))'''),
     ("assessment", [], '''display(HTML(present.heading("expert_assessment", language)))
 display(HTML(present.paragraph("assessment_placeholder", language)))'''),
     ("about", [], '''display(HTML(provenance.about_html({"area_code": area_code, "period": period, "language": language}, language)))'''),

@@ -50,3 +50,19 @@ def test_member_municipalities_and_regions_are_shown(savonlinna):
 def test_incomplete_sum_is_marked_in_finnish(savonlinna):
     _, html, _ = savonlinna
     assert "vajaa summa: avoimet työpaikat puuttuu 2/4 jäsenkunnalta" in html
+
+
+def test_document_opens_with_the_spine_chart_and_has_the_comparisons(savonlinna):
+    _, html, _ = savonlinna
+    summary = html.index("Yhteenveto")
+    spine = html.index('alt="', summary)
+    assert html[spine:spine + 200].count("Savonlinna") >= 1  # the spine chart's alt text names the area
+    assert html.index("Keskeiset indikaattorit") > spine
+    for heading in ("Suppilokuviot", "Odotettu ja toteutunut", "Vertailualueet"):
+        assert heading in html
+    assert "Mikkelin seutu" in html  # one of Savonlinna's five peers (structure in 2023-10)
+
+
+def test_indicators_link_to_the_catalogue(savonlinna):
+    _, html, _ = savonlinna
+    assert 'href="../catalogue/index.html#unemployment_rate"' in html
