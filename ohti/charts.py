@@ -21,6 +21,7 @@ from .i18n import format_number, label  # noqa: E402
 AREA_COLOUR = "#0072B2"
 NATIONAL_COLOUR = "#555555"
 FIGURE_SIZE = (7.0, 3.2)
+RASTER_DPI = 130
 
 STYLE = {
     "svg.hashsalt": "ohti",
@@ -35,20 +36,27 @@ STYLE = {
 }
 
 
-def figure_html(fig, alt: str, *, caption: str | None = None) -> str:
-    """Embed a figure as an SVG ``<img>`` with alt text (and an optional caption); close it.
+def figure_html(fig, alt: str, *, caption: str | None = None, raster: bool = False,
+                css_class: str | None = None) -> str:
+    """Embed a figure as an ``<img>`` with alt text (and an optional caption); close it.
 
-    The SVG carries no date, so the same figure gives the same bytes.
+    Charts are SVG; ``raster=True`` gives a PNG instead, for maps with many polygons, whose SVG
+    would be large. Neither carries a date, so the same figure gives the same bytes.
     """
     buffer = io.BytesIO()
     with plt.rc_context(STYLE):
-        fig.savefig(buffer, format="svg", bbox_inches="tight", metadata={"Date": None})
+        if raster:
+            fig.savefig(buffer, format="png", dpi=RASTER_DPI, bbox_inches="tight", metadata={"Software": None})
+        else:
+            fig.savefig(buffer, format="svg", bbox_inches="tight", metadata={"Date": None})
     plt.close(fig)
     data = base64.b64encode(buffer.getvalue()).decode("ascii")
-    img = f'<img src="data:image/svg+xml;base64,{data}" alt="{html.escape(alt, quote=True)}">'
+    kind = "png" if raster else "svg+xml"
+    img = f'<img src="data:image/{kind};base64,{data}" alt="{html.escape(alt, quote=True)}">'
+    opening = f'<figure class="{html.escape(css_class, quote=True)}">' if css_class else "<figure>"
     if caption:
-        return f"<figure>{img}<figcaption>{html.escape(caption)}</figcaption></figure>"
-    return f"<figure>{img}</figure>"
+        return f"{opening}{img}<figcaption>{html.escape(caption)}</figcaption></figure>"
+    return f"{opening}{img}</figure>"
 
 
 def plot_area_vs_nation(series, *, area_name: str, indicator_name: str, unit: str,
@@ -559,3 +567,51 @@ def _funnel_alt(values, status, target, focal, labels, decimals, language):
                            value=format_number(values[focal], int(decimals), language),
                            position=label(position, language))
     return alt
+
+
+def plot_caterpillar(table, *, national: float, indicator_name: str, unit: str, decimals: int,
+                     highlight=(), language: str = "fi"):
+    """The areas' values with 95 % intervals, ordered, against the whole country's value.
+
+    Parameters
+    ----------
+    table : DataFrame
+        ``area_name, value, lower, upper, significance`` in the order to draw (top first), as
+        from :func:`ohti.report.league_table`.
+    highlight : collection of str
+        Area names drawn bold and with a distinct marker (e.g. the areas of a region).
+
+    Returns
+    -------
+    (Figure, str)
+        The figure and its alt text.
+    """
+    rows = table.reset_index(drop=True)
+    height = max(2.2, 0.16 * len(rows) + 0.9)
+    markers = {"better": ("o", "#0072B2"), "worse": ("s", "#D55E00"), "similar": ("D", "#F0E442")}
+    with plt.rc_context(STYLE):
+        fig, ax = plt.subplots(figsize=(6.6, height))
+        y = list(range(len(rows)))[::-1]
+        for position, row in zip(y, rows.itertuples()):
+            marker, colour = markers.get(row.significance, ("o", "#FFFFFF"))
+            if not pd.isna(row.lower):
+                ax.plot([row.lower, row.upper], [position, position], color="#555555", linewidth=0.8)
+            ax.plot([row.value], [position], marker=marker, color=colour, markeredgecolor="#000000",
+                    markersize=5.5 if row.area_name not in highlight else 7.5, linestyle="none")
+        ax.axvline(national, color=NATIONAL_COLOUR, linestyle="--", linewidth=1)
+        ax.set_yticks(y)
+        ax.set_yticklabels(rows["area_name"], fontsize=7)
+        for tick in ax.get_yticklabels():
+            if tick.get_text() in highlight:
+                tick.set_fontweight("bold")
+        ax.set_xlabel(f"{indicator_name} ({unit})" if unit else indicator_name)
+        ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: format_number(v, decimals, language)))
+        ax.grid(axis="y", visible=False)
+        ax.set_ylim(-0.8, len(rows) - 0.2)
+        fig.tight_layout()
+    counts = rows["significance"].value_counts()
+    alt = label("chart_alt_caterpillar", language, indicator=indicator_name, count=len(rows),
+                national=format_number(national, decimals, language),
+                better=int(counts.get("better", 0)), worse=int(counts.get("worse", 0)),
+                first=rows["area_name"].iloc[0], last=rows["area_name"].iloc[-1])
+    return fig, alt

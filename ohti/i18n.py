@@ -82,6 +82,7 @@ def format_period(period: str, language: str = "fi") -> str:
     return format_date(datetime.date(year, month, 1), "LLLL y", locale=LOCALES[check_language(language)])
 
 
+YEAR_BEFORE = "a year before: "
 _NOTE_PATTERNS = (
     (re.compile(r"^incomplete: (?P<variable>.+) not published for (?P<missing>\d+) of (?P<size>\d+) (municipalities|rows)$"), "note_incomplete"),
     (re.compile(r"^(?P<variable>.+) not published \(suppressed in source\)$"), "note_suppressed"),
@@ -107,14 +108,17 @@ def translate_note(note: str, language: str = "fi") -> str:
     check_language(language)
     translated = []
     for part in (p for p in str(note or "").split("; ") if p):
+        prefix = ""
+        if part.startswith(YEAR_BEFORE):
+            part, prefix = part[len(YEAR_BEFORE):], label("note_year_before", language) + " "
         for pattern, key in _NOTE_PATTERNS:
             match = pattern.match(part)
             if match:
                 fields = match.groupdict()
                 if "variable" in fields:
                     fields["variable"] = _variable_label(fields["variable"], language)
-                translated.append(label(key, language, **fields))
+                translated.append(prefix + label(key, language, **fields))
                 break
         else:
-            translated.append(part)
+            translated.append(prefix + part)
     return "; ".join(translated)

@@ -68,6 +68,10 @@ def indicator_table_html(table, language: str = "fi", *, link_catalogue: bool = 
                 ("significance", label("significance", language), False),
                 ("rank", label("rank", language), True), ("change", label("change_year", language), True),
                 ("trend", label("trend_heading", language), False)]
+    # Columns with nothing to show (ranks and changes of a region, trends never calculated) go.
+    empty = {key for key in ("interval", "rank", "change", "trend")
+             if all(row[key] in ("", label("no_data", language)) for row in rows)}
+    columns = [column for column in columns if column[0] not in empty]
     notes = "".join(f"<li>{html.escape(text)}</li>" for text in footnotes)
     notes_html = f'<ol class="footnotes small">{notes}</ol>' if footnotes else ""
     explanation = f'<p class="small">{html.escape(label("rank_explained", language))}</p>' if explain else ""
@@ -219,3 +223,85 @@ def title_html(profile: dict, period: str, language: str = "fi") -> str:
 def paragraph(key: str, language: str = "fi") -> str:
     """A paragraph of fixed text from the label table."""
     return f"<p>{html.escape(label(key, language))}</p>"
+
+
+def region_title_html(profile: dict, period: str, language: str = "fi") -> str:
+    """The title block of a regional document."""
+    from .i18n import format_period
+
+    kind = label(f"grouping_{profile['grouping']}", language)
+    return (f'<header><p class="kicker">{html.escape(label("region_document_title", language))} · {html.escape(kind)}</p>'
+            f"<h1>{html.escape(profile['name'])}</h1>"
+            f'<p class="period">{html.escape(label("period", language))}: {html.escape(format_period(period, language))}</p></header>')
+
+
+def national_title_html(period: str, language: str = "fi") -> str:
+    """The title block of the national overview."""
+    from .i18n import format_period
+
+    return (f'<header><p class="kicker">{html.escape(label("national_document_title", language))}</p>'
+            f"<h1>{html.escape(label('national', language))}</h1>"
+            f'<p class="period">{html.escape(label("period", language))}: {html.escape(format_period(period, language))}</p></header>')
+
+
+def region_areas_html(profile: dict, language: str = "fi") -> str:
+    """The employment areas of a region, with a note on those that span two regions."""
+    rows = [{"name": r["name"], "code": r["code"], "inside": f"{r['inside']}/{r['total']}",
+             "also": r["also"]} for r in profile["areas"].to_dict("records")]
+    columns = [("name", label("area", language), False), ("code", label("code", language), False),
+               ("inside", label("municipalities_inside", language), True), ("also", label("spans_note", language), False)]
+    note = (f'<p class="small">{html.escape(label("spans_explained", language))}</p>'
+            if (profile["areas"]["also"] != "").any() else "")
+    return html_table(rows, columns) + note
+
+
+def areas_comparison_html(tables: dict, indicators, names: dict, language: str = "fi") -> str:
+    """Areas side by side: one row per area, one column per indicator, each cell the value
+    and, in brackets, how it compares with the whole country."""
+    from .registry import get_indicator
+
+    rows = []
+    for code, table in tables.items():
+        by_id = table.set_index("indicator")
+        cells = {"name": names[code]}
+        for ident in indicators:
+            if ident not in by_id.index:
+                cells[ident] = ""
+                continue
+            row = by_id.loc[ident]
+            significance = str(row["significance"])
+            mark = "" if significance == "not compared" else f" ({label('sig_' + significance.replace(' ', '_'), language)})"
+            cells[ident] = format_number(row["value"], int(row["decimals"]), language) + mark
+        rows.append(cells)
+    columns = [("name", label("area", language), False)] + [
+        (i, get_indicator(i).label(language), True) for i in indicators]
+    return html_table(rows, columns)
+
+
+def league_table_html(table, indicator, language: str = "fi", *, highlight=()) -> str:
+    """One indicator's league table: rank, area, value with interval, significance, trend."""
+    rows = [{
+        "rank": "" if pd.isna(r["rank"]) else str(r["rank"]),
+        "name": ("▶ " if r["area_code"] in highlight else "") + r["area_name"],
+        "value": format_number(r["value"], indicator.decimals, language),
+        "interval": _interval_text(r["lower"], r["upper"], indicator.decimals, language),
+        "significance": label("sig_" + r["significance"].replace(" ", "_"), language),
+        "trend": trend_text(r["trend_label"], language) + (" ⚑" if r["red_red"] else ""),
+    } for r in table.to_dict("records")]
+    columns = [("rank", label("rank", language), False), ("name", label("area", language), False),
+               ("value", indicator.unit[language] or label("area_value", language), True),
+               ("interval", label("interval", language), True),
+               ("significance", label("significance", language), False),
+               ("trend", label("trend_heading", language), False)]
+    return html_table(rows, columns)
+
+
+def flagged_html(table, language: str = "fi") -> str:
+    """Areas significantly worse than the nation (⚑ marks worse and getting worse)."""
+    if table.empty:
+        return f"<p>{html.escape(label('flagged_none', language))}</p>"
+    rows = [{"name": r["name"], "area": r["area_name"] + (" ⚑" if r["red_red"] else ""),
+             "trend": trend_text(r["trend_label"], language)} for r in table.to_dict("records")]
+    columns = [("name", label("indicator", language), False), ("area", label("area", language), False),
+               ("trend", label("trend_heading", language), False)]
+    return html_table(rows, columns) + f'<p class="small">⚑ {html.escape(label("red_red", language))}</p>'

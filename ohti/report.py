@@ -298,3 +298,117 @@ def funnel_data(indicator_id: str, period: str, *, adjust: bool | None = None) -
         values["value"].to_numpy(), values["denominator"].to_numpy(), target, statistic=statistic,
         multiplier=indicator.multiplier, tau2=dispersion.tau2 if adjusted else 0.0))
     return FunnelData(indicator_id, period, values, target, limits, dispersion, adjusted)
+
+
+GROUPINGS = ("ely", "maakunta", "evk")
+
+
+def check_grouping(grouping: str) -> str:
+    """Return ``grouping`` if it is ely, maakunta or evk, else raise :class:`ParameterError`."""
+    if grouping not in GROUPINGS:
+        raise ParameterError(f"unknown grouping '{grouping}'; choose one of: {', '.join(GROUPINGS)}")
+    return grouping
+
+
+def region_profile(grouping: str, code: str, language: str = "fi") -> dict:
+    """A region (ELY, maakunta or elinvoimakeskus area) and the employment areas inside it.
+
+    Returns
+    -------
+    dict
+        ``grouping, code, name, municipalities`` (count) and ``areas``: a DataFrame of the
+        employment areas with a member municipality in the region — ``code, name,
+        inside`` (member municipalities in the region), ``total`` (all members) and ``also``
+        (names of the other regions it spans, '' if none).
+    """
+    check_grouping(grouping)
+    check_language(language)
+    (code,) = areas.check_codes(grouping, [code])
+    key = areas.load_key()
+    members = key[key[f"{grouping}_code"] == code]
+    region_names = areas.units(grouping)[f"name_{language}"]
+    area_table = areas.units("area")
+    rows = []
+    for area_code in sorted(set(members["area_code"]) - set(areas.AREAS_OUTSIDE_REFORM)):
+        in_area = key[key["area_code"] == area_code]
+        others = sorted(set(in_area[f"{grouping}_code"]) - {code})
+        rows.append({"code": area_code, "name": area_table.at[area_code, f"name_{language}"],
+                     "inside": int((in_area[f"{grouping}_code"] == code).sum()), "total": len(in_area),
+                     "also": ", ".join(region_names[o] for o in others)})
+    return {"grouping": grouping, "code": code, "name": region_names[code], "municipalities": len(members),
+            "areas": pd.DataFrame(rows, columns=["code", "name", "inside", "total", "also"])}
+
+
+def unit_indicator_table(level: str, code: str, period: str, *, indicators=None, language: str = "fi") -> pd.DataFrame:
+    """Like :func:`indicator_table` for a unit of any level (a region), without ranks."""
+    (code,) = areas.check_codes(level, [code])
+    (period,) = check_periods([period])
+    rows = []
+    for ident in indicators or indicator_ids(computable=True):
+        indicator = get_indicator(ident)
+        shown = resolve_period(ident, period, level)
+        if shown is None:
+            continue
+        row = compare_values(ident, level, periods=[shown], codes=[code], language=language).iloc[0]
+        nation = compute_values(ident, "national", periods=[shown])["value"].iloc[0]
+        rows.append({"indicator": ident, "name": indicator.label(language), "unit": indicator.unit[language],
+                     "decimals": indicator.decimals, "polarity": indicator.polarity, "theme": indicator.theme,
+                     "key": bool(indicator.key), "period": shown,
+                     "current": shown == (period if len(shown) == 7 else period[:4]),
+                     "value": row["value"], "national": nation, "rank": None, "n_ranked": 0,
+                     "change": float("nan"), "lower": row["lower"], "upper": row["upper"],
+                     "significance": row["significance"], "trend_label": "not calculated", "note": row["note"]})
+    return pd.DataFrame(rows)
+
+
+def league_table(indicator_id: str, period: str, *, language: str = "fi") -> pd.DataFrame:
+    """The 45 areas ordered best first (largest first for neutral indicators), with 95 %
+    intervals, significance against the whole country, the five-year trend and red-red.
+
+    Returns
+    -------
+    DataFrame
+        ``rank, area_code, area_name, value, lower, upper, significance, trend_label, red_red,
+        note``.
+    """
+    from .trends import TREND_POINTS, red_red, trend_table
+
+    indicator = get_indicator(indicator_id)
+    shown = resolve_period(indicator_id, period)
+    values = compare_values(indicator_id, RANK_LEVEL, periods=[shown], language=language)
+    values["rank"] = rank_areas(values["value"], indicator.polarity)
+    statistic = TREND_STATISTICS.get(indicator.statistic)
+    if statistic and not indicator.derive and indicator.ci_method != "none":
+        step = -12 if len(shown) == 7 else -1
+        first = coverage(indicator_id, RANK_LEVEL)[0]
+        periods = [p for p in (shift_period(shown, step * i) for i in range(TREND_POINTS - 1, -1, -1)) if p >= first]
+        history = compute_values(indicator_id, RANK_LEVEL, periods=periods)
+        frame = history[["area_code", "period", "numerator", "denominator"]]
+        if not indicator.denominator:
+            frame = frame.drop(columns="denominator")
+        trends = trend_table(frame, statistic=statistic, polarity=indicator.polarity).set_index("area_code")
+        values["trend_label"] = values["area_code"].map(trends["label"])
+    else:
+        values["trend_label"] = "not calculated"
+    values["red_red"] = red_red(values["significance"], values["trend_label"])
+    columns = ["rank", "area_code", "area_name", "value", "lower", "upper", "significance", "trend_label", "red_red", "note"]
+    return values.sort_values(["rank", "area_code"], na_position="last")[columns].reset_index(drop=True)
+
+
+def flagged_areas(period: str, indicators, *, language: str = "fi") -> pd.DataFrame:
+    """Areas significantly worse than the whole country, or worse and getting worse (red-red).
+
+    Returns
+    -------
+    DataFrame
+        ``indicator, name, area_code, area_name, value, significance, trend_label, red_red``.
+    """
+    frames = []
+    for ident in indicators:
+        table = league_table(ident, period, language=language)
+        worse = table[(table["significance"] == "worse") | table["red_red"]]
+        frames.append(worse.assign(indicator=ident, name=get_indicator(ident).label(language)))
+    columns = ["indicator", "name", "area_code", "area_name", "value", "significance", "trend_label", "red_red"]
+    if not frames:
+        return pd.DataFrame(columns=columns)
+    return pd.concat(frames, ignore_index=True)[columns]

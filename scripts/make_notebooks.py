@@ -18,7 +18,8 @@ period = "2023-10"
 language = "fi"'''),
     ("setup", [], '''from IPython.display import HTML, display
 
-from ohti import charts, present, provenance, report
+from ohti import charts, maps, present, provenance, report
+from ohti.assessments import assessment_html
 from ohti.expected import fit_expected, model_spec
 from ohti.peers import peer_comparison, peer_groups
 from ohti.registry import get_indicator
@@ -36,6 +37,8 @@ display(HTML(present.red_red_html(current, language)))
 display(HTML(present.heading("key_indicators", language, level=3)))
 display(HTML(present.indicator_table_html(key, language, explain=True)))'''),
     ("area", [], '''display(HTML(present.heading("the_area", language)))
+fig, alt = maps.plot_locator("area", area_code, name=profile["name"], language=language)
+display(HTML(charts.figure_html(fig, alt, raster=True, css_class="locator")))
 display(HTML(present.members_html(profile, language)))'''),
     ("processes", [], '''display(HTML(present.heading("processes", language)))
 display(HTML(present.not_measured_html(report.not_measured(area_code, language), language)))'''),
@@ -84,9 +87,106 @@ display(HTML(present.peers_html(comparison, [names[c] for c in peer_codes], lang
 shown = ["unemployed", "labour_force", "unemployment_rate", "vacancies", "unemployed_per_1000_inhabitants"]
 breakdown = report.municipality_breakdown(area_code, period, indicators=shown, language=language)
 display(HTML(present.breakdown_html(breakdown, [get_indicator(i) for i in shown], language)))'''),
-    ("assessment", [], '''display(HTML(present.heading("expert_assessment", language)))
-display(HTML(present.paragraph("assessment_placeholder", language)))'''),
+    ("assessment", [], '''display(HTML(assessment_html(area_code, period, table, language)))'''),
     ("about", [], '''display(HTML(provenance.about_html({"area_code": area_code, "period": period, "language": language}, language)))'''),
+]
+
+REGION = [
+    ("parameters", ["parameters"], '''# Parameters (Papermill injects the values of each run after this cell)
+grouping = "ely"
+region_code = "06"
+period = "2023-10"
+language = "fi"'''),
+    ("setup", [], '''from IPython.display import HTML, display
+
+from ohti import charts, maps, present, provenance, report
+from ohti.assessments import assessment_html
+from ohti.registry import get_indicator, indicator_ids
+
+profile = report.region_profile(grouping, region_code, language)
+region_code = profile["code"]
+table = report.unit_indicator_table(grouping, region_code, period, language=language)
+key = table[table["key"] & table["current"]]
+display(HTML(present.region_title_html(profile, period, language)))
+fig, alt = maps.plot_locator(grouping, region_code, name=profile["name"], language=language)
+display(HTML(charts.figure_html(fig, alt, raster=True, css_class="locator")))'''),
+    ("summary", [], '''display(HTML(present.heading("region_summary", language)))
+display(HTML(present.indicator_table_html(key, language)))'''),
+    ("areas", [], '''display(HTML(present.heading("region_areas", language)))
+display(HTML(present.region_areas_html(profile, language)))'''),
+    ("compared", [], '''display(HTML(present.heading("areas_compared", language)))
+area_tables = {code: report.indicator_table(code, period, indicators=list(key["indicator"]), language=language)
+               for code in profile["areas"]["code"]}
+names = report.area_names(language)
+display(HTML(present.areas_comparison_html(area_tables, list(key["indicator"]), names, language)))
+highlight = {names[c] for c in profile["areas"]["code"]}
+for ident in ["unemployment_rate", "unemployed_per_1000_inhabitants"]:
+    indicator = get_indicator(ident)
+    league = report.league_table(ident, period, language=language)
+    national = report.unit_indicator_table("national", "SSS", period, indicators=[ident])["value"].iloc[0]
+    fig, alt = charts.plot_caterpillar(league, national=national, indicator_name=indicator.label(language),
+                                       unit=indicator.unit[language], decimals=indicator.decimals,
+                                       highlight=highlight, language=language)
+    display(HTML(charts.figure_html(fig, alt, caption=indicator.label(language))))'''),
+    ("assessment", [], '''display(HTML(assessment_html(f"{grouping}-{region_code}", period, table, language)))'''),
+    ("about", [], '''display(HTML(provenance.about_html({"grouping": grouping, "region_code": region_code, "period": period,
+                                          "language": language}, language)))'''),
+]
+
+NATIONAL = [
+    ("parameters", ["parameters"], '''# Parameters (Papermill injects the values of each run after this cell)
+period = "2023-10"
+language = "fi"'''),
+    ("setup", [], '''from IPython.display import HTML, display
+
+from ohti import charts, maps, present, provenance, report
+from ohti.assessments import assessment_html
+from ohti.expected import fit_expected, model_spec
+from ohti.registry import get_indicator
+
+table = report.unit_indicator_table("national", "SSS", period, language=language)
+key = table[table["key"] & table["current"]]
+display(HTML(present.national_title_html(period, language)))'''),
+    ("summary", [], '''display(HTML(present.heading("summary", language)))
+display(HTML(present.indicator_table_html(key, language)))'''),
+    ("maps", [], '''display(HTML(present.heading("maps", language)))
+compared = [i for i in key["indicator"] if get_indicator(i).statistic in ("proportion", "rate", "ratio", "difference")]
+figures = []
+for ident in compared:
+    indicator = get_indicator(ident)
+    league = report.league_table(ident, period, language=language).set_index("area_code")
+    title = f"{indicator.label(language)}, {indicator.unit[language]}".rstrip(", ")
+    fig, alt = maps.plot_choropleth(league["value"], title=title, decimals=indicator.decimals, language=language)
+    figures.append(charts.figure_html(fig, alt, raster=True, css_class="map"))
+display(HTML("<div>" + "".join(figures) + "</div>"))'''),
+    ("flagged", [], '''display(HTML(present.heading("flagged", language)))
+display(HTML(present.flagged_html(report.flagged_areas(period, compared, language=language), language)))'''),
+    ("league", [], '''display(HTML(present.heading("league_tables", language)))
+national = key.set_index("indicator")["value"]
+for ident in compared:
+    indicator = get_indicator(ident)
+    league = report.league_table(ident, period, language=language)
+    display(HTML(f"<h3>{indicator.label(language)}</h3>"))
+    fig, alt = charts.plot_caterpillar(league, national=national[ident], indicator_name=indicator.label(language),
+                                       unit=indicator.unit[language], decimals=indicator.decimals, language=language)
+    display(HTML(charts.figure_html(fig, alt)))
+    display(HTML(present.league_table_html(league, indicator, language)))'''),
+    ("funnels", [], '''display(HTML(present.heading("funnels", language)))
+display(HTML(present.paragraph("funnel_intro", language)))
+names = report.area_names(language)
+for ident in model_spec()["expected"]["outcomes"]:
+    indicator = get_indicator(ident)
+    funnel = report.funnel_data(ident, period)
+    fig, alt = charts.plot_funnel(funnel.values["value"], funnel.values["denominator"], funnel.limits,
+                                  target=funnel.target, labels=funnel.values["area_code"].map(names),
+                                  statistic=indicator.statistic, unit=indicator.unit[language],
+                                  decimals=indicator.decimals, language=language)
+    display(HTML(charts.figure_html(fig, alt, caption=indicator.label(language))))'''),
+    ("expected", [], '''display(HTML(present.heading("expected_heading", language)))
+for ident in model_spec()["expected"]["outcomes"]:
+    display(HTML(present.expected_html(fit_expected(ident, period, language=language), language)))'''),
+    ("assessment", [], '''display(HTML(assessment_html("national", period, table, language)))'''),
+    ("about", [], '''display(HTML(provenance.about_html({"period": period, "language": language}, language)))'''),
 ]
 
 
@@ -105,3 +205,5 @@ def write(name: str, cells) -> None:
 
 if __name__ == "__main__":
     write("area_evaluation.ipynb", AREA)
+    write("region_evaluation.ipynb", REGION)
+    write("national_overview.ipynb", NATIONAL)
