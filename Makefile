@@ -8,8 +8,8 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PERIOD ?=
 JOBS ?=
-LANGUAGE ?= fi
-BUILD_ARGS := $(if $(PERIOD),--period $(PERIOD)) $(if $(JOBS),--jobs $(JOBS)) --language $(LANGUAGE)
+LANGUAGE ?=
+BUILD_ARGS := $(if $(PERIOD),--period $(PERIOD)) $(if $(JOBS),--jobs $(JOBS)) $(if $(LANGUAGE),--language $(LANGUAGE))
 
 .PHONY: help install reports catalogue test bench clean lab
 
@@ -18,7 +18,8 @@ help: ## List every target
 	@echo
 	@grep -E '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  make %-10s %s\n", $$1, $$2}'
 	@echo
-	@echo "Variables: PERIOD=YYYY-MM (default: latest complete month), JOBS=N, LANGUAGE=fi|sv|en"
+	@echo "Variables: PERIOD=YYYY-MM (default: latest complete month), JOBS=N, GROUPING=ely|maakunta|evk,"
+	@echo "           LANGUAGE=fi|sv|en (default: each area's language status, bilingual areas in both)"
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -28,8 +29,11 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP) ## Create .venv (if missing) and install ohti with its dependencies
 
-reports: $(STAMP) ## Build every area document (HTML, PDF), the index and the catalogue under outputs/
-	$(BIN)/ohti build --areas all $(BUILD_ARGS)
+GROUPING ?= ely
+
+reports: $(STAMP) ## Build the area, regional (GROUPING=ely|maakunta|evk) and national documents, index, catalogue
+	$(BIN)/ohti build --areas all --grouping $(GROUPING) $(BUILD_ARGS)
+	$(BIN)/ohti audit "$$($(BIN)/python -c 'from ohti.paths import OUTPUTS_DIR; from ohti.publish import default_period as latest; print(OUTPUTS_DIR / ("$(PERIOD)" or latest()))')"
 
 catalogue: $(STAMP) ## Publish the HTML indicator catalogue (outputs/catalogue/index.html)
 	$(BIN)/ohti catalogue
@@ -37,8 +41,8 @@ catalogue: $(STAMP) ## Publish the HTML indicator catalogue (outputs/catalogue/i
 test: $(STAMP) ## Run the test suite
 	$(BIN)/python -m pytest
 
-bench: $(STAMP) ## Measure load, compute and build times
-	$(BIN)/python benchmarks/bench.py
+bench: $(STAMP) ## Measure load, compute and build times (naive loop, ohti build, floor; N=areas)
+	$(BIN)/python benchmarks/bench.py $(if $(N),--n $(N)) $(if $(JOBS),--jobs $(JOBS))
 
 lab: $(STAMP) ## Install JupyterLab into .venv and open the notebooks
 	$(BIN)/python -m pip install --quiet -e '.[lab]'

@@ -13,7 +13,7 @@ import functools
 import pandas as pd
 
 from .errors import SourceDataError, UnknownAreaError, UnknownLevelError
-from .sources import read_table, shipped_path
+from .sources import Problems, read_rows, shipped_path
 
 KEY_FILES = {
     2025: "municipality_key/municipality_key_2025.csv",
@@ -45,21 +45,83 @@ def _pad(codes: pd.Series) -> pd.Series:
     return codes.str.strip().str.replace(r"\.0$", "", regex=True).str.zfill(2)
 
 
-def _validate_key(raw: pd.DataFrame, path, levels) -> list[str]:
-    problems = []
+def _validate_key(raw: pd.DataFrame, path, levels, found=()) -> list[str]:
+    """Every problem of a municipality key file, each naming row, column, value and rule."""
+    problems = Problems(path, raw, found)
     needed = KEY_COLUMNS + [f"{KEY_PREFIX[lv]}_{part}" for lv in levels for part in ("code", "name_fi", "name_sv", "name_en")]
-    missing = [c for c in needed if c not in raw.columns]
-    if missing:
-        return [f"missing column(s) {', '.join(missing)}"]
-    bad = raw.index[~raw["kuntakoodi"].str.fullmatch(r"\d{3}")]
-    problems += [f"row {i + 2}, column kuntakoodi: {raw.at[i, 'kuntakoodi']!r} is not a 3-digit code" for i in bad]
-    dup = raw.index[raw["kuntakoodi"].duplicated()]
-    problems += [f"row {i + 2}, column kuntakoodi: {raw.at[i, 'kuntakoodi']!r} is repeated" for i in dup]
+    try:
+        problems.require_columns(needed)
+    except SourceDataError as error:
+        return error.problems
+    problems.check_text(needed)
+    problems.check_rows()
+    code = raw["kuntakoodi"].str.strip()
+    problems.report(~code.str.fullmatch(r"\d{3}"), "kuntakoodi", "is not a 3-digit code")
+    problems.report(code.duplicated(), "kuntakoodi", "is repeated")
+    for lang in ("fi", "sv", "en"):
+        column = f"municipality_name_{lang}"
+        problems.report(raw[column].str.strip() == "", column, "is empty: every municipality needs a name")
     for lv in levels:
         column = f"{KEY_PREFIX[lv]}_code"
-        empty = raw.index[raw[column].str.strip() == ""]
-        problems += [f"row {i + 2}, column {column}: municipality {raw.at[i, 'kuntakoodi']} has no {lv}" for i in empty]
-    return problems
+        value = raw[column].str.strip()
+        problems.report(value == "", column, f"is empty: every municipality needs its {lv}")
+        problems.report((value != "") & ~value.str.fullmatch(r"\d{1,2}(\.0)?"), column, f"is not a {lv} code (1–2 digits)")
+        for lang in ("fi", "sv", "en"):
+            name = f"{KEY_PREFIX[lv]}_name_{lang}"
+            problems.report((value != "") & (raw[name].str.strip() == ""), name, f"is empty: every {lv} needs a name")
+    return [text for _, text in sorted(problems.items, key=lambda item: item[0])]
+
+
+def key_levels(columns) -> tuple:
+    """The levels a municipality key file describes, by its columns (2025: area, ely,
+    maakunta; 2026: area, maakunta, evk)."""
+    return tuple(lv for lv in LEVELS[1:] if f"{KEY_PREFIX[lv]}_code" in columns)
+
+
+def validate_key_file(path) -> list[str]:
+    """Every problem of a municipality key file (2025 or 2026), for ``ohti validate``."""
+    raw, found = read_rows(path)
+    return _validate_key(raw, path, key_levels(raw.columns) or ("area",), found)
+
+
+MERGER_COLUMNS = ["old_code", "old_name", "new_code", "new_name", "valid_from"]
+ALIAS_COLUMNS = ["name", "code"]
+
+
+def validate_mergers(raw: pd.DataFrame, path, key_codes, found=()) -> list[str]:
+    """Every problem of the merger list: codes, names, dates, successors in the 2025 key."""
+    problems = Problems(path, raw, found)
+    try:
+        problems.require_columns(MERGER_COLUMNS)
+    except SourceDataError as error:
+        return error.problems
+    problems.check_text(MERGER_COLUMNS)
+    problems.check_rows()
+    old, new = raw["old_code"].str.strip(), raw["new_code"].str.strip()
+    problems.report(~old.str.fullmatch(r"\d{3}"), "old_code", "is not a 3-digit code")
+    problems.report(old.duplicated(), "old_code", "is repeated: a municipality merges once")
+    problems.report(old.isin(set(key_codes)), "old_code", "is still a municipality of the 2025 key")
+    problems.report(~new.isin(set(key_codes)), "new_code", "is not in the 2025 key")
+    problems.report(raw["old_name"].str.strip() == "", "old_name", "is empty: the merged municipality needs its name")
+    problems.report(~raw["valid_from"].str.strip().str.fullmatch(r"\d{4}-\d{2}-\d{2}"), "valid_from",
+                    "is not a date YYYY-MM-DD")
+    return [text for _, text in sorted(problems.items, key=lambda item: item[0])]
+
+
+def validate_aliases(raw: pd.DataFrame, path, known_codes, found=()) -> list[str]:
+    """Every problem of the name aliases: each a name once, for a known municipality code."""
+    problems = Problems(path, raw, found)
+    try:
+        problems.require_columns(ALIAS_COLUMNS)
+    except SourceDataError as error:
+        return error.problems
+    problems.check_text(ALIAS_COLUMNS)
+    problems.check_rows()
+    problems.report(raw["name"].str.strip() == "", "name", "is empty")
+    problems.report(raw["name"].str.strip().duplicated(), "name", "is repeated")
+    problems.report(~raw["code"].str.strip().isin(set(known_codes)), "code",
+                    "is not a municipality of the 2025 key or its merger list")
+    return [text for _, text in sorted(problems.items, key=lambda item: item[0])]
 
 
 @functools.lru_cache(maxsize=1)
@@ -85,8 +147,8 @@ def load_key() -> pd.DataFrame:
     frames = {}
     for year, levels in ((2025, ("area", "ely", "maakunta")), (2026, ("evk",))):
         path = shipped_path(KEY_FILES[year])
-        raw = read_table(path)
-        problems = _validate_key(raw, path, levels)
+        raw, found = read_rows(path)
+        problems = _validate_key(raw, path, levels, found)
         if problems:
             raise SourceDataError(path, problems)
         frame = pd.DataFrame({"code": raw["kuntakoodi"]})
@@ -116,11 +178,10 @@ def load_key() -> pd.DataFrame:
 def load_mergers() -> pd.DataFrame:
     """Municipal mergers that move older statistics onto the 2025 division."""
     path = shipped_path(MERGERS_FILE)
-    mergers = read_table(path)
-    key = load_key()
-    unknown = mergers.index[~mergers["new_code"].isin(key.index)]
-    if len(unknown):
-        raise SourceDataError(path, [f"row {i + 2}, column new_code: {mergers.at[i, 'new_code']!r} is not in the 2025 key" for i in unknown])
+    mergers, found = read_rows(path)
+    problems = validate_mergers(mergers, path, load_key().index, found)
+    if problems:
+        raise SourceDataError(path, problems)
     return mergers
 
 
@@ -137,8 +198,12 @@ def _name_to_code() -> dict:
     names.update({name: code for code, name in key["name_sv"].items() if name not in names})
     mergers = load_mergers()
     names.update(dict(zip(mergers["old_name"], mergers["old_code"])))
-    aliases = read_table(shipped_path(ALIASES_FILE))
-    names.update(dict(zip(aliases["name"], aliases["code"])))
+    path = shipped_path(ALIASES_FILE)
+    aliases, found = read_rows(path)
+    problems = validate_aliases(aliases, path, source_municipality_codes(), found)
+    if problems:
+        raise SourceDataError(path, problems)
+    names.update(dict(zip(aliases["name"].str.strip(), aliases["code"].str.strip())))
     return names
 
 

@@ -21,9 +21,7 @@ import mistune
 
 from .errors import ParameterError
 from .i18n import check_language, format_number, label
-from .paths import PARAMETERS_DIR
-
-ASSESSMENTS_DIR = PARAMETERS_DIR / "assessments"
+from .paths import ASSESSMENTS_DIR
 PLACEHOLDER = re.compile(r"\{([a-z][a-z0-9_]*)\}")
 CODE_PATTERN = re.compile(r"^(\d{2}|(ely|maakunta|evk)-\d{2}|national)$")
 

@@ -1,18 +1,42 @@
-"""Build the published documents: run the notebook, convert it to HTML and PDF, index them.
+"""Build the published documents: run the notebooks, convert them to HTML and PDF, index them.
 
-One document is one run of the area notebook with one set of parameters. The steps are separate
-functions so that each can be called alone:
+One document is one run of a notebook template with one set of parameters (a :class:`Job`).
+The steps are separate functions so that each can be called alone:
 
 1. :func:`render_notebook` executes the notebook with Papermill and keeps the executed copy;
 2. :func:`notebook_to_html` turns the outputs (never the code) into one self-contained HTML page;
 3. :func:`html_to_pdf` prints that page to PDF with WeasyPrint;
 4. :func:`write_index` lists the documents of a period in ``index.html``.
 
-:func:`build_documents` runs steps 1-3 for many documents, in parallel processes if asked, and
-records a failing document as failed instead of stopping the build.
+:func:`build_documents` runs steps 1-3 for many documents and records a failing document as
+failed instead of stopping the build. Its design, for speed:
 
-Every file is written atomically: to a temporary file in the same folder, then moved into place
-with :func:`os.replace`, so a reader never sees half a document.
+- **A process pool, one worker per core** (or a Dask cluster, :mod:`ohti.distributed`). Each
+  worker runs steps 1-3 in its own process: Papermill's Python API, nbconvert's exporter and
+  WeasyPrint are imported once per worker, never started as commands.
+- **Warm kernels** (:mod:`ohti.kernels`): each worker keeps one Jupyter kernel for all its
+  documents and resets it to its start-up state before each, so modules are imported, and the
+  period's shared results (sources, every indicator at every level) computed, once per worker
+  instead of once per document. The kernel starts, and imports ohti, while its worker imports
+  the conversion libraries.
+- **Incremental builds** (:mod:`ohti.stamps`): a document whose inputs (notebook, parameters,
+  assessment text, data, registry, ohti's source, the software's versions) have the same
+  content hash as at its last build, and whose outputs are unchanged, is not built again.
+
+And for trust:
+
+- **Reproducible outputs.** Building twice from the same inputs gives byte-identical
+  ``.ipynb``, HTML and PDF: :func:`normalise_notebook` removes Papermill's and nbclient's
+  timestamps and durations, gives the injected-parameters and error cells fixed ids and
+  records paths relative to the project; kernels get ``SOURCE_DATE_EPOCH`` (see
+  :func:`source_date_epoch`) and charts are drawn with a fixed SVG hash salt and no date.
+- **Atomic files.** Every file is written to a temporary file in the same folder, then moved
+  into place with :func:`os.replace`, so a reader never sees half a document.
+- **Failures are isolated.** A failing document keeps its executed notebook (with Papermill's
+  error markers), publishes no HTML or PDF (older copies are removed), is marked in the
+  index, and the command exits non-zero with a summary. A kernel that cannot start is started
+  again once; a document whose kernel died or timed out fails alone, and the next document
+  gets a new kernel.
 """
 
 from __future__ import annotations
@@ -20,26 +44,33 @@ from __future__ import annotations
 import concurrent.futures
 import contextlib
 import copy
+import csv
 import dataclasses
+import datetime
 import functools
 import multiprocessing
 import os
 import sys
 import tempfile
+import threading
 import time
 import urllib.parse
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 
-import jinja2
-import nbformat
-from bs4 import BeautifulSoup
-from markupsafe import Markup
-from tqdm import tqdm
+# jsonschema (used by nbformat) imports the optional rfc3987-syntax package when it is
+# installed, which costs 1.4-1.8 s in every process; nbformat never checks those formats.
+sys.modules.setdefault("rfc3987_syntax", None)
 
-from ohti.errors import BuildError, OhtiError, ParameterError
-from ohti.paths import AREA_NOTEBOOK, OUTPUTS_DIR, TEMPLATES_DIR
+import jinja2  # noqa: E402
+import nbformat  # noqa: E402
+from bs4 import BeautifulSoup  # noqa: E402
+from markupsafe import Markup  # noqa: E402
+from tqdm import tqdm  # noqa: E402
+
+from ohti.errors import BuildError, OhtiError, ParameterError  # noqa: E402
+from ohti.paths import AREA_NOTEBOOK, MANIFEST_PATH, OUTPUTS_DIR, PROJECT_DIR, TEMPLATES_DIR  # noqa: E402
 
 # Papermill, nbconvert and WeasyPrint take about a second to import; they are imported inside the
 # functions that use them so that commands which build nothing stay quick.
@@ -57,6 +88,13 @@ KERNEL_ENVIRONMENT = {"MPLBACKEND": "Agg"}
 #: 7 warns at every start that its local TCP sockets are not encrypted). Cell outputs, warnings
 #: included, are recorded in the executed notebook as usual.
 KERNEL_ARGUMENTS = ("--IPKernelApp.log_level=ERROR",)
+
+#: Papermill metadata that differs between two runs of the same notebook (notebook and cells).
+VOLATILE_PAPERMILL_KEYS = ("start_time", "end_time", "duration")
+
+#: Fixed ids of the cells Papermill adds (it gives them random ones).
+INJECTED_CELL_ID = "injected-parameters"
+ERROR_CELL_ID = "papermill-error-cell-{number}"
 
 #: Permissions of published files (temporary files are created private).
 PUBLISHED_FILE_MODE = 0o644
@@ -132,7 +170,7 @@ STATUSES = ("ok", "failed")
 # --------------------------------------------------------------------------- single steps
 
 
-def render_notebook(input_path, output_ipynb, parameters: dict, *, cwd=None):
+def render_notebook(input_path, output_ipynb, parameters: dict, *, cwd=None, kernel=None):
     """Execute a notebook with Papermill and keep the executed copy.
 
     Parameters
@@ -141,25 +179,29 @@ def render_notebook(input_path, output_ipynb, parameters: dict, *, cwd=None):
         The notebook to run (committed without outputs, with a cell tagged ``parameters``).
     output_ipynb : str or pathlib.Path
         Where the executed notebook is written. It is written atomically once execution ends,
-        also when a cell fails, so that the traceback can be read there.
+        also when a cell fails, so that the traceback can be read there. Volatile metadata is
+        removed first (:func:`normalise_notebook`).
     parameters : dict
         Values injected after the ``parameters`` cell, e.g. ``area_code``, ``period``,
         ``language``.
     cwd : str or pathlib.Path, optional
         Working directory of the kernel; by default the folder of `input_path`.
+    kernel : ohti.kernels.WarmKernel, optional
+        Run in this warm kernel (reset to its start-up state first) instead of starting a new
+        one. A kernel that dies or times out is shut down; its next use starts a new one.
 
     Returns
     -------
     nbformat.NotebookNode
-        The executed notebook.
+        The executed notebook, as written.
 
     Raises
     ------
     BuildError
-        The notebook is missing, the kernel cannot start or dies, or a cell raises. The error
-        names the area and parameters, the failing cell and the first line of its error, and
-        carries them as attributes ``area``, ``parameters``, ``notebook``, ``executed``,
-        ``cell_index``, ``ename`` and ``evalue``.
+        The notebook is missing, the kernel cannot start (twice) or dies, or a cell raises.
+        The error names the area and parameters, the failing cell and the first line of its
+        error, and carries them as attributes ``area``, ``parameters``, ``notebook``,
+        ``executed``, ``cell_index``, ``ename`` and ``evalue``.
 
     Examples
     --------
@@ -171,6 +213,8 @@ def render_notebook(input_path, output_ipynb, parameters: dict, *, cwd=None):
     from jupyter_client.kernelspec import NoSuchKernel
     from nbclient.exceptions import CellTimeoutError, DeadKernelError
     from papermill.exceptions import PapermillExecutionError
+
+    from ohti.kernels import KernelStartError, warm_engine_name
 
     input_path = Path(input_path).resolve()
     output_ipynb = Path(output_ipynb).resolve()
@@ -192,36 +236,58 @@ def render_notebook(input_path, output_ipynb, parameters: dict, *, cwd=None):
             **attributes,
         )
 
+    if kernel is not None:
+        engine = {"engine_name": warm_engine_name(), "warm_kernel": kernel, "kernel_cwd": str(cwd)}
+        environment = contextlib.nullcontext()  # the warm kernel has its environment already
+    else:
+        engine = {"cwd": str(cwd), "extra_arguments": list(KERNEL_ARGUMENTS)}
+        environment = _kernel_environment()
+
     failure = None
-    with _replacing(output_ipynb, suffix=".ipynb") as temporary, _kernel_environment():
-        try:
-            nb = papermill.execute_notebook(
-                str(input_path),
-                str(temporary),
-                parameters=parameters,
-                kernel_name=KERNEL_NAME,
-                progress_bar=False,
-                log_output=False,
-                cwd=str(cwd),
-                extra_arguments=list(KERNEL_ARGUMENTS),
-            )
-        except PapermillExecutionError as error:
-            # Papermill has written the notebook up to the failing cell: publish it for reading.
-            failure = error
-            nb = nbformat.read(temporary, as_version=nbformat.NO_CONVERT)
-        except NoSuchKernel as error:
-            raise _build_error(
-                f"{where}: Jupyter kernel '{KERNEL_NAME}' is not installed; "
-                "install it with: python -m ipykernel install --user",
-                **attributes,
-            ) from error
-        except (DeadKernelError, CellTimeoutError) as error:
-            raise _build_error(
-                f"{where}: the kernel stopped ({type(error).__name__}: {_first_line(error)})",
-                **attributes,
-            ) from error
-        # Papermill recorded the temporary name; record the name the notebook is published under.
-        nb.metadata.setdefault("papermill", {})["output_path"] = str(output_ipynb)
+    with _replacing(output_ipynb, suffix=".ipynb") as temporary, environment:
+        for attempt in (1, 2):
+            try:
+                nb = papermill.execute_notebook(
+                    str(input_path),
+                    str(temporary),
+                    parameters=parameters,
+                    kernel_name=KERNEL_NAME,
+                    progress_bar=False,
+                    log_output=False,
+                    request_save_on_cell_execute=False,
+                    **engine,
+                )
+                break
+            except PapermillExecutionError as error:
+                # Papermill has written the notebook up to the failing cell: publish it for reading.
+                failure = error
+                nb = nbformat.read(temporary, as_version=nbformat.NO_CONVERT)
+                break
+            except NoSuchKernel as error:
+                raise _build_error(
+                    f"{where}: Jupyter kernel '{KERNEL_NAME}' is not installed; "
+                    "install it with: python -m ipykernel install --user",
+                    **attributes,
+                ) from error
+            except (DeadKernelError, CellTimeoutError) as error:
+                if kernel is not None:
+                    kernel.shutdown()
+                raise _build_error(
+                    f"{where}: the kernel stopped ({type(error).__name__}: {_first_line(error)})",
+                    **attributes,
+                ) from error
+            except KernelStartError as error:  # a warm kernel has tried twice already
+                raise _build_error(f"{where}: {error}", **attributes) from error
+            except RuntimeError as error:
+                # A new kernel that did not answer (e.g. "Address already in use" on one of its
+                # ports when kernels start in parallel): start another once.
+                if attempt == 1 and _is_kernel_start_failure(error):
+                    continue
+                problem = "did not start" if _is_kernel_start_failure(error) else "failed"
+                raise _build_error(
+                    f"{where}: the kernel {problem} ({_first_line(error)})", **attributes
+                ) from error
+        nb = normalise_notebook(nb, input_path=input_path, output_path=output_ipynb)
         nbformat.write(nb, temporary)
 
     if failure is not None:
@@ -235,6 +301,121 @@ def render_notebook(input_path, output_ipynb, parameters: dict, *, cwd=None):
             **attributes,
         ) from failure
     return nb
+
+
+def normalise_notebook(nb, *, input_path=None, output_path=None):
+    """Remove what differs between two runs of the same notebook with the same parameters.
+
+    Papermill's and nbclient's timestamps and durations (notebook and cell metadata) are
+    removed; the cells Papermill adds get fixed ids (``injected-parameters``,
+    ``papermill-error-cell-1`` …) instead of random ones; ``metadata.papermill.input_path``
+    and ``output_path`` are recorded relative to the project folder (the file name when
+    outside it), so that the bytes do not depend on where the project is checked out.
+
+    Parameters
+    ----------
+    nb : nbformat.NotebookNode
+        An executed notebook; it is changed in place and returned.
+    input_path, output_path : str or pathlib.Path, optional
+        The notebook's template and published file.
+
+    Returns
+    -------
+    nbformat.NotebookNode
+        `nb`.
+    """
+    recorded = nb.metadata.get("papermill")
+    if recorded is not None:
+        for key in VOLATILE_PAPERMILL_KEYS:
+            recorded.pop(key, None)
+        if input_path is not None:
+            recorded["input_path"] = _stable_path(input_path)
+        if output_path is not None:
+            recorded["output_path"] = _stable_path(output_path)
+    errors = 0
+    for cell in nb.cells:
+        metadata = cell.get("metadata", {})
+        metadata.pop("execution", None)  # nbclient's timings
+        for key in VOLATILE_PAPERMILL_KEYS:
+            metadata.get("papermill", {}).pop(key, None)
+        tags = metadata.get("tags", [])
+        if "injected-parameters" in tags:
+            cell["id"] = INJECTED_CELL_ID
+        elif "papermill-error-cell-tag" in tags:
+            errors += 1
+            cell["id"] = ERROR_CELL_ID.format(number=errors)
+    return nb
+
+
+def source_date_epoch() -> str:
+    """The ``SOURCE_DATE_EPOCH`` the build gives its kernels and conversions.
+
+    Tools that write a date into a file (matplotlib's SVG and PDF backends, WeasyPrint through
+    the HTML's metadata) use it instead of the clock, so that the same inputs give the same
+    bytes. The value of the environment wins; otherwise it is the latest extraction date of the
+    shipped data (``ohti/data/MANIFEST.csv``), at midnight UTC: a date that changes only with
+    the data.
+    """
+    if os.environ.get("SOURCE_DATE_EPOCH", "").strip().isdigit():
+        return os.environ["SOURCE_DATE_EPOCH"].strip()
+    latest = None
+    try:
+        with open(MANIFEST_PATH, encoding="utf-8", newline="") as handle:
+            for row in csv.DictReader(handle):
+                try:
+                    day = datetime.date.fromisoformat((row.get("extracted") or "").strip()[:10])
+                except ValueError:
+                    continue
+                latest = day if latest is None or day > latest else latest
+    except OSError:
+        pass
+    latest = latest or datetime.date(2025, 1, 1)  # the TE24 reform; only without a manifest
+    moment = datetime.datetime.combine(latest, datetime.time(), tzinfo=datetime.timezone.utc)
+    return str(int(moment.timestamp()))
+
+
+_epoch_lock = threading.Lock()
+_epoch_users = 0
+_epoch_saved = None
+
+
+@contextlib.contextmanager
+def _source_date_epoch_set() -> Iterator[None]:
+    """Set ``SOURCE_DATE_EPOCH`` while the block runs (fontTools, which WeasyPrint subsets fonts
+    with, stamps each embedded font with it instead of the clock), then restore the
+    environment. Threads that print at the same time share one setting."""
+    global _epoch_users, _epoch_saved
+    with _epoch_lock:
+        if _epoch_users == 0:
+            _epoch_saved = os.environ.get("SOURCE_DATE_EPOCH")
+            os.environ["SOURCE_DATE_EPOCH"] = source_date_epoch()
+        _epoch_users += 1
+    try:
+        yield
+    finally:
+        with _epoch_lock:
+            _epoch_users -= 1
+            if _epoch_users == 0:
+                if _epoch_saved is None:
+                    os.environ.pop("SOURCE_DATE_EPOCH", None)
+                else:
+                    os.environ["SOURCE_DATE_EPOCH"] = _epoch_saved
+
+
+def _stable_path(path) -> str:
+    """`path` relative to the project folder, or its name when outside it (POSIX form)."""
+    path = Path(path).resolve()
+    try:
+        return path.relative_to(PROJECT_DIR).as_posix()
+    except ValueError:
+        return path.name
+
+
+def _is_kernel_start_failure(error: BaseException) -> bool:
+    text = str(error)
+    return text.startswith(("Kernel didn't respond", "Kernel died before replying")) or (
+        "Address already in use" in text
+    )
 
 
 def notebook_to_html(nb, *, title: str, language: str = "fi", about: str | None = None) -> str:
@@ -286,6 +467,9 @@ def notebook_to_html(nb, *, title: str, language: str = "fi", about: str | None 
 def html_to_pdf(html: str, pdf_path, *, base_url=None) -> Path:
     """Print an HTML page to PDF with WeasyPrint, writing the file atomically.
 
+    The same page gives the same bytes: the fonts embedded in the PDF carry the date
+    :func:`source_date_epoch`, not the time of printing.
+
     Parameters
     ----------
     html : str
@@ -308,7 +492,7 @@ def html_to_pdf(html: str, pdf_path, *, base_url=None) -> Path:
     import weasyprint
 
     pdf_path = Path(pdf_path)
-    with _replacing(pdf_path) as temporary:
+    with _replacing(pdf_path) as temporary, _source_date_epoch_set():
         try:
             weasyprint.HTML(string=html, base_url=base_url).write_pdf(str(temporary))
         except Exception as error:  # WeasyPrint has no error hierarchy of its own
@@ -397,13 +581,62 @@ def write_index(entries, period, path, *, title=None, language="fi", links=()) -
 
 
 @dataclasses.dataclass(frozen=True)
+class Job:
+    """One document of a build: a notebook template, its parameters, and the name it has.
+
+    Build specifications are plain dicts with the same keys (see :func:`build_documents`);
+    other notebooks (regional, national) are added to a build as jobs with their own
+    ``notebook`` and ``parameters``.
+
+    Attributes
+    ----------
+    code : str
+        The document's code; with the language it names the files (``<code>_<language>.*``).
+    name : str
+        The document's name in the index.
+    parameters : dict
+        Values injected into the notebook; must include ``period`` and ``language``.
+    notebook : pathlib.Path
+        The notebook template.
+    title : str, optional
+        Text of the page's ``<title>``; ``"<name> <period>"`` by default.
+    group : str, optional
+        Heading the document is listed under in the index.
+    inputs : tuple of str
+        Further files the document reads, as glob patterns relative to the project folder
+        (e.g. its assessment text, ``parameters/assessments/2023-10/36.*``): a change to them,
+        or a file appearing or disappearing, rebuilds the document.
+    about : str, optional
+        HTML fragment placed at the end of the page (see :func:`notebook_to_html`).
+    """
+
+    code: str
+    name: str
+    parameters: Mapping
+    notebook: Path
+    title: str | None = None
+    group: str | None = None
+    inputs: tuple = ()
+    about: str | None = None
+
+    @property
+    def language(self) -> str:
+        return self.parameters["language"]
+
+    @property
+    def stem(self) -> str:
+        return f"{self.code}_{self.language}"
+
+
+@dataclasses.dataclass(frozen=True)
 class _Settings:
     """What every document of one build shares (sent to worker processes)."""
 
-    notebook: Path
     period_dir: Path
     period: str
     formats: tuple
+    reuse_kernels: bool = True
+    environment: tuple = ()  # (name, value) pairs set for the kernels and the workers
 
 
 def build_documents(
@@ -416,20 +649,26 @@ def build_documents(
     notebook=None,
     progress: bool = True,
     about: Callable[[dict], str] | None = None,
+    force: bool = False,
+    scheduler: str | None = None,
+    reuse_kernels: bool = True,
 ) -> list[dict]:
-    """Build many documents, in parallel processes if asked; a failing one does not stop the rest.
+    """Build many documents in parallel; a failing one does not stop the rest.
 
     For a document with code ``01`` in language ``fi`` the files are
     ``<outputs_dir>/<period>/notebooks/01_fi.ipynb`` (kept also when it fails),
     ``<outputs_dir>/<period>/01_fi.html`` and ``<outputs_dir>/<period>/01_fi.pdf``. A failed
-    document publishes no HTML or PDF: older copies are removed.
+    document publishes no HTML or PDF: older copies are removed. A document whose inputs and
+    outputs are unchanged since it was last built is not built again (see :mod:`ohti.stamps`);
+    its stamp is in ``<outputs_dir>/<period>/.stamps/``.
 
     Parameters
     ----------
     jobs_spec : sequence of dict
         One per document: ``{"code": "01", "name": "Helsinki", "parameters": {...}}`` and
-        optionally ``"title"`` (the page title; by default ``"<name> <period>"``). The
-        parameters go to the notebook and must include ``area_code``, ``period`` (equal to
+        optionally ``"notebook"`` (the template; `notebook` by default), ``"title"`` (the page
+        title; by default ``"<name> <period>"``), ``"group"`` and ``"inputs"`` (see
+        :class:`Job`). The parameters go to the notebook and must include ``period`` (equal to
         `period`) and ``language``.
     period : str
         The period being built, e.g. ``"2023-10"``; names the output folder.
@@ -440,51 +679,71 @@ def build_documents(
     outputs_dir : str or pathlib.Path, optional
         Root of the outputs; by default :data:`ohti.paths.OUTPUTS_DIR`.
     notebook : str or pathlib.Path, optional
-        The notebook to run; by default :data:`ohti.paths.AREA_NOTEBOOK`.
+        The notebook of jobs that name none; by default :data:`ohti.paths.AREA_NOTEBOOK`.
     progress : bool
-        Show a progress bar on stderr.
+        Show a progress bar on stderr: documents done out of the total, failures, and how many
+        were up to date.
     about : callable, optional
         ``about(parameters) -> str`` returns the HTML fragment placed at the end of each page
         (see :func:`notebook_to_html`). It is called in this process, before the document is
         built, so it may be any callable (a lambda too). If it raises, that document fails.
+    force : bool
+        Build every document, also those that are up to date.
+    scheduler : str, optional
+        Address of a Dask distributed scheduler (``tcp://host:8786``): the documents are built
+        on its workers instead of a local process pool (`jobs` is then unused). The workers
+        need ohti installed and must see `outputs_dir` and the notebooks at the same paths.
+    reuse_kernels : bool
+        Keep one warm kernel per worker (:mod:`ohti.kernels`); False starts a new kernel for
+        every document, as the ``papermill`` command does.
 
     Returns
     -------
     list of dict
         One per document, in the order of `jobs_spec`, with keys ``code``, ``name``,
-        ``language``, ``status`` (``"ok"`` or ``"failed"``), ``html``, ``pdf``, ``ipynb``
-        (absolute paths as str, or None when not written), ``error`` (one line, or None),
-        ``seconds`` (wall time of the document) and ``timings`` (seconds per step:
-        ``render``, ``html``, ``pdf``).
+        ``language``, ``group``, ``status`` (``"ok"`` or ``"failed"``), ``html``, ``pdf``,
+        ``ipynb`` (absolute paths as str, or None when not written), ``error`` (one line, or
+        None), ``rebuilt`` (False when it was up to date), ``seconds`` (wall time of the
+        document) and ``timings`` (seconds per step: ``render``, ``html``, ``pdf``).
 
     Raises
     ------
     ParameterError
         The specification is not valid: every problem is listed (missing keys or parameters,
         a period that differs, an unsupported language, two documents writing the same files,
-        unknown formats, `jobs` below 1).
+        a missing notebook, unknown formats, `jobs` below 1).
     """
+    from ohti import stamps
+
     formats = tuple(formats)
     specs = [dict(spec) for spec in jobs_spec]
-    notebook = Path(notebook if notebook is not None else AREA_NOTEBOOK).resolve()
+    default_notebook = Path(notebook if notebook is not None else AREA_NOTEBOOK).resolve()
     problems = _build_problems(specs, period=period, formats=formats, jobs=jobs)
-    if not notebook.is_file():
-        problems.insert(0, f"notebook {notebook} not found; give an existing notebook")
+    notebooks = dict.fromkeys(
+        Path(spec["notebook"]).resolve() if spec.get("notebook") else default_notebook
+        for spec in specs
+    )
+    missing = [str(path) for path in notebooks or [default_notebook] if not path.is_file()]
+    if missing:
+        problems.insert(0, f"notebook {', '.join(missing)} not found; give an existing notebook")
     if problems:
         raise ParameterError(
             f"build specification: {len(problems)} problem(s): " + "; ".join(problems)
         )
 
     settings = _Settings(
-        notebook=notebook,
         period_dir=Path(outputs_dir if outputs_dir is not None else OUTPUTS_DIR).resolve() / period,
         period=period,
         formats=formats,
+        reuse_kernels=reuse_kernels,
+        environment=tuple({**KERNEL_ENVIRONMENT, "SOURCE_DATE_EPOCH": source_date_epoch()}.items()),
     )
     (settings.period_dir / "notebooks").mkdir(parents=True, exist_ok=True)
+    store = stamps.StampStore(settings.period_dir / stamps.STAMPS_FOLDER)
+    shared = stamps.shared_digests()
 
     results: list[dict | None] = [None] * len(specs)
-    pending = []  # (position, spec, about_html) of documents ready to build
+    pending = []  # (position, job, (digest, parts)) of documents to build
     with tqdm(
         total=len(specs), desc="documents", unit="doc", file=sys.stderr, disable=not progress
     ) as bar:
@@ -492,62 +751,150 @@ def build_documents(
         def record(position, result):
             results[position] = result
             bar.update(1)
-            failed = sum(1 for r in results if r is not None and r["status"] == "failed")
-            if failed:
-                bar.set_postfix(failed=failed, refresh=False)
+            done = [r for r in results if r is not None]
+            failed = sum(1 for r in done if r["status"] == "failed")
+            current = sum(1 for r in done if not r["rebuilt"])
+            postfix = {"failed": failed} if failed else {}
+            if current:
+                postfix["up to date"] = current
+            if postfix:
+                bar.set_postfix(postfix, refresh=False)
+
+        def finish(position, job, key, result):
+            """Record a built document, and stamp it (or forget its stamp)."""
+            digest, parts = key
+            try:
+                outputs = _stamped_outputs(result, settings)
+                if result["status"] == "ok":
+                    store.record(job.stem, digest, status="ok", outputs=outputs, parts=parts)
+                elif result.get("cell_error") and outputs:
+                    # A cell raised: the same inputs would fail the same way.
+                    store.record(job.stem, digest, status="failed", outputs=outputs,
+                                 error=result["error"], parts=parts)
+                else:  # the kernel or the machine failed: try again next time
+                    store.forget(job.stem)
+            except OSError:  # e.g. a file removed meanwhile: the document is built next time
+                store.forget(job.stem)
+            result.pop("cell_error", None)
+            record(position, result)
 
         for position, spec in enumerate(specs):
+            job = _job(spec, default_notebook)
             try:
-                about_html = about(dict(spec["parameters"])) if about is not None else None
+                job = dataclasses.replace(
+                    job, about=about(dict(job.parameters)) if about is not None else None
+                )
             except Exception as error:
-                record(position, _failed_result(spec, settings, error, started=time.perf_counter()))
+                store.forget(job.stem)
+                record(position, _failed_result(job, settings, error, started=time.perf_counter()))
+                continue
+            parts = stamps.document_parts(
+                shared,
+                notebook=job.notebook,
+                parameters=job.parameters,
+                inputs=job.inputs,
+                settings={"formats": list(formats), "title": _title(job, settings),
+                          "about": job.about, "code": job.code},
+            )
+            digest = stamps.combine_parts(parts)
+            stamp = None if force else store.current(job.stem, digest, _expected_outputs(job, settings))
+            if stamp is not None:
+                record(position, _result_from_stamp(job, settings, stamp))
             else:
-                pending.append((position, spec, about_html))
+                pending.append((position, job, (digest, parts)))
 
-        if jobs == 1 or len(pending) <= 1:
-            for position, spec, about_html in pending:
-                record(position, _build_document(spec, settings, about_html))
+        if scheduler:
+            from ohti import distributed
+
+            distributed.run_jobs(scheduler, pending, settings, finish, document=_build_document)
         else:
-            # "spawn": workers start clean, whatever threads this process runs.
-            context = multiprocessing.get_context("spawn")
-            workers = min(jobs, len(pending))
-            with concurrent.futures.ProcessPoolExecutor(workers, mp_context=context) as pool:
-                futures = {
-                    pool.submit(_build_document, spec, settings, about_html): (position, spec)
-                    for position, spec, about_html in pending
-                }
-                for future in concurrent.futures.as_completed(futures):
-                    position, spec = futures[future]
-                    try:
-                        result = future.result()
-                    except BrokenProcessPool:
-                        problem = BuildError(
-                            "a worker process ended abruptly (out of memory, killed, or the "
-                            "calling script runs the build without an "
-                            "`if __name__ == \"__main__\":` guard); rerun with jobs=1 to see why"
-                        )
-                        result = _failed_result(spec, settings, problem, started=None)
-                    except Exception as error:  # e.g. the result could not be sent back
-                        result = _failed_result(spec, settings, error, started=None)
-                    record(position, result)
+            _run_locally(pending, settings, jobs, finish)
     return results
 
 
-def _build_document(spec: dict, settings: _Settings, about_html: str | None) -> dict:
+def _run_locally(pending, settings: _Settings, jobs: int, finish) -> None:
+    """Build `pending` documents in this process (jobs=1) or in a pool of `jobs` processes."""
+    if jobs == 1 or len(pending) <= 1:
+        try:
+            for position, job, key in pending:
+                finish(position, job, key, _build_document(job, settings))
+        finally:
+            if settings.reuse_kernels:
+                from ohti.kernels import shutdown_kernels
+
+                shutdown_kernels()
+        return
+    # "spawn": workers start clean, whatever threads this process runs.
+    context = multiprocessing.get_context("spawn")
+    workers = min(jobs, len(pending))
+    with concurrent.futures.ProcessPoolExecutor(
+        workers, mp_context=context, initializer=_start_worker, initargs=(settings,)
+    ) as pool:
+        futures = {
+            pool.submit(_build_document, job, settings): (position, job, key)
+            for position, job, key in pending
+        }
+        for future in concurrent.futures.as_completed(futures):
+            position, job, key = futures[future]
+            try:
+                result = future.result()
+            except BrokenProcessPool:
+                problem = BuildError(
+                    "a worker process ended abruptly (out of memory, killed, or the "
+                    "calling script runs the build without an "
+                    "`if __name__ == \"__main__\":` guard); rerun with jobs=1 to see why"
+                )
+                result = _failed_result(job, settings, problem, started=None)
+            except Exception as error:  # e.g. the result could not be sent back
+                result = _failed_result(job, settings, error, started=None)
+            finish(position, job, key, result)
+
+
+def _start_worker(settings: _Settings) -> None:
+    """Start a worker: its kernel first (it warms up meanwhile), then the conversion libraries."""
+    os.environ.update(settings.environment)  # this process is ours: its kernels inherit them
+    if settings.reuse_kernels:
+        try:
+            _worker_kernel(settings)
+        except Exception:  # the first document tries again and reports the error
+            pass
+    import papermill  # noqa: F401
+    import weasyprint  # noqa: F401
+
+    _exporter()
+
+
+def _worker_kernel(settings: _Settings):
+    """This worker thread's warm kernel (started on first use)."""
+    from ohti.kernels import thread_kernel
+
+    return thread_kernel(
+        kernel_name=KERNEL_NAME,
+        extra_arguments=KERNEL_ARGUMENTS,
+        environment=dict(settings.environment),
+    )
+
+
+def _build_document(job: Job, settings: _Settings) -> dict:
     """Build one document; return its result, failed rather than raising."""
     started = time.perf_counter()
-    paths = _document_paths(spec, settings)
+    paths = _document_paths(job, settings)
     timings = {}
     try:
-        nb = render_notebook(settings.notebook, paths["ipynb"], spec["parameters"])
+        kernel = None
+        if settings.reuse_kernels:
+            from ohti.kernels import KernelStartError
+
+            try:
+                kernel = _worker_kernel(settings)
+            except KernelStartError as error:
+                raise BuildError(f"{job.notebook.name} for {job.stem}: {error}") from error
+        nb = render_notebook(job.notebook, paths["ipynb"], job.parameters, kernel=kernel)
         timings["render"] = time.perf_counter() - started
 
         step = time.perf_counter()
         html = notebook_to_html(
-            nb,
-            title=spec.get("title") or f"{spec['name']} {settings.period}",
-            language=spec["parameters"]["language"],
-            about=about_html,
+            nb, title=_title(job, settings), language=job.language, about=job.about
         )
         if "html" in settings.formats:
             _write_text(paths["html"], html)
@@ -558,22 +905,25 @@ def _build_document(spec: dict, settings: _Settings, about_html: str | None) -> 
             html_to_pdf(html, paths["pdf"])
             timings["pdf"] = time.perf_counter() - step
     except Exception as error:
-        return _failed_result(spec, settings, error, started=started, timings=timings)
+        result = _failed_result(job, settings, error, started=started, timings=timings)
+        result["cell_error"] = getattr(error, "cell_index", None) is not None
+        return result
 
     return {
-        **_result_base(spec, paths),
+        **_result_base(job, paths),
         "status": "ok",
         "html": str(paths["html"]) if "html" in settings.formats else None,
         "pdf": str(paths["pdf"]) if "pdf" in settings.formats else None,
         "error": None,
+        "rebuilt": True,
         "seconds": time.perf_counter() - started,
         "timings": timings,
     }
 
 
-def _failed_result(spec, settings, error, *, started, timings=None) -> dict:
+def _failed_result(job, settings, error, *, started, timings=None) -> dict:
     """The result of a failed document, after removing any HTML or PDF published for it."""
-    paths = _document_paths(spec, settings)
+    paths = _document_paths(job, settings)
     for kind in ("html", "pdf"):
         paths[kind].unlink(missing_ok=True)
     if isinstance(error, OhtiError):
@@ -581,31 +931,75 @@ def _failed_result(spec, settings, error, *, started, timings=None) -> dict:
     else:
         message = f"{type(error).__name__}: {_first_line(error)}"
     return {
-        **_result_base(spec, paths),
+        **_result_base(job, paths),
         "status": "failed",
         "html": None,
         "pdf": None,
         "error": message,
+        "rebuilt": True,
         "seconds": time.perf_counter() - started if started is not None else None,
         "timings": dict(timings or {}),
     }
 
 
-def _result_base(spec, paths) -> dict:
+def _result_from_stamp(job, settings, stamp: Mapping) -> dict:
+    """The result of a document that is up to date, as its last build left it."""
+    paths = _document_paths(job, settings)
+    ok = stamp["status"] == "ok"
     return {
-        "code": str(spec["code"]),
-        "name": spec["name"],
-        "language": spec["parameters"]["language"],
+        **_result_base(job, paths),
+        "status": stamp["status"],
+        "html": str(paths["html"]) if ok and "html" in settings.formats else None,
+        "pdf": str(paths["pdf"]) if ok and "pdf" in settings.formats else None,
+        "error": stamp.get("error"),
+        "rebuilt": False,
+        "seconds": 0.0,
+        "timings": {},
+    }
+
+
+def _result_base(job, paths) -> dict:
+    return {
+        "code": str(job.code),
+        "name": job.name,
+        "language": job.language,
+        "group": job.group,
         "ipynb": str(paths["ipynb"]) if paths["ipynb"].is_file() else None,
     }
 
 
-def _document_paths(spec, settings) -> dict:
-    stem = f"{spec['code']}_{spec['parameters']['language']}"
+def _expected_outputs(job, settings) -> dict:
+    """The files an up-to-date document has: its notebook, and its pages if it succeeded."""
+    paths = _document_paths(job, settings)
+    return {kind: paths[kind] for kind in ("ipynb", *settings.formats)}
+
+
+def _stamped_outputs(result, settings) -> dict:
+    """The files a built document wrote, by kind (those its stamp vouches for)."""
+    return {kind: Path(result[kind]) for kind in ("ipynb", *settings.formats) if result.get(kind)}
+
+
+def _job(spec: Mapping, default_notebook: Path) -> Job:
+    return Job(
+        code=str(spec["code"]),
+        name=spec["name"],
+        parameters=dict(spec["parameters"]),
+        notebook=Path(spec["notebook"]).resolve() if spec.get("notebook") else default_notebook,
+        title=spec.get("title"),
+        group=spec.get("group"),
+        inputs=tuple(spec.get("inputs") or ()),
+    )
+
+
+def _title(job, settings) -> str:
+    return job.title or f"{job.name} {settings.period}"
+
+
+def _document_paths(job, settings) -> dict:
     return {
-        "ipynb": settings.period_dir / "notebooks" / f"{stem}.ipynb",
-        "html": settings.period_dir / f"{stem}.html",
-        "pdf": settings.period_dir / f"{stem}.pdf",
+        "ipynb": settings.period_dir / "notebooks" / f"{job.stem}.ipynb",
+        "html": settings.period_dir / f"{job.stem}.html",
+        "pdf": settings.period_dir / f"{job.stem}.pdf",
     }
 
 
@@ -633,7 +1027,7 @@ def _build_problems(specs, *, period, formats, jobs) -> list[str]:
         if not isinstance(parameters, Mapping):
             problems.append(f"{where}: parameters must be a dict, not {type(parameters).__name__}")
             continue
-        missing = [key for key in ("area_code", "period", "language") if key not in parameters]
+        missing = [key for key in ("period", "language") if key not in parameters]
         if missing:
             problems.append(f"{where}: missing parameter(s) {', '.join(missing)}")
             continue
@@ -647,6 +1041,9 @@ def _build_problems(specs, *, period, formats, jobs) -> list[str]:
                 f"{where}: unsupported language {parameters['language']!r}; "
                 f"choose one of {', '.join(LABELS)}"
             )
+        inputs = spec.get("inputs") or ()
+        if isinstance(inputs, (str, bytes)) or not all(isinstance(i, str) for i in inputs):
+            problems.append(f"{where}: inputs must be a list of glob patterns (str)")
         stem = f"{spec['code']}_{parameters['language']}"
         if stem in seen:
             problems.append(f"{where}: writes {stem}.* like document {seen[stem]}")
@@ -687,9 +1084,11 @@ def _labels(language: str) -> dict:
 
 @contextlib.contextmanager
 def _kernel_environment() -> Iterator[None]:
-    """Set :data:`KERNEL_ENVIRONMENT` for kernels started inside the block, then restore."""
-    saved = {name: os.environ.get(name) for name in KERNEL_ENVIRONMENT}
-    os.environ.update(KERNEL_ENVIRONMENT)
+    """Set :data:`KERNEL_ENVIRONMENT` and ``SOURCE_DATE_EPOCH`` for kernels started inside the
+    block, then restore."""
+    environment = {**KERNEL_ENVIRONMENT, "SOURCE_DATE_EPOCH": source_date_epoch()}
+    saved = {name: os.environ.get(name) for name in environment}
+    os.environ.update(environment)
     try:
         yield
     finally:

@@ -32,7 +32,36 @@ def cmd_values(args) -> int:
 
     codes = [c for c in args.area.split(",") if c] if args.area else None
     periods = [args.period] if args.period else None
-    _write_csv(compare_values(args.indicator, args.level, periods=periods, codes=codes))
+    values = compare_values(args.indicator, args.level, periods=periods, codes=codes, disclosure=False)
+    if not args.no_disclosure:
+        from .disclosure import STATUS_COLUMN, apply_disclosure
+
+        values = apply_disclosure(values, threshold=args.threshold).drop(columns=STATUS_COLUMN)
+    _write_csv(values)
+    return 0
+
+
+def cmd_validate(args) -> int:
+    from .validate import problem_lines, summary, validate_files
+
+    results = validate_files(args.paths or None)
+    for line in problem_lines(results):
+        print(line)
+    print(summary(results))
+    return 2 if any(results.values()) else 0
+
+
+def cmd_audit(args) -> int:
+    from .audit import audit
+
+    files, findings = audit(args.paths, threshold=args.threshold)
+    for finding in findings:
+        print(finding)
+    if findings:
+        print(f"audit: {len(findings)} count(s) of persons below the threshold in {len(files)} file(s); "
+              "publish nothing until the disclosure gate suppresses them")
+        return 1
+    print(f"audit: {len(files)} file(s) checked, no count of persons below the threshold")
     return 0
 
 
@@ -62,7 +91,8 @@ def cmd_build(args) -> int:
     formats = tuple(f.strip() for f in args.formats.split(",") if f.strip())
     summary = build_area_documents(
         codes=args.areas, period=args.period, formats=formats, jobs=args.jobs,
-        language=args.language, progress=not args.quiet,
+        language=args.language, progress=not args.quiet, force=args.force, scheduler=args.scheduler,
+        grouping=args.grouping,
     )
     print(summary.text(), file=sys.stderr)
     return 0 if summary.ok else 1
@@ -88,7 +118,22 @@ def make_parser() -> argparse.ArgumentParser:
     p.add_argument("--level", required=True, help=f"one of {', '.join(ALL_LEVELS)}")
     p.add_argument("--period", help="month YYYY-MM or year YYYY (default: every period with data)")
     p.add_argument("--area", help="unit code(s), comma-separated (default: every unit)")
+    p.add_argument("--threshold", type=int, default=None,
+                   help="suppress counts of persons below this (default: each indicator's suppression_threshold)")
+    p.add_argument("--no-disclosure", action="store_true",
+                   help="do not suppress small counts of persons (internal use only: never publish the output)")
     p.set_defaults(run=cmd_values)
+
+    p = commands.add_parser("validate", help="check input files (default: the shipped data) and list every problem")
+    p.add_argument("paths", nargs="*", metavar="PATH", help="files to check; each file's kind is read from its header")
+    p.set_defaults(run=cmd_validate)
+
+    p = commands.add_parser("audit", help="check published HTML and CSV files for counts of persons below the "
+                                          "disclosure threshold; exit 1 if any")
+    p.add_argument("paths", nargs="+", metavar="PATH", help="folders (e.g. outputs/2023-10) or files")
+    p.add_argument("--threshold", type=int, default=None,
+                   help="one threshold for every count (default: each indicator's suppression_threshold)")
+    p.set_defaults(run=cmd_audit)
 
     p = commands.add_parser("indicators", help="list the indicator catalogue")
     p.add_argument("--key", type=int, help="only the key set of this year")
@@ -104,8 +149,16 @@ def make_parser() -> argparse.ArgumentParser:
     p.add_argument("--period", help="month YYYY-MM (default: the latest month with complete data)")
     p.add_argument("--formats", default="html,pdf", help="comma-separated: html, pdf")
     p.add_argument("--jobs", type=int, default=None, help="documents built in parallel (default: CPU count)")
-    p.add_argument("--language", default="fi", choices=("fi", "sv", "en"))
+    p.add_argument("--language", default=None, choices=("fi", "sv", "en"),
+                   help="build every document in this language (default: each area's language status; "
+                        "bilingual areas in Finnish and Swedish)")
+    p.add_argument("--grouping", choices=("ely", "maakunta", "evk"),
+                   help="also build the regional documents of this grouping and the national overview")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.add_argument("--force", action="store_true",
+                   help="build every document again (by default only those whose inputs changed)")
+    p.add_argument("--scheduler", metavar="ADDRESS",
+                   help="build on a Dask distributed cluster (e.g. tcp://host:8786) instead of local processes")
     p.set_defaults(run=cmd_build)
     return parser
 

@@ -61,7 +61,7 @@ def interval_limits(indicator, numerator, denominator, confidence: float = 0.95)
 
 
 def compare_values(indicator_id: str, level: str, *, periods=None, codes=None, confidence: float = 0.95,
-                   reference: pd.Series | None = None, language: str = "fi") -> pd.DataFrame:
+                   reference: pd.Series | None = None, language: str = "fi", disclosure: bool = True) -> pd.DataFrame:
     """Values with confidence limits and a comparison with the whole country.
 
     Parameters
@@ -70,6 +70,10 @@ def compare_values(indicator_id: str, level: str, *, periods=None, codes=None, c
         As for :func:`ohti.compute.compute_values`.
     confidence : float
         Level of the interval (0.95 or 0.998 in Fingertips' practice).
+    disclosure : bool, default True
+        Pass the result through the disclosure gate (:func:`ohti.disclosure.apply_disclosure`):
+        small counts of persons, and cells that would reveal them, are suppressed. Everything
+        the documents publish comes through here.
     reference : Series, optional
         Reference values by unit code (e.g. each area's region, or its peers' value from
         :func:`ohti.peers.peer_reference`), for a single period. By default each value is
@@ -99,4 +103,8 @@ def compare_values(indicator_id: str, level: str, *, periods=None, codes=None, c
     result["lower"] = lower
     result["upper"] = upper
     result["significance"] = significance
+    if disclosure:
+        from .disclosure import STATUS_COLUMN, apply_disclosure
+
+        result = apply_disclosure(result).drop(columns=STATUS_COLUMN)
     return result

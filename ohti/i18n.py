@@ -87,6 +87,8 @@ _NOTE_PATTERNS = (
     (re.compile(r"^incomplete: (?P<variable>.+) not published for (?P<missing>\d+) of (?P<size>\d+) (municipalities|rows)$"), "note_incomplete"),
     (re.compile(r"^(?P<variable>.+) not published \(suppressed in source\)$"), "note_suppressed"),
     (re.compile(r"^denominator is zero$"), "note_zero_denominator"),
+    (re.compile(r"^suppressed: fewer than (?P<threshold>\d+) persons$"), "note_disclosure_primary"),
+    (re.compile(r"^suppressed: could reveal a suppressed cell \(secondary\)$"), "note_disclosure_secondary"),
     (re.compile(r"^whole-country row \(includes job seekers with no known municipality\)$"), "note_national"),
 )
 

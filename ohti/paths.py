@@ -18,4 +18,9 @@ NOTEBOOKS_DIR = PROJECT_DIR / "notebooks"
 PARAMETERS_DIR = PROJECT_DIR / "parameters"
 OUTPUTS_DIR = Path(os.environ.get("OHTI_OUTPUTS_DIR", PROJECT_DIR / "outputs")).resolve()
 
+#: Expert assessment texts (Markdown); OHTI_ASSESSMENTS_DIR points elsewhere (e.g. in tests).
+ASSESSMENTS_DIR = Path(os.environ.get("OHTI_ASSESSMENTS_DIR", PARAMETERS_DIR / "assessments")).resolve()
+
 AREA_NOTEBOOK = NOTEBOOKS_DIR / "area_evaluation.ipynb"
+REGION_NOTEBOOK = NOTEBOOKS_DIR / "region_evaluation.ipynb"
+NATIONAL_NOTEBOOK = NOTEBOOKS_DIR / "national_overview.ipynb"

@@ -305,3 +305,36 @@ def flagged_html(table, language: str = "fi") -> str:
     columns = [("name", label("indicator", language), False), ("area", label("area", language), False),
                ("trend", label("trend_heading", language), False)]
     return html_table(rows, columns) + f'<p class="small">⚑ {html.escape(label("red_red", language))}</p>'
+
+
+def funnel_html(indicator_id: str, period: str, language: str = "fi", *, focal: str | None = None) -> str:
+    """A funnel plot of one indicator over the 45 areas (with the focal area marked), as a
+    figure with alt text and caption."""
+    from . import charts, report
+    from .registry import get_indicator
+
+    indicator = get_indicator(indicator_id)
+    funnel = report.funnel_data(indicator_id, period)
+    names = report.area_names(language)
+    fig, alt = charts.plot_funnel(funnel.values["value"], funnel.values["denominator"], funnel.limits,
+                                  target=funnel.target, focal=names[focal] if focal else None,
+                                  labels=funnel.values["area_code"].map(names), statistic=indicator.statistic,
+                                  unit=indicator.unit[language], decimals=indicator.decimals, language=language)
+    return charts.figure_html(fig, alt, caption=indicator.label(language))
+
+
+def caterpillar_html(indicator_id: str, period: str, language: str = "fi", *, highlight=(), league=None) -> str:
+    """The 45 areas' values with intervals in order, against the whole country's value."""
+    from . import charts, report
+    from .compute import compute_values
+    from .registry import get_indicator
+
+    indicator = get_indicator(indicator_id)
+    league = report.league_table(indicator_id, period, language=language) if league is None else league
+    shown = report.resolve_period(indicator_id, period)
+    national = compute_values(indicator_id, "national", periods=[shown])["value"].iloc[0]
+    names = report.area_names(language)
+    fig, alt = charts.plot_caterpillar(league, national=national, indicator_name=indicator.label(language),
+                                       unit=indicator.unit[language], decimals=indicator.decimals,
+                                       highlight={names[c] for c in highlight}, language=language)
+    return charts.figure_html(fig, alt, caption=indicator.label(language))

@@ -1,19 +1,28 @@
-"""Build the evaluation documents of a period: one per employment area, and the index."""
+"""Build the evaluation documents of a period: one per employment area, the index, the catalogue.
+
+The documents are listed as build jobs (:func:`area_jobs`: a notebook, its parameters and the
+files it reads) and built by :func:`ohti.build.build_documents`, which skips those whose inputs
+have not changed since their last build (:mod:`ohti.stamps`). Other kinds of document (regional,
+national) are added as further jobs with their own notebook and parameters.
+"""
 
 from __future__ import annotations
 
+import concurrent.futures
 import dataclasses
 import os
+from pathlib import Path
 
 from . import areas
 from .compute import check_periods
 from .errors import ParameterError
 from .i18n import check_language, label
-from .paths import AREA_NOTEBOOK, OUTPUTS_DIR
-from .catalogue import write_catalogue
-from .sources import latest_complete_period
+from .paths import AREA_NOTEBOOK, OUTPUTS_DIR, PACKAGE_DIR, PARAMETERS_DIR, PROJECT_DIR
 
 FORMATS = ("html", "pdf")
+
+#: Where the stamps that are not about one period's documents are kept (in the outputs folder).
+STAMPS_FOLDER = ".stamps"
 
 
 @dataclasses.dataclass
@@ -32,11 +41,17 @@ class BuildSummary:
     def ok(self) -> bool:
         return not self.failed
 
+    @property
+    def up_to_date(self) -> list:
+        return [r for r in self.results if not r.get("rebuilt", True)]
+
     def text(self) -> str:
         done = len(self.results) - len(self.failed)
         seconds = sum(r.get("seconds") or 0 for r in self.results)
-        lines = [f"built {done} of {len(self.results)} documents for {self.period} "
-                 f"({seconds:.0f} s of work); index: {self.index}"]
+        current = len(self.up_to_date)
+        rebuilt = f"{len(self.results) - current} built, {current} up to date; " if current else ""
+        lines = [f"{done} of {len(self.results)} documents ready for {self.period} "
+                 f"({rebuilt}{seconds:.0f} s of work); index: {self.index}"]
         lines += [f"FAILED {r['code']} ({r['name']}): {r['error']}" for r in self.failed]
         return "\n".join(lines)
 
@@ -58,9 +73,79 @@ def parse_formats(formats) -> tuple:
     return tuple(formats)
 
 
+def area_jobs(codes, period: str, language: str | None = "fi", grouping: str | None = None) -> list[dict]:
+    """The build jobs: one per document of :func:`ohti.plan.plan_documents` (the area notebook
+    per area and language; with a grouping also the regional notebooks and the national
+    overview), each with its notebook and parameters.
+
+    Each job also names the files the document reads besides ohti's own: its expert assessment
+    (``parameters/assessments/<period>/<code>.*``, see :mod:`ohti.assessments`), so that
+    writing or editing one rebuilds that document only.
+
+    Returns
+    -------
+    list of dict
+        Job specifications for :func:`ohti.build.build_documents`.
+    """
+    from .plan import plan_documents
+
+    assessments = _input_pattern(_assessments_dir() / period)
+    plan = plan_documents(period, codes=",".join(codes), grouping=grouping, language=language)
+    return [
+        {
+            "code": document["code"],
+            "name": document["name"],
+            "group": document["group"],
+            "notebook": str(document["notebook"]),
+            "parameters": document["parameters"],
+            "inputs": [f"{assessments}/{document['code']}.*"],
+        }
+        for document in plan
+    ]
+
+
+def _assessments_dir() -> Path:
+    from . import paths
+
+    return Path(getattr(paths, "ASSESSMENTS_DIR", PARAMETERS_DIR / "assessments"))
+
+
+def _input_pattern(folder: Path) -> str:
+    """`folder` as an input pattern: relative to the project folder when inside it."""
+    folder = Path(folder).resolve()
+    try:
+        return folder.relative_to(PROJECT_DIR).as_posix()
+    except ValueError:
+        return folder.as_posix()
+
+
+def default_period(outputs_dir=None) -> str:
+    """The latest month with complete data, remembered while ohti's files are unchanged
+    (finding it reads the largest source, about a second)."""
+    from . import stamps
+    from .sources import latest_complete_period
+
+    key = stamps.tree_digest(PACKAGE_DIR)
+    folder = Path(outputs_dir or OUTPUTS_DIR) / STAMPS_FOLDER
+    return stamps.memo(folder, "latest_complete_period", key, latest_complete_period)
+
+
+def checked_period(period: str, outputs_dir=None) -> str:
+    """`period` checked against the data (:func:`ohti.compute.check_periods`), remembered while
+    ohti's files are unchanged (checking reads every source, a few seconds)."""
+    from . import stamps
+
+    key = stamps.tree_digest(PACKAGE_DIR)
+    folder = Path(outputs_dir or OUTPUTS_DIR) / STAMPS_FOLDER
+    name = "period-" + "".join(c if c.isalnum() or c == "-" else "_" for c in str(period))
+    return stamps.memo(folder, name, key, lambda: check_periods([period])[0])
+
+
 def build_area_documents(codes: str = "all", period: str | None = None, formats=FORMATS, jobs: int | None = None,
-                         language: str = "fi", progress: bool = True, outputs_dir=None) -> BuildSummary:
-    """Execute the area notebook once per area and publish HTML, PDF and the index.
+                         language: str | None = "fi", progress: bool = True, outputs_dir=None, *,
+                         force: bool = False, scheduler: str | None = None,
+                         grouping: str | None = None) -> BuildSummary:
+    """Execute the area notebook once per area and publish HTML, PDF, the index and the catalogue.
 
     Parameters
     ----------
@@ -72,8 +157,16 @@ def build_area_documents(codes: str = "all", period: str | None = None, formats=
         Any of 'html', 'pdf'.
     jobs : int, optional
         Documents built in parallel; the number of CPUs by default.
-    language : str
-        fi, sv or en.
+    language : str or None
+        fi, sv or en; None: each document in the languages of its language status (bilingual
+        areas and regions in Finnish and Swedish).
+    grouping : str, optional
+        ely, maakunta or evk: also build that grouping's regional documents and the national
+        overview.
+    force : bool
+        Build every document again, also those whose inputs have not changed.
+    scheduler : str, optional
+        Address of a Dask distributed scheduler to build on (see :mod:`ohti.distributed`).
 
     Returns
     -------
@@ -81,26 +174,45 @@ def build_area_documents(codes: str = "all", period: str | None = None, formats=
     """
     from . import build  # heavy imports (papermill, weasyprint) only when building
 
+    outputs_dir = outputs_dir or OUTPUTS_DIR
     codes = parse_area_codes(codes)
-    period = check_periods([period])[0] if period else latest_complete_period()
+    period = checked_period(period, outputs_dir) if period else default_period(outputs_dir)
     formats = parse_formats(formats)
-    check_language(language)
+    if language is not None:
+        check_language(language)
     jobs = jobs or os.cpu_count() or 1
     if jobs < 1:
         raise ParameterError(f"--jobs must be at least 1, not {jobs}")
-    outputs_dir = outputs_dir or OUTPUTS_DIR
-    names = areas.units("area")
-    ely_names = areas.units("ely")[f"name_{language}"]
-    group = {code: " / ".join(ely_names[c] for c in names.at[code, "ely_code"].split(";")) for code in codes}
-    specs = [{"code": code, "name": names.at[code, f"name_{language}"], "group": group[code],
-              "parameters": {"area_code": code, "period": period, "language": language}}
-             for code in codes]
-    results = build.build_documents(specs, period=period, formats=formats, jobs=jobs,
-                                    outputs_dir=outputs_dir, notebook=AREA_NOTEBOOK, progress=progress)
+    specs = area_jobs(codes, period, language, grouping)
+    # The catalogue is written meanwhile, in this process, which otherwise only waits for the
+    # workers: it fills the cores the last documents leave idle.
+    with concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="ohti-catalogue") as side:
+        catalogue_done = side.submit(publish_catalogue, outputs_dir, force=force)
+        results = build.build_documents(specs, period=period, formats=formats, jobs=jobs,
+                                        outputs_dir=outputs_dir, notebook=AREA_NOTEBOOK, progress=progress,
+                                        force=force, scheduler=scheduler)
+        catalogue = catalogue_done.result()
     index = os.path.join(outputs_dir, period, "index.html")
-    entries = [{**r, "group": group[r["code"]]} for r in results]
-    catalogue = write_catalogue(outputs_dir)
-    build.write_index(entries, period, index, title=f"{label('document_title', language)} {period}",
-                      language=language,
-                      links=[(label("catalogue", language), os.path.relpath(catalogue, os.path.dirname(index)))])
+    index_language = language or "fi"
+    build.write_index(results, period, index, title=f"{label('document_title', index_language)} {period}",
+                      language=index_language,
+                      links=[(label("catalogue", index_language), os.path.relpath(catalogue, os.path.dirname(index)))])
     return BuildSummary(period, results, index)
+
+
+def publish_catalogue(outputs_dir, *, force: bool = False) -> Path:
+    """Write the indicator catalogue (:func:`ohti.catalogue.write_catalogue`) unless it is up to
+    date: the same ohti files, registry and libraries as when it was written, and unchanged."""
+    from . import stamps
+    from .catalogue import CATALOGUE_DIR, CATALOGUE_FILE, write_catalogue
+
+    path = Path(outputs_dir) / CATALOGUE_DIR / CATALOGUE_FILE
+    store = stamps.StampStore(Path(outputs_dir) / STAMPS_FOLDER)
+    shared = stamps.shared_digests()
+    shared.pop("git", None)  # the catalogue does not show the commit
+    digest = stamps.combine_parts(shared)
+    if not force and store.current("catalogue", digest, {"html": path}) is not None:
+        return path
+    written = Path(write_catalogue(outputs_dir))
+    store.record("catalogue", digest, status="ok", outputs={"html": written}, parts=shared)
+    return written

@@ -246,7 +246,7 @@ def municipality_breakdown(code: str, period: str, *, indicators=None, language:
         shown = resolve_period(ident, period, "municipality")
         if shown is None:
             continue
-        values = compute_values(ident, "municipality", periods=[shown], codes=list(members.index))
+        values = compare_values(ident, "municipality", periods=[shown], codes=list(members.index))
         values = values.set_index("area_code")
         table[ident] = values["value"].reindex(members.index).to_numpy()
         for municipality, note in values["note"].items():
@@ -412,3 +412,21 @@ def flagged_areas(period: str, indicators, *, language: str = "fi") -> pd.DataFr
     if not frames:
         return pd.DataFrame(columns=columns)
     return pd.concat(frames, ignore_index=True)[columns]
+
+
+#: Language status codes of the municipality key: 0 Finnish, 1 bilingual (Finnish majority),
+#: 2 Swedish, 3 bilingual (Swedish majority).
+FINNISH_ONLY, SWEDISH_ONLY = "0", "2"
+
+
+def document_languages(level: str, code: str) -> list[str]:
+    """The languages a unit's documents are published in, from its members' language status:
+    Finnish for monolingual Finnish-speaking units, Swedish for monolingual Swedish-speaking
+    ones, and both for units with a bilingual (or mixed) membership."""
+    members = areas.members(level, code) if level != "national" else areas.load_key()
+    statuses = set(members["language_code"])
+    if statuses == {FINNISH_ONLY}:
+        return ["fi"]
+    if statuses == {SWEDISH_ONLY}:
+        return ["sv"]
+    return ["fi", "sv"]

@@ -4,18 +4,34 @@ This module knows files and their rules, nothing about indicators. Each source i
 its own loader into one tidy shape, ``unit_level, unit_code, period, variable, value,
 suppressed``, with municipalities already on the 2025 division's codes where the source names
 them. Every problem in a file is collected and reported at once in one
-:class:`~ohti.errors.SourceDataError`. Suppression markers become missing values, never zeros.
+:class:`~ohti.errors.SourceDataError` (pandera's ``lazy=True``). Suppression markers become
+missing values, never zeros.
+
+The rules every loader applies (each problem names row, column, value and rule):
+
+- the file: readable (gzip intact), text in UTF-8 with or without BOM, UTF-16 with BOM or
+  Latin-1, not double-encoded (mojibake such as 'TyÃ¶ttÃ¶mÃ¤t'), every row as many fields
+  as the header, no repeated column names, at least one data row;
+- the schema: every column the loader needs is present; codes and names are known to the
+  2025 municipality key (or its merger and alias lists); periods are well-formed months or
+  years, not before the table's first period and not after the file's extraction date;
+- the values: numbers (decimal commas and thousands spaces are accepted) or suppression
+  markers, never negative, whole where they count something, each unit and period once, and
+  no part larger than its whole (unemployed ≤ labour force, new vacancies ≤ vacancies open
+  during the month, a group of job seekers ≤ all unemployed, a share ≤ 100 %).
 """
 
 from __future__ import annotations
 
 import csv
 import dataclasses
+import datetime
 import functools
 import gzip
 import hashlib
 import io
 import re
+import zlib
 from pathlib import Path
 
 import numpy as np
@@ -30,6 +46,10 @@ SUPPRESSION_MARKERS = frozenset({"", ".", "..", "...", "-", "NA", "N/A", "nan", 
 NATIONAL_CODE = "SSS"
 MONTH_PATTERN = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 YEAR_PATTERN = re.compile(r"^\d{4}$")
+#: A number as statistics files write it, once spaces are removed and a decimal comma is a point.
+NUMBER_PATTERN = r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$"
+#: Text that was UTF-8, read as Latin-1 and saved again ('ä' → 'Ã¤', 'ö' → 'Ã¶', 'Å' → 'Ã…').
+MOJIBAKE_PATTERN = re.compile("[\u00c2\u00c3][\u0080-\u00bf]")
 MAX_REPORTED_PROBLEMS = 200
 TIDY_COLUMNS = ["unit_level", "unit_code", "period", "variable", "value", "suppressed"]
 
@@ -61,28 +81,33 @@ class Variable:
 
 @dataclasses.dataclass(frozen=True)
 class Source:
-    """A shipped table: its id, title for documents, files and loader."""
+    """A shipped table: its id, title for documents, files and loader.
+
+    ``first_period`` is the first month (or year) the published table holds: a period before
+    it in a file of this table is an error.
+    """
 
     id: str
     title: str
     files: tuple
     loader: str
+    first_period: str = ""
 
 
 SOURCES = {
     "tyonv_12r5": Source("tyonv_12r5", "TEM, työnvälitystilasto (StatFin tyonv 12r5)",
-                         ("tyonv_12r5/tyonv_12r5_all_regions_2006_2023.csv.gz",), "load_12r5"),
+                         ("tyonv_12r5/tyonv_12r5_all_regions_2006_2023.csv.gz",), "load_12r5", "2006-01"),
     "vaerak_11re": Source("vaerak_11re", "Tilastokeskus, väestörakenne (StatFin vaerak 11re)",
-                          ("vaerak_11re/vaerak_11re_vaesto_kunnittain_1972_2023.csv.gz",), "load_11re"),
+                          ("vaerak_11re/vaerak_11re_vaesto_kunnittain_1972_2023.csv.gz",), "load_11re", "1972"),
     "tyonv_2310": Source("tyonv_2310", "TEM, työnvälitystilasto: avoimet työpaikat kuukauden aikana (StatFin 2310)",
-                         ("tyonv_2310/data_kunta_2310.csv.gz", "tyonv_2310/data_kokomaa_2310.csv"), "load_2310"),
+                         ("tyonv_2310/data_kunta_2310.csv.gz", "tyonv_2310/data_kokomaa_2310.csv"), "load_2310", "2006-01"),
     "kuntien_avainluvut": Source("kuntien_avainluvut", "Tilastokeskus, kuntien avainluvut",
-                                 ("kuntien_avainluvut/kuntien_avainluvut_2006_2016.csv.gz",), "load_key_figures"),
+                                 ("kuntien_avainluvut/kuntien_avainluvut_2006_2016.csv.gz",), "load_key_figures", "1987"),
     "tyonv_1001": Source("tyonv_1001", "TEM, työnvälitystilasto (StatFin 1001, perustiedot)",
-                         ("tyonv_1001/data_perustiedot.csv",), "load_1001"),
+                         ("tyonv_1001/data_perustiedot.csv",), "load_1001", "2006-01"),
     "tyonv_12u4": Source("tyonv_12u4", "TEM, työnvälitystilasto: aktivointiaste (StatFin tyonv 12u4, 12u5)",
                          ("tyonv_12u4_12u5/tyonv_12u4_koko_maa_monthly.csv",
-                          "tyonv_12u4_12u5/tyonv_12u5_koko_maa_monthly.csv"), "load_12u4"),
+                          "tyonv_12u4_12u5/tyonv_12u5_koko_maa_monthly.csv"), "load_12u4", "2006-01"),
 }
 
 
@@ -124,6 +149,15 @@ VARIABLES = dict([
     _v("unemployed_foreign_12u5", "tyonv_12u4", "month", "mean", "unemployed foreign citizens (TYOTTOMATULK)"),
 ])
 
+#: The variables that count things other than persons (vacancies, jobs, days); every other
+#: variable counts persons, and disclosure control (:mod:`ohti.disclosure`) applies to it.
+NON_PERSON_VARIABLES = frozenset({
+    "vacancies", "vacancies_open_during_month", "new_vacancies", "filled_vacancies",
+    "filled_vacancy_days", "jobs",
+})
+#: The variables that count persons (job seekers, labour force, population and its groups).
+PERSON_VARIABLES = frozenset(VARIABLES) - NON_PERSON_VARIABLES
+
 
 # --- files ------------------------------------------------------------------------------------
 
@@ -158,28 +192,134 @@ def shipped_path(name: str, *, verify: bool = True) -> Path:
     return path
 
 
+def extraction_date(path) -> tuple[str, str]:
+    """The latest date a file's data can describe, and where that date comes from.
+
+    A shipped file's is its extraction date in the manifest; any other file's is today.
+
+    Returns
+    -------
+    date : str
+        'YYYY-MM-DD'.
+    reason : str
+        For messages: "the file's extraction date 2023-12-05 (MANIFEST.csv)" or "today".
+    """
+    try:
+        name = Path(path).resolve().relative_to(DATA_DIR.resolve()).as_posix()
+    except ValueError:
+        name = None
+    if name is not None:
+        manifest = load_manifest().set_index("file")
+        if name in manifest.index and manifest.loc[name, "extracted"]:
+            date = manifest.loc[name, "extracted"]
+            return date, f"the file's extraction date {date} ({MANIFEST_PATH.name})"
+    return datetime.date.today().isoformat(), "today"
+
+
 def read_text(path: Path) -> str:
-    """Read a text file (optionally gzipped) as UTF-8, with or without BOM, else Latin-1."""
+    """Read a text file (optionally gzipped): UTF-8 with or without BOM, UTF-16 with BOM,
+    else Latin-1.
+
+    Raises
+    ------
+    SourceDataError
+        If the file is a damaged gzip archive.
+    """
     raw = Path(path).read_bytes()
     if raw[:2] == b"\x1f\x8b":
-        raw = gzip.decompress(raw)
+        try:
+            raw = gzip.decompress(raw)
+        except (OSError, EOFError, zlib.error) as error:
+            raise SourceDataError(path, [f"the gzip archive is damaged ({error}); restore the file or extract it again"]) from error
+    if raw[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        return raw.decode("utf-16")
     try:
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError:
         return raw.decode("latin-1")
 
 
-def read_table(path: Path) -> pd.DataFrame:
-    """Read a delimited text file as strings, keeping every cell as written."""
+def _delimiter(first_line: str) -> str:
+    counts = {d: first_line.count(d) for d in (",", ";", "\t")}
+    return max(counts, key=lambda d: (counts[d], d == ","))
+
+
+def read_rows(path) -> tuple[pd.DataFrame, list[tuple[int, str]]]:
+    """Read a delimited text file as strings, with the problems of its structure.
+
+    The frame's index is each row's line in the file minus 2 (the header is line 1), so that
+    :class:`Problems` can name lines even where blank lines were skipped. Rows with too many
+    fields are cut and rows with too few are padded with '' (each is reported).
+    """
     text = read_text(path)
-    first_line = text.split("\n", 1)[0]
-    delimiter = ";" if first_line.count(";") > first_line.count(",") else ","
-    return pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False, sep=delimiter,
-                       quoting=csv.QUOTE_MINIMAL)
+    delimiter = _delimiter(text.split("\n", 1)[0])
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    problems: list[tuple[int, str]] = []
+    header, rows, lines = None, [], []
+    try:
+        for record in reader:
+            if not record or (len(record) == 1 and not record[0].strip()):
+                continue
+            if header is None:
+                header = record
+                continue
+            rows.append(record)
+            lines.append(reader.line_num)
+    except csv.Error as error:
+        problems.append((reader.line_num, f"row {reader.line_num}: {error}; the rest of the file was not read"))
+    if header is None:
+        raise SourceDataError(path, ["the file is empty: no header and no rows"])
+    columns, seen = [], set()
+    for position, name in enumerate(header, start=1):
+        if name in seen:
+            problems.append((1, f"row 1, column {name}: {name!r} is repeated in the header (column {position})"))
+            name = f"{name}.{position}"
+        seen.add(name)
+        columns.append(name)
+    width = len(columns)
+    ragged = []
+    for position, (line, record) in enumerate(zip(lines, rows)):
+        if len(record) != width:
+            ragged.append(line - 2)
+            shown = delimiter.join(record)
+            hint = "; a decimal comma must be quoted in a comma-separated file" if delimiter == "," and len(record) > width else ""
+            problems.append((line, f"row {line}: {shown!r} has {len(record)} fields where the header has {width}{hint}"))
+            rows[position] = (record + [""] * width)[:width]
+    cells = list(zip(*rows)) if rows else [()] * width
+    frame = pd.DataFrame({i: pd.Series(column, dtype=str) for i, column in enumerate(cells)}, columns=range(width))
+    frame.columns = columns
+    frame.index = pd.Index(np.asarray(lines, dtype=int) - 2)
+    garbled = [column for column in columns if MOJIBAKE_PATTERN.search(column)]
+    if garbled:
+        problems.append((1, f"row 1, column {garbled[0]}: {garbled[0]!r} is double-encoded UTF-8 (mojibake), "
+                            f"and so are {len(garbled) - 1} more column name(s); re-save the file as UTF-8"
+                         if len(garbled) > 1 else
+                         f"row 1, column {garbled[0]}: {garbled[0]!r} is double-encoded UTF-8 (mojibake); "
+                         "re-save the file as UTF-8"))
+    frame.attrs["mojibake"] = bool(MOJIBAKE_PATTERN.search(text))
+    frame.attrs["ragged"] = ragged
+    return frame, problems
+
+
+def read_table(path: Path) -> pd.DataFrame:
+    """Read a delimited text file as strings, keeping every cell as written (trimmed).
+
+    Raises
+    ------
+    SourceDataError
+        If the file is empty, damaged, or a row has a different number of fields from the header.
+    """
+    frame, problems = read_rows(path)
+    if problems:
+        raise SourceDataError(path, [text for _, text in sorted(problems, key=lambda item: item[0])])
+    return frame
 
 
 def parse_counts(values: pd.Series) -> tuple[pd.Series, pd.Series, pd.Series]:
     """Parse published numbers: markers become missing, decimal commas are accepted.
+
+    Thousands separators (spaces, no-break spaces) are removed; a comma is a decimal comma
+    unless the text also has a point; a minus sign (U+2212) is a minus.
 
     Returns
     -------
@@ -189,36 +329,77 @@ def parse_counts(values: pd.Series) -> tuple[pd.Series, pd.Series, pd.Series]:
     """
     text = values.astype(str).str.strip()
     suppressed = text.isin(SUPPRESSION_MARKERS)
-    cleaned = text.str.replace("\u00a0", "", regex=False).str.replace(" ", "", regex=False)
-    cleaned = cleaned.where(cleaned.str.contains(r"\.", regex=True), cleaned.str.replace(",", ".", regex=False))
-    numbers = pd.to_numeric(cleaned.where(~suppressed), errors="coerce")
+    plain = text.where(~suppressed & text.str.fullmatch(r"[0-9.eE+-]+"))  # most cells: parse at once
+    numbers = pd.to_numeric(plain, errors="coerce").astype(float)
+    numbers = numbers.where(np.isfinite(numbers))
+    rest = numbers.isna() & ~suppressed
+    if rest.any():
+        cleaned = text[rest].str.replace(r"[\s\u00a0\u202f]", "", regex=True).str.replace("\u2212", "-", regex=False)
+        cleaned = cleaned.where(cleaned.str.contains(r"\.", regex=True), cleaned.str.replace(",", ".", regex=False))
+        numbers[rest] = pd.to_numeric(cleaned.where(cleaned.str.match(NUMBER_PATTERN)), errors="coerce").astype(float)
     invalid = numbers.isna() & ~suppressed
-    return numbers.astype(float), suppressed, invalid
+    return numbers, suppressed, invalid
 
 
 # --- validation shared by the loaders ---------------------------------------------------------
 
 class Problems:
-    """Collects a file's problems with their line numbers; raises them all at once."""
+    """Collects a file's problems with their line numbers; raises them all at once.
 
-    def __init__(self, path, raw: pd.DataFrame):
+    ``raw`` is a frame read by :func:`read_rows` (or a filtered part of one): its index is
+    each row's line in the file minus 2, so a problem names the line a reader sees. A row
+    with the wrong number of fields is reported once, by the reader, and its cells are not
+    checked again (they are in the wrong columns).
+    """
+
+    def __init__(self, path, raw: pd.DataFrame, found=()):
         self.path = path
         self.raw = raw
-        self.items: list[tuple[int, str]] = []
-        # read_table gives a RangeIndex, so a row's line in the file is its label + 2 (the header
-        # is line 1); filtered frames keep their labels and so their lines.
+        self.items: list[tuple[int, str]] = list(found)
         self.line = pd.Series(np.asarray(raw.index) + 2, index=raw.index)
+        self.skip = set(raw.attrs.get("ragged", ()))
 
     def report(self, mask, column, rule):
-        """Record a problem for every row where ``mask`` holds."""
-        for idx in self.raw.index[np.asarray(mask, dtype=bool)][:MAX_REPORTED_PROBLEMS]:
+        """Record a problem for every row where ``mask`` holds (the first 200, then a count)."""
+        rows = self.raw.index[np.asarray(mask, dtype=bool)]
+        if self.skip:
+            rows = rows[~rows.isin(list(self.skip))]
+        for idx in rows[:MAX_REPORTED_PROBLEMS]:
             self.items.append((self.line[idx], f"row {self.line[idx]}, column {column}: {self.raw.at[idx, column]!r} {rule}"))
+        if len(rows) > MAX_REPORTED_PROBLEMS:
+            last = self.line[rows[MAX_REPORTED_PROBLEMS - 1]]
+            self.items.append((last, f"column {column}: {len(rows) - MAX_REPORTED_PROBLEMS} more row(s) after row {last} where the value {rule}"))
 
     def require_columns(self, columns):
         """Raise at once if a column is missing: nothing else can be checked without it."""
         missing = [c for c in columns if c not in self.raw.columns]
         if missing:
-            raise SourceDataError(self.path, [f"missing column(s) {', '.join(missing)}; expected {', '.join(columns)}"])
+            self.items.append((1, f"missing column(s) {', '.join(missing)}; expected {', '.join(columns)}"))
+            self.raise_if_any()
+
+    def check_text(self, columns):
+        """Report cells whose text is double-encoded UTF-8 ('Ã¤' for 'ä')."""
+        if not self.raw.attrs.get("mojibake", True):
+            return
+        for column in columns:
+            self.report(self.raw[column].str.contains(MOJIBAKE_PATTERN), column,
+                        "is double-encoded UTF-8 (mojibake); re-save the file as UTF-8")
+
+    def check_rows(self):
+        """Report a file without data rows."""
+        if self.raw.empty:
+            self.items.append((2, "the file has a header but no data rows"))
+
+    def check_periods(self, period: pd.Series, column: str, frequency: str, source: Source):
+        """Report malformed periods and periods outside the table's range."""
+        pattern, kind = (MONTH_PATTERN, "a month YYYY-MM") if frequency == "month" else (YEAR_PATTERN, "a year YYYY")
+        wellformed = period.str.match(pattern)
+        latest, reason = extraction_date(self.path)
+        latest = latest[:7] if frequency == "month" else latest[:4]
+        self.report(wellformed & (period < source.first_period), column,
+                    f"is before {source.first_period}, the first period of StatFin {source.id}")
+        self.report(wellformed & (period > latest), column, f"is after {reason}")
+        return wellformed
 
     def raise_if_any(self):
         if self.items:
@@ -236,6 +417,11 @@ def _parse_values(problems: Problems, raw: pd.DataFrame, columns: dict, *, whole
             problems.report(numbers.notna() & (numbers % 1 != 0), column, "is not a whole count")
         parsed[variable] = (numbers, suppressed)
     return parsed
+
+
+def _check_part(problems: Problems, part, whole, column: str, rule: str):
+    """Report rows where a part exceeds its whole (numerator above denominator)."""
+    problems.report((part > whole).to_numpy(), column, rule)
 
 
 def _tidy(level, code, period, parsed: dict) -> pd.DataFrame:
@@ -258,6 +444,16 @@ def _month_from(text: pd.Series) -> pd.Series:
     return text.str.replace(r"^(\d{4}-\d{2})-01$", r"\1", regex=True)
 
 
+def _start(path, columns) -> tuple[pd.DataFrame, Problems]:
+    """Read a file and check what every loader checks first: structure, columns, text, rows."""
+    raw, found = read_rows(path)
+    problems = Problems(path, raw, found)
+    problems.require_columns(columns)
+    problems.check_text([c for c in raw.columns])
+    problems.check_rows()
+    return raw, problems
+
+
 # --- loaders ----------------------------------------------------------------------------------
 
 EMPLOYMENT_VARIABLES = {
@@ -269,9 +465,14 @@ EMPLOYMENT_ROW_LEVELS = {
     "kunta": "municipality", "seutukunta": "seutukunta", "maakunta": "maakunta",
     "ely": "ely", "koko_maa": "national",
 }
+#: The form of ``alue_code`` for each row type of 12r5.
+EMPLOYMENT_CODE_PATTERNS = {
+    "kunta": r"KU\d{3}", "seutukunta": r"SK\d{3}", "maakunta": r"MK\d{2}", "ely": r"ELY\d{2}", "koko_maa": "SSS",
+}
+EMPLOYMENT_COLUMNS = ["alue_code", "alue_tyyppi", "kuntakoodi", "kuukausi", *EMPLOYMENT_VARIABLES]
 
 
-def validate_12r5(raw: pd.DataFrame, path, municipality_codes) -> pd.DataFrame:
+def validate_12r5(raw: pd.DataFrame, path, municipality_codes, found=()) -> pd.DataFrame:
     """Check a 12r5 extract and return it tidy; raise with every problem found.
 
     Parameters
@@ -282,28 +483,45 @@ def validate_12r5(raw: pd.DataFrame, path, municipality_codes) -> pd.DataFrame:
         The file, for messages.
     municipality_codes : collection of str
         Municipality codes that may appear (the 2025 key and the merged codes).
+    found : sequence of (line, message)
+        Problems already found in the file's structure.
 
     Raises
     ------
     SourceDataError
         With one message per problem: row, column, value and rule.
     """
-    problems = Problems(path, raw)
-    problems.require_columns(["alue_code", "alue_tyyppi", "kuntakoodi", "kuukausi", *EMPLOYMENT_VARIABLES])
-    level = raw["alue_tyyppi"].map(EMPLOYMENT_ROW_LEVELS)
+    problems = Problems(path, raw, found)
+    problems.require_columns(EMPLOYMENT_COLUMNS)
+    problems.check_text(["alue_code", "alue_tyyppi", "kuntakoodi", "kuukausi"])
+    problems.check_rows()
+    kind = raw["alue_tyyppi"].str.strip()
+    level = kind.map(EMPLOYMENT_ROW_LEVELS)
     problems.report(level.isna(), "alue_tyyppi", f"is not a known row type ({', '.join(EMPLOYMENT_ROW_LEVELS)})")
     period = raw["kuukausi"].str.strip()
-    problems.report(~period.str.match(MONTH_PATTERN), "kuukausi", "is not a month YYYY-MM")
+    wellformed = problems.check_periods(period, "kuukausi", "month", SOURCES["tyonv_12r5"])
+    problems.report(~wellformed, "kuukausi", "is not a month YYYY-MM")
     is_municipality = level == "municipality"
     code = raw["kuntakoodi"].str.strip()
-    problems.report(is_municipality & ~code.isin(set(municipality_codes)), "kuntakoodi",
+    known_code = code.isin(set(municipality_codes))
+    problems.report(is_municipality & ~known_code, "kuntakoodi",
                     "is not a municipality in the 2025 key or its merger list")
-    unit_code = raw["alue_code"].where(~is_municipality, code)
+    area = raw["alue_code"].str.strip()
+    form = pd.Series(True, index=raw.index)
+    for row_type, pattern in EMPLOYMENT_CODE_PATTERNS.items():
+        rows = kind == row_type
+        form[rows] = area[rows].str.fullmatch(pattern)
+    problems.report(~form, "alue_code", "does not have the form of its row type (KU + 3 digits, SK + 3, MK + 2, ELY + 2, SSS)")
+    problems.report(form & is_municipality & known_code & (area != "KU" + code), "alue_code",
+                    "does not match the municipality code in kuntakoodi of the same row")
+    problems.report(level.notna() & ~is_municipality & (code != ""), "kuntakoodi",
+                    "is given on a row that is not a municipality (leave it empty)")
+    unit_code = area.where(~is_municipality, code)
     unit_code = unit_code.str.replace(r"^(ELY|MK|SK)", "", regex=True)
     _check_duplicates(problems, pd.DataFrame({"u": unit_code, "l": level, "p": period}), "alue_code")
     parsed = _parse_values(problems, raw, EMPLOYMENT_VARIABLES, whole=True)
-    problems.report(parsed["unemployed"][0] > parsed["labour_force"][0], "tyottomat_tyonhakijat",
-                    "exceeds the labour force (tyovoima_tk) of the same row")
+    _check_part(problems, parsed["unemployed"][0], parsed["labour_force"][0], "tyottomat_tyonhakijat",
+                "exceeds the labour force (tyovoima_tk) of the same row")
     problems.raise_if_any()
     return _tidy(level, unit_code, period, parsed)
 
@@ -313,7 +531,8 @@ def load_12r5(path=None) -> pd.DataFrame:
     from .areas import source_municipality_codes
 
     file = Path(path) if path else shipped_path(SOURCES["tyonv_12r5"].files[0])
-    return validate_12r5(read_table(file), file, source_municipality_codes())
+    raw, found = read_rows(file)
+    return validate_12r5(raw, file, source_municipality_codes(), found)
 
 
 def load_11re(path=None) -> pd.DataFrame:
@@ -321,16 +540,15 @@ def load_11re(path=None) -> pd.DataFrame:
     from .areas import source_municipality_codes
 
     file = Path(path) if path else shipped_path(SOURCES["vaerak_11re"].files[0])
-    raw = read_table(file)
-    problems = Problems(file, raw)
-    problems.require_columns(["alue", "vuosi", "vaesto_31_12"])
+    raw, problems = _start(file, ["alue", "vuosi", "vaesto_31_12"])
     area = raw["alue"].str.strip()
     national = area == NATIONAL_CODE
     code = area.str.replace(r"^KU", "", regex=True)
-    problems.report(~national & ~code.isin(set(source_municipality_codes())), "alue",
+    problems.report(~national & ~(area.str.match(r"^KU\d{3}$") & code.isin(set(source_municipality_codes()))), "alue",
                     "is neither SSS nor a municipality KUxxx of the 2025 key or its merger list")
     year = raw["vuosi"].str.strip()
-    problems.report(~year.str.match(YEAR_PATTERN), "vuosi", "is not a year YYYY")
+    wellformed = problems.check_periods(year, "vuosi", "year", SOURCES["vaerak_11re"])
+    problems.report(~wellformed, "vuosi", "is not a year YYYY")
     _check_duplicates(problems, pd.DataFrame({"a": area, "y": year}), "alue")
     parsed = _parse_values(problems, raw, {"vaesto_31_12": "population"}, whole=True)
     problems.raise_if_any()
@@ -343,15 +561,22 @@ VACANCY_FLOW_COLUMNS = {
     "Tayttyneet_tyopaikat_kauden_aikana": "filled_vacancies",
     "Tayttyneiden_tyopaikkojen_avoinnaolon_km_kesto_paivaa": "filled_vacancy_mean_days",
 }
+VACANCY_MEAN_COLUMN = "Tayttyneiden_tyopaikkojen_avoinnaolon_km_kesto_paivaa"
 
 
-def _vacancy_flows(raw, path, codes, level) -> pd.DataFrame:
-    problems = Problems(path, raw)
-    problems.require_columns([*VACANCY_FLOW_COLUMNS, "time"])
+def _vacancy_flows(raw, problems: Problems, codes, level) -> pd.DataFrame:
     period = _month_from(raw["time"])
-    problems.report(~period.str.match(MONTH_PATTERN), "time", "is not a month (YYYY-MM-01)")
+    wellformed = problems.check_periods(period, "time", "month", SOURCES["tyonv_2310"])
+    problems.report(~wellformed, "time", "is not a month (YYYY-MM-01)")
     _check_duplicates(problems, pd.DataFrame({"c": codes, "p": period}), "time")
-    parsed = _parse_values(problems, raw, VACANCY_FLOW_COLUMNS, whole=False)
+    counts = {c: v for c, v in VACANCY_FLOW_COLUMNS.items() if c != VACANCY_MEAN_COLUMN}
+    parsed = _parse_values(problems, raw, counts, whole=True)
+    parsed.update(_parse_values(problems, raw, {VACANCY_MEAN_COLUMN: VACANCY_FLOW_COLUMNS[VACANCY_MEAN_COLUMN]}, whole=False))
+    open_during = parsed["vacancies_open_during_month"][0]
+    _check_part(problems, parsed["new_vacancies"][0], open_during, "Uudet_avoimet_tyopaikat_kauden_aikana",
+                "exceeds the vacancies open during the month (Avoimet_tyopaikat_kauden_aikana) of the same row")
+    _check_part(problems, parsed["filled_vacancies"][0], open_during, "Tayttyneet_tyopaikat_kauden_aikana",
+                "exceeds the vacancies open during the month (Avoimet_tyopaikat_kauden_aikana) of the same row")
     problems.raise_if_any()
     days, days_suppressed = parsed.pop("filled_vacancy_mean_days")
     filled, filled_suppressed = parsed["filled_vacancies"]
@@ -359,23 +584,26 @@ def _vacancy_flows(raw, path, codes, level) -> pd.DataFrame:
     return _tidy(level, codes, period, parsed)
 
 
-def load_2310(paths=None) -> pd.DataFrame:
-    """Vacancy flows during the month by municipality (matched by name) and for the nation."""
+def read_2310_municipal(path) -> pd.DataFrame:
+    """One 2310 file by municipality (names matched to codes), tidy; raise with every problem."""
     from .areas import codes_for_names
 
-    files = [Path(p) for p in paths] if paths else [shipped_path(f) for f in SOURCES["tyonv_2310"].files]
-    municipal = read_table(files[0])
-    if "kunta" not in municipal.columns:
-        raise SourceDataError(files[0], ["missing column(s) kunta"])
-    codes, unknown = codes_for_names(municipal["kunta"])
-    problems = Problems(files[0], municipal)
+    raw, problems = _start(path, [*VACANCY_FLOW_COLUMNS, "time", "kunta"])
+    codes, unknown = codes_for_names(raw["kunta"])
     problems.report(unknown, "kunta", "is not a municipality name of the 2025 key, its mergers or aliases")
-    problems.raise_if_any()
-    national = read_table(files[1])
-    return pd.concat([
-        _vacancy_flows(municipal, files[0], codes, "municipality"),
-        _vacancy_flows(national, files[1], pd.Series(NATIONAL_CODE, index=national.index), "national"),
-    ], ignore_index=True)
+    return _vacancy_flows(raw, problems, codes, "municipality")
+
+
+def read_2310_national(path) -> pd.DataFrame:
+    """The 2310 file for the whole country, tidy; raise with every problem."""
+    raw, problems = _start(path, [*VACANCY_FLOW_COLUMNS, "time"])
+    return _vacancy_flows(raw, problems, pd.Series(NATIONAL_CODE, index=raw.index), "national")
+
+
+def load_2310(paths=None) -> pd.DataFrame:
+    """Vacancy flows during the month by municipality (matched by name) and for the nation."""
+    files = [Path(p) for p in paths] if paths else [shipped_path(f) for f in SOURCES["tyonv_2310"].files]
+    return pd.concat([read_2310_municipal(files[0]), read_2310_national(files[1])], ignore_index=True)
 
 
 KEY_FIGURE_COLUMNS = {
@@ -392,6 +620,8 @@ KEY_FIGURE_SHARES = {
     "working_in_home_municipality": ("Asuinkunnassaan_tyossakayvien_osuus", "employed_residents"),
     "non_employed": ("Taloudellinen_huoltosuhde", "employed_residents"),
 }
+KEY_FIGURE_EXTRA = ["Alle_15_vuotiaiden_osuus_vaestosta",
+                    "Korkea_asteen_tutkinnon_suorittaneiden_osuus_15_vuotta_tayttaneista", "Tyollisyysaste"]
 
 
 def load_key_figures(path=None) -> pd.DataFrame:
@@ -403,22 +633,20 @@ def load_key_figures(path=None) -> pd.DataFrame:
     from .areas import codes_for_names
 
     file = Path(path) if path else shipped_path(SOURCES["kuntien_avainluvut"].files[0])
-    raw = read_table(file)
-    problems = Problems(file, raw)
     share_columns = sorted({column for column, _ in KEY_FIGURE_SHARES.values()})
-    extra = ["Alle_15_vuotiaiden_osuus_vaestosta", "Korkea_asteen_tutkinnon_suorittaneiden_osuus_15_vuotta_tayttaneista",
-             "Tyollisyysaste"]
-    problems.require_columns(["Alue", "vuosi", *KEY_FIGURE_COLUMNS, *share_columns, *extra])
+    raw, problems = _start(file, ["Alue", "vuosi", *KEY_FIGURE_COLUMNS, *share_columns, *KEY_FIGURE_EXTRA])
     codes, unknown = codes_for_names(raw["Alue"])
     problems.report(unknown, "Alue", "is not a municipality name of the 2025 key, its mergers or aliases")
     year = raw["vuosi"].str.strip()
-    problems.report(~year.str.match(YEAR_PATTERN), "vuosi", "is not a year YYYY")
+    wellformed = problems.check_periods(year, "vuosi", "year", SOURCES["kuntien_avainluvut"])
+    problems.report(~wellformed, "vuosi", "is not a year YYYY")
     _check_duplicates(problems, pd.DataFrame({"c": codes, "y": year}), "Alue")
     parsed = _parse_values(problems, raw, KEY_FIGURE_COLUMNS, whole=True)
-    shares = _parse_values(problems, raw, {c: c for c in share_columns + extra}, whole=False)
-    for column in ["Alle_15_vuotiaiden_osuus_vaestosta", "Korkea_asteen_tutkinnon_suorittaneiden_osuus_15_vuotta_tayttaneista",
-                   "Tyollisyysaste", *[c for c in share_columns if c != "Taloudellinen_huoltosuhde"]]:
+    shares = _parse_values(problems, raw, {c: c for c in share_columns + KEY_FIGURE_EXTRA}, whole=False)
+    for column in [*KEY_FIGURE_EXTRA, *[c for c in share_columns if c != "Taloudellinen_huoltosuhde"]]:
         problems.report(shares[column][0] > 100, column, "is a share above 100 %")
+    _check_part(problems, parsed["employed_residents"][0], parsed["population_kf"][0],
+                "Alueella_asuvan_tyollisen_tyovoiman_maara", "exceeds the population (Vakiluku) of the same row")
     problems.raise_if_any()
 
     def scaled(share, base):
@@ -447,6 +675,7 @@ GROUP_COLUMNS_1001 = {
     "Ulkomaalaiset työttömät": "unemployed_foreign",
     "Lomautettu": "laid_off",
 }
+LABOUR_FORCE_1001 = "Työvoima"
 
 
 def load_1001(path=None) -> pd.DataFrame:
@@ -458,42 +687,57 @@ def load_1001(path=None) -> pd.DataFrame:
     from .areas import codes_for_names
 
     file = Path(path) if path else shipped_path(SOURCES["tyonv_1001"].files[0])
-    raw = read_table(file)
-    Problems(file, raw).require_columns(["Alue", "Kuukausi", *GROUP_COLUMNS_1001])
+    raw, problems = _start(file, ["Alue", "Kuukausi", LABOUR_FORCE_1001, *GROUP_COLUMNS_1001])
     raw = raw[~raw["Alue"].str.startswith("SK")]
-    problems = Problems(file, raw)
+    problems.raw = raw
+    problems.line = problems.line[raw.index]
     national = raw["Alue"].str.strip().str.upper() == "KOKO MAA"
     codes, unknown = codes_for_names(raw["Alue"])
     problems.report(unknown & ~national, "Alue", "is neither KOKO MAA nor a municipality name of the 2025 key")
     period = _month_from(raw["Kuukausi"])
-    problems.report(~period.str.match(MONTH_PATTERN), "Kuukausi", "is not a month YYYY-MM or YYYYMmm")
+    wellformed = problems.check_periods(period, "Kuukausi", "month", SOURCES["tyonv_1001"])
+    problems.report(~wellformed, "Kuukausi", "is not a month YYYY-MM or YYYYMmm")
     _check_duplicates(problems, pd.DataFrame({"a": raw["Alue"], "p": period}), "Alue")
     parsed = _parse_values(problems, raw, GROUP_COLUMNS_1001, whole=True)
+    labour_force = _parse_values(problems, raw, {LABOUR_FORCE_1001: "labour_force"}, whole=True)["labour_force"][0]
     total = parsed["unemployed_1001"][0]
+    _check_part(problems, total, labour_force, "Työttömät", "exceeds the labour force (Työvoima) of the same row")
     for column, variable in GROUP_COLUMNS_1001.items():
         if variable not in ("unemployed_1001", "laid_off"):
-            problems.report(parsed[variable][0] > total, column, "exceeds the unemployed (Työttömät) of the same row")
+            _check_part(problems, parsed[variable][0], total, column, "exceeds the unemployed (Työttömät) of the same row")
     problems.raise_if_any()
     return _tidy(np.where(national, "national", "municipality"), np.where(national, NATIONAL_CODE, codes), period, parsed)
+
+
+SERVICE_COLUMNS_12U4 = {"PALVELUISSAYHTEENSA": "persons_in_services"}
+SERVICE_COLUMNS_12U5 = {"PALVELUISSAYHTEENSAULK": "persons_in_services_foreign", "TYOTTOMATULK": "unemployed_foreign_12u5"}
+
+
+def _read_services(path, columns) -> pd.DataFrame:
+    raw, problems = _start(path, ["time", *columns])
+    period = _month_from(raw["time"])
+    wellformed = problems.check_periods(period, "time", "month", SOURCES["tyonv_12u4"])
+    problems.report(~wellformed, "time", "is not a month YYYY-MM")
+    _check_duplicates(problems, pd.DataFrame({"p": period}), "time")
+    parsed = _parse_values(problems, raw, columns, whole=True)
+    problems.raise_if_any()
+    return _tidy("national", NATIONAL_CODE, period, parsed)
+
+
+def read_12u4(path) -> pd.DataFrame:
+    """Persons in activation services, whole country (StatFin 12u4), tidy."""
+    return _read_services(path, SERVICE_COLUMNS_12U4)
+
+
+def read_12u5(path) -> pd.DataFrame:
+    """Foreign citizens in activation services and unemployed, whole country (12u5), tidy."""
+    return _read_services(path, SERVICE_COLUMNS_12U5)
 
 
 def load_12u4(paths=None) -> pd.DataFrame:
     """Persons in activation services, whole country only (StatFin 12u4 all, 12u5 foreigners)."""
     files = [Path(p) for p in paths] if paths else [shipped_path(f) for f in SOURCES["tyonv_12u4"].files]
-    frames = []
-    for file, columns in zip(files, ({"PALVELUISSAYHTEENSA": "persons_in_services"},
-                                     {"PALVELUISSAYHTEENSAULK": "persons_in_services_foreign",
-                                      "TYOTTOMATULK": "unemployed_foreign_12u5"})):
-        raw = read_table(file)
-        problems = Problems(file, raw)
-        problems.require_columns(["time", *columns])
-        period = _month_from(raw["time"])
-        problems.report(~period.str.match(MONTH_PATTERN), "time", "is not a month YYYY-MM")
-        _check_duplicates(problems, pd.DataFrame({"p": period}), "time")
-        parsed = _parse_values(problems, raw, columns, whole=True)
-        problems.raise_if_any()
-        frames.append(_tidy("national", NATIONAL_CODE, period, parsed))
-    return pd.concat(frames, ignore_index=True)
+    return pd.concat([read_12u4(files[0]), read_12u5(files[1])], ignore_index=True)
 
 
 # --- access -----------------------------------------------------------------------------------

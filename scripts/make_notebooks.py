@@ -67,13 +67,7 @@ display(HTML(present.heading("funnels", language, level=3)))
 display(HTML(present.paragraph("funnel_intro", language)))
 names = report.area_names(language)
 for ident in model_spec()["expected"]["outcomes"]:
-    indicator = get_indicator(ident)
-    funnel = report.funnel_data(ident, period)
-    fig, alt = charts.plot_funnel(funnel.values["value"], funnel.values["denominator"], funnel.limits,
-                                  target=funnel.target, focal=profile["name"], labels=funnel.values["area_code"].map(names),
-                                  statistic=indicator.statistic, unit=indicator.unit[language],
-                                  decimals=indicator.decimals, language=language)
-    display(HTML(charts.figure_html(fig, alt, caption=indicator.label(language))))'''),
+    display(HTML(present.funnel_html(ident, period, language, focal=area_code)))'''),
     ("expected", [], '''display(HTML(present.heading("expected_heading", language, level=3)))
 results = [fit_expected(ident, period, language=language) for ident in model_spec()["expected"]["outcomes"]]
 display(HTML(present.expected_area_html(results, area_code, language)))'''),
@@ -119,15 +113,8 @@ area_tables = {code: report.indicator_table(code, period, indicators=list(key["i
                for code in profile["areas"]["code"]}
 names = report.area_names(language)
 display(HTML(present.areas_comparison_html(area_tables, list(key["indicator"]), names, language)))
-highlight = {names[c] for c in profile["areas"]["code"]}
 for ident in ["unemployment_rate", "unemployed_per_1000_inhabitants"]:
-    indicator = get_indicator(ident)
-    league = report.league_table(ident, period, language=language)
-    national = report.unit_indicator_table("national", "SSS", period, indicators=[ident])["value"].iloc[0]
-    fig, alt = charts.plot_caterpillar(league, national=national, indicator_name=indicator.label(language),
-                                       unit=indicator.unit[language], decimals=indicator.decimals,
-                                       highlight=highlight, language=language)
-    display(HTML(charts.figure_html(fig, alt, caption=indicator.label(language))))'''),
+    display(HTML(present.caterpillar_html(ident, period, language, highlight=set(profile["areas"]["code"]))))'''),
     ("assessment", [], '''display(HTML(assessment_html(f"{grouping}-{region_code}", period, table, language)))'''),
     ("about", [], '''display(HTML(provenance.about_html({"grouping": grouping, "region_code": region_code, "period": period,
                                           "language": language}, language)))'''),
@@ -162,26 +149,16 @@ display(HTML("<div>" + "".join(figures) + "</div>"))'''),
     ("flagged", [], '''display(HTML(present.heading("flagged", language)))
 display(HTML(present.flagged_html(report.flagged_areas(period, compared, language=language), language)))'''),
     ("league", [], '''display(HTML(present.heading("league_tables", language)))
-national = key.set_index("indicator")["value"]
 for ident in compared:
     indicator = get_indicator(ident)
     league = report.league_table(ident, period, language=language)
     display(HTML(f"<h3>{indicator.label(language)}</h3>"))
-    fig, alt = charts.plot_caterpillar(league, national=national[ident], indicator_name=indicator.label(language),
-                                       unit=indicator.unit[language], decimals=indicator.decimals, language=language)
-    display(HTML(charts.figure_html(fig, alt)))
+    display(HTML(present.caterpillar_html(ident, period, language, league=league)))
     display(HTML(present.league_table_html(league, indicator, language)))'''),
     ("funnels", [], '''display(HTML(present.heading("funnels", language)))
 display(HTML(present.paragraph("funnel_intro", language)))
-names = report.area_names(language)
 for ident in model_spec()["expected"]["outcomes"]:
-    indicator = get_indicator(ident)
-    funnel = report.funnel_data(ident, period)
-    fig, alt = charts.plot_funnel(funnel.values["value"], funnel.values["denominator"], funnel.limits,
-                                  target=funnel.target, labels=funnel.values["area_code"].map(names),
-                                  statistic=indicator.statistic, unit=indicator.unit[language],
-                                  decimals=indicator.decimals, language=language)
-    display(HTML(charts.figure_html(fig, alt, caption=indicator.label(language))))'''),
+    display(HTML(present.funnel_html(ident, period, language)))'''),
     ("expected", [], '''display(HTML(present.heading("expected_heading", language)))
 for ident in model_spec()["expected"]["outcomes"]:
     display(HTML(present.expected_html(fit_expected(ident, period, language=language), language)))'''),

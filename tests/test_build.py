@@ -50,7 +50,13 @@ def test_render_writes_executed_notebook_with_parameters(executed):
     written = nbformat.read(output, as_version=4)
     injected = [c for c in written.cells if "injected-parameters" in c.metadata.get("tags", [])]
     assert len(injected) == 1 and 'area_code = "99"' in injected[0].source
-    assert written.metadata.papermill.output_path == str(output.resolve())
+    assert written.metadata.papermill.output_path == "99_fi.ipynb"  # outside the project: the name
+    assert written.metadata.papermill.input_path == "tests/fixtures/mini.ipynb"
+    assert injected[0].id == "injected-parameters"  # fixed, not random
+    for volatile in ("start_time", "end_time", "duration"):
+        assert volatile not in written.metadata.papermill
+        assert all(volatile not in c.metadata.get("papermill", {}) for c in written.cells)
+    assert all("execution" not in c.metadata for c in written.cells)  # nbclient's timings
     assert not list(output.parent.glob(".*"))  # no temporary file left behind
     assert MINI.read_text(encoding="utf-8").count('"outputs": []') == 3  # input left unexecuted
 
@@ -288,3 +294,145 @@ def test_write_index_reports_all_bad_entries(tmp_path):
     with pytest.raises(ParameterError, match=expected):
         write_index(entries, PERIOD, tmp_path / "index.html")
     assert not (tmp_path / "index.html").exists()
+
+
+# --------------------------------------------------------------------------- reproducible builds
+
+
+def _spec(code, **parameters):
+    return {"code": code, "name": f"Alue {code}", "parameters": _parameters(code, **parameters)}
+
+
+def _files(folder, stem):
+    return {kind: folder / name for kind, name in [
+        ("ipynb", f"notebooks/{stem}.ipynb"), ("html", f"{stem}.html"), ("pdf", f"{stem}.pdf")]}
+
+
+def test_two_builds_of_the_same_inputs_are_byte_identical(tmp_path):
+    first = build_documents([_spec("01")], period=PERIOD, outputs_dir=tmp_path / "a",
+                            notebook=MINI, progress=False, reuse_kernels=False)
+    second = build_documents([_spec("01")], period=PERIOD, outputs_dir=tmp_path / "b",
+                             notebook=MINI, progress=False)  # warm kernel this time
+    assert first[0]["status"] == second[0]["status"] == "ok"
+    a, b = _files(tmp_path / "a" / PERIOD, "01_fi"), _files(tmp_path / "b" / PERIOD, "01_fi")
+    for kind in a:
+        assert a[kind].read_bytes() == b[kind].read_bytes(), kind
+
+
+def test_unchanged_documents_are_not_built_again(tmp_path):
+    specs = [_spec("01"), _spec("02")]
+    build = lambda specs, **options: build_documents(  # noqa: E731
+        specs, period=PERIOD, outputs_dir=tmp_path, notebook=MINI, progress=False,
+        reuse_kernels=False, **options)
+    first = build(specs)
+    assert [r["rebuilt"] for r in first] == [True, True]
+    html = Path(first[0]["html"])
+    written = html.stat().st_mtime_ns
+
+    again = build(specs)
+    assert [r["rebuilt"] for r in again] == [False, False]
+    assert [r["status"] for r in again] == ["ok", "ok"]
+    assert again[0]["html"] == first[0]["html"] and html.stat().st_mtime_ns == written
+
+    changed = build([_spec("01"), _spec("02", fail=False, extra="x")])  # new parameters for 02
+    assert [r["rebuilt"] for r in changed] == [False, True]
+
+    Path(first[0]["pdf"]).unlink()  # a published file missing: built again
+    assert [r["rebuilt"] for r in build(specs[:1])] == [True]
+    Path(first[0]["html"]).write_text("edited by hand", encoding="utf-8")  # changed: built again
+    assert [r["rebuilt"] for r in build(specs[:1])] == [True]
+    assert "edited by hand" not in html.read_text(encoding="utf-8")
+
+    assert [r["rebuilt"] for r in build(specs[:1], formats=("html",))] == [True]  # other formats
+    assert [r["rebuilt"] for r in build(specs[:1], force=True)] == [True]
+
+
+def test_a_changed_input_file_rebuilds_only_its_document(tmp_path, monkeypatch):
+    import ohti.stamps
+
+    monkeypatch.setattr(ohti.stamps, "PROJECT_DIR", tmp_path)
+    (tmp_path / "texts").mkdir()
+    specs = [{**_spec(code), "inputs": [f"texts/{code}.*"]} for code in ("01", "02")]
+    build = lambda: build_documents(  # noqa: E731
+        specs, period=PERIOD, outputs_dir=tmp_path / "out", notebook=MINI, progress=False,
+        formats=("html",), reuse_kernels=False)
+    build()
+    (tmp_path / "texts" / "02.md").write_text("Arvio", encoding="utf-8")  # a new text
+    assert [r["rebuilt"] for r in build()] == [False, True]
+    (tmp_path / "texts" / "02.md").write_text("Uusi arvio", encoding="utf-8")  # an edited text
+    assert [r["rebuilt"] for r in build()] == [False, True]
+    assert [r["rebuilt"] for r in build()] == [False, False]
+
+
+def test_a_failing_document_stays_failed_until_its_inputs_change(tmp_path):
+    specs = [_spec("01"), _spec("02", fail=True)]
+    build = lambda specs: build_documents(  # noqa: E731
+        specs, period=PERIOD, outputs_dir=tmp_path, notebook=MINI, progress=False,
+        reuse_kernels=False)
+    first = build(specs)
+    assert [r["status"] for r in first] == ["ok", "failed"]
+    notebook = Path(first[1]["ipynb"])
+    written = nbformat.read(notebook, as_version=4)
+    assert written.cells[0].id == "papermill-error-cell-1"  # papermill's marker, a fixed id
+    assert "papermill-error-cell-tag" in written.cells[0].metadata.tags
+
+    again = build(specs)  # the same inputs fail the same way: reported, not run again
+    assert [(r["status"], r["rebuilt"]) for r in again] == [("ok", False), ("failed", False)]
+    assert again[1]["error"] == first[1]["error"] and "planted failure" in again[1]["error"]
+    assert again[1]["html"] is None and not (tmp_path / PERIOD / "02_fi.html").exists()
+
+    fixed = build([_spec("01"), _spec("02", fail=False)])
+    assert [(r["status"], r["rebuilt"]) for r in fixed] == [("ok", False), ("ok", True)]
+
+
+def test_source_date_epoch_comes_from_the_data_or_the_environment(monkeypatch):
+    from ohti.build import source_date_epoch
+
+    monkeypatch.delenv("SOURCE_DATE_EPOCH", raising=False)
+    epoch = int(source_date_epoch())
+    assert epoch % 86400 == 0 and epoch >= 1_700_000_000  # midnight UTC of an extraction date
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1234567890")
+    assert source_date_epoch() == "1234567890"
+
+
+@pytest.fixture(scope="module")
+def real_builds(tmp_path_factory):
+    """Savonlinna (36) built second in a warm kernel (after Helsinki, 01), and alone in a
+    fresh kernel as the papermill command would, into two folders."""
+    from ohti.paths import AREA_NOTEBOOK
+    from ohti.publish import area_jobs
+
+    folder = tmp_path_factory.mktemp("real")
+    warm = build_documents(area_jobs(["01", "36"], PERIOD), period=PERIOD, jobs=1,
+                           outputs_dir=folder / "warm", notebook=AREA_NOTEBOOK, progress=False)
+    fresh = build_documents(area_jobs(["36"], PERIOD), period=PERIOD, jobs=1,
+                            outputs_dir=folder / "fresh", notebook=AREA_NOTEBOOK, progress=False,
+                            reuse_kernels=False)
+    return folder, warm, fresh
+
+
+def test_warm_kernel_gives_the_same_bytes_as_a_fresh_kernel(real_builds):
+    folder, warm, fresh = real_builds
+    assert [r["status"] for r in warm + fresh] == ["ok", "ok", "ok"], [r["error"] for r in warm + fresh]
+    a = _files(folder / "warm" / PERIOD, "36_fi")
+    b = _files(folder / "fresh" / PERIOD, "36_fi")
+    for kind in a:
+        assert a[kind].read_bytes() == b[kind].read_bytes(), f"{kind} differs"
+    nb = nbformat.read(a["ipynb"], as_version=4)
+    counts = [c.execution_count for c in nb.cells if c.cell_type == "code"]
+    assert counts == list(range(1, len(counts) + 1))  # numbered as in a fresh kernel
+
+
+def test_rebuilding_a_real_period_with_nothing_changed_is_quick(real_builds):
+    import time
+
+    from ohti.paths import AREA_NOTEBOOK
+    from ohti.publish import area_jobs
+
+    folder, warm, _ = real_builds
+    started = time.perf_counter()
+    again = build_documents(area_jobs(["01", "36"], PERIOD), period=PERIOD, jobs=2,
+                            outputs_dir=folder / "warm", notebook=AREA_NOTEBOOK, progress=False)
+    assert time.perf_counter() - started < 2
+    assert [r["rebuilt"] for r in again] == [False, False]
+    assert [r["html"] for r in again] == [r["html"] for r in warm]

@@ -1,0 +1,102 @@
+"""Tests of ohti.publish: the area jobs, the summary, what is remembered between builds."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from ohti import publish
+from ohti.cli import make_parser
+from ohti.paths import AREA_NOTEBOOK
+
+
+def test_area_jobs_name_the_notebook_parameters_and_assessment_text():
+    (job,) = publish.area_jobs(["36"], "2023-10", "fi")
+    assert job["code"] == "36" and job["name"] == "Savonlinna"
+    assert job["group"] == "Etelä-Savon ELY-keskus"
+    assert Path(job["notebook"]) == AREA_NOTEBOOK
+    assert job["parameters"] == {"area_code": "36", "period": "2023-10", "language": "fi"}
+    assert job["inputs"] == ["parameters/assessments/2023-10/36.*"]
+
+
+def test_summary_counts_documents_up_to_date_and_failed():
+    results = [
+        {"code": "01", "name": "Helsinki", "status": "ok", "rebuilt": False, "seconds": 0.0, "error": None},
+        {"code": "02", "name": "Vantaa", "status": "ok", "rebuilt": True, "seconds": 4.0, "error": None},
+        {"code": "03", "name": "Espoo", "status": "failed", "rebuilt": True, "seconds": 2.0,
+         "error": "cell 3 raised ValueError"},
+    ]
+    summary = publish.BuildSummary("2023-10", results, "outputs/2023-10/index.html")
+    assert not summary.ok and len(summary.up_to_date) == 1
+    text = summary.text()
+    assert text.startswith("2 of 3 documents ready for 2023-10 (2 built, 1 up to date; 6 s of work)")
+    assert "FAILED 03 (Espoo): cell 3 raised ValueError" in text
+
+
+def test_default_period_is_found_once_while_ohti_is_unchanged(tmp_path, monkeypatch):
+    import ohti.sources
+
+    calls = []
+    monkeypatch.setattr(ohti.sources, "latest_complete_period", lambda: calls.append(1) or "2023-10")
+    assert publish.default_period(tmp_path) == "2023-10"
+    assert publish.default_period(tmp_path) == "2023-10"
+    assert len(calls) == 1
+    assert (tmp_path / publish.STAMPS_FOLDER / "latest_complete_period.json").is_file()
+
+
+def test_a_given_period_is_checked_once_while_ohti_is_unchanged(tmp_path, monkeypatch):
+    import pytest
+
+    from ohti.errors import PeriodError
+
+    calls = []
+    real = publish.check_periods
+    monkeypatch.setattr(publish, "check_periods", lambda periods: calls.append(1) or real(periods))
+    assert publish.checked_period("2023-10", tmp_path) == "2023-10"
+    assert publish.checked_period("2023-10", tmp_path) == "2023-10"
+    assert len(calls) == 1
+    with pytest.raises(PeriodError):
+        publish.checked_period("2099-01", tmp_path)  # an error is never remembered
+    with pytest.raises(PeriodError):
+        publish.checked_period("2099-01", tmp_path)
+    assert len(calls) == 3
+
+
+def test_catalogue_is_written_again_only_when_it_changed(tmp_path, monkeypatch):
+    import ohti.catalogue
+
+    calls = []
+
+    def write_catalogue(outputs_dir):
+        calls.append(1)
+        path = Path(outputs_dir) / "catalogue" / "index.html"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text("catalogue", encoding="utf-8")
+        return path
+
+    monkeypatch.setattr(ohti.catalogue, "write_catalogue", write_catalogue)
+    path = publish.publish_catalogue(tmp_path)
+    assert publish.publish_catalogue(tmp_path) == path and len(calls) == 1
+    path.write_text("edited", encoding="utf-8")
+    publish.publish_catalogue(tmp_path)
+    assert len(calls) == 2
+    publish.publish_catalogue(tmp_path, force=True)
+    assert len(calls) == 3
+
+
+def test_build_command_passes_scheduler_and_force(monkeypatch):
+    import ohti.publish
+
+    seen = {}
+
+    def build_area_documents(**options):
+        seen.update(options)
+        return publish.BuildSummary("2023-10", [], "index.html")
+
+    monkeypatch.setattr(ohti.publish, "build_area_documents", build_area_documents)
+    args = make_parser().parse_args(["build", "--areas", "36", "--scheduler", "tcp://10.0.0.5:8786",
+                                     "--force", "--quiet"])
+    assert args.run(args) == 0
+    assert seen["scheduler"] == "tcp://10.0.0.5:8786" and seen["force"] is True
+    assert seen["codes"] == "36" and seen["progress"] is False
+    args = make_parser().parse_args(["build"])
+    assert args.scheduler is None and args.force is False
