@@ -79,6 +79,9 @@ def plot_area_vs_nation(series, *, area_name: str, indicator_name: str, unit: st
     with plt.rc_context(STYLE):
         fig, ax = plt.subplots(figsize=FIGURE_SIZE)
         ax.plot(series["period"], series["area"], color=AREA_COLOUR, linewidth=2, label=area_name)
+        if "area_adjusted" in series and series["area_adjusted"].notna().any():
+            ax.plot(series["period"], series["area_adjusted"], color="#E69F00", linewidth=1.2, linestyle=":",
+                    label=f"{area_name}, {label('seasonally_adjusted', language)}")
         if with_nation:
             ax.plot(series["period"], series["national"], color=NATIONAL_COLOUR, linewidth=1.5,
                     linestyle="--", label=label("national", language))

@@ -94,7 +94,7 @@ def area_jobs(codes, period: str, language: str | None = "fi", grouping: str | N
     return [
         {
             "code": document["code"],
-            "name": document["name"],
+            "name": f"{document['name']} [{document['language']}]",
             "group": document["group"],
             "notebook": str(document["notebook"]),
             "parameters": document["parameters"],
@@ -184,6 +184,10 @@ def build_area_documents(codes: str = "all", period: str | None = None, formats=
     if jobs < 1:
         raise ParameterError(f"--jobs must be at least 1, not {jobs}")
     specs = area_jobs(codes, period, language, grouping)
+    from .validate import check_parameters
+
+    for spec in specs:  # refuse parameters a notebook does not declare (papermill only warns)
+        check_parameters(spec["notebook"], spec["parameters"])
     # The catalogue is written meanwhile, in this process, which otherwise only waits for the
     # workers: it fills the cores the last documents leave idle.
     with concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="ohti-catalogue") as side:

@@ -212,7 +212,8 @@ def area_series(code: str, indicator: str, end: str, *, years: int = 5, language
     Returns
     -------
     DataFrame
-        ``period`` (Timestamp, month start), ``area``, ``national``, ``note``.
+        ``period`` (Timestamp, month start), ``area``, ``national``, ``note`` and
+        ``area_adjusted``: the area's series seasonally adjusted by STL (NaN where it has gaps).
     """
     (code,) = areas.check_codes("area", [code])
     (end,) = check_periods([end])
@@ -221,12 +222,26 @@ def area_series(code: str, indicator: str, end: str, *, years: int = 5, language
     months = [p for p in all_periods() if shift_period(end, -12 * years) < p <= end]
     area = compute_values(indicator, "area", periods=months, codes=[code], language=language)
     nation = compute_values(indicator, "national", periods=months, language=language)
-    return pd.DataFrame({
+    frame = pd.DataFrame({
         "period": pd.PeriodIndex(area["period"], freq="M").to_timestamp(),
         "area": area["value"].to_numpy(),
         "national": nation["value"].to_numpy(),
         "note": area["note"].to_numpy(),
     })
+    frame["area_adjusted"] = _seasonally_adjusted(frame)
+    return frame
+
+
+def _seasonally_adjusted(frame: pd.DataFrame) -> np.ndarray:
+    """The area's series with the seasonal component removed (STL), or NaN where the series
+    has gaps or is too short to decompose."""
+    from .trends import seasonally_adjust
+
+    series = pd.Series(frame["area"].to_numpy(), index=pd.DatetimeIndex(frame["period"]))
+    try:
+        return seasonally_adjust(series)["adjusted"].to_numpy()
+    except ParameterError:
+        return np.full(len(frame), np.nan)
 
 
 def municipality_breakdown(code: str, period: str, *, indicators=None, language: str = "fi") -> pd.DataFrame:

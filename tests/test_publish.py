@@ -11,7 +11,7 @@ from ohti.paths import AREA_NOTEBOOK
 
 def test_area_jobs_name_the_notebook_parameters_and_assessment_text():
     (job,) = publish.area_jobs(["36"], "2023-10", "fi")
-    assert job["code"] == "36" and job["name"] == "Savonlinna"
+    assert job["code"] == "36" and job["name"] == "Savonlinna [fi]"  # the index names the language
     assert job["group"] == "Etelä-Savon ELY-keskus"
     assert Path(job["notebook"]) == AREA_NOTEBOOK
     assert job["parameters"] == {"area_code": "36", "period": "2023-10", "language": "fi"}
