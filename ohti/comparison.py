@@ -17,23 +17,7 @@ from . import stats
 from .compute import compute_values
 from .registry import get_indicator
 
-#: Below this many events, counts and rates use exact Poisson limits instead of Byar's.
-EXACT_BELOW = 10
-
-
-def count_limits(x, confidence: float = 0.95) -> tuple[np.ndarray, np.ndarray]:
-    """Limits for Poisson counts: Byar's method from 10 events, exact Poisson below.
-
-    References
-    ----------
-    Breslow NE, Day NE. Statistical methods in cancer research, vol. II. IARC 1987 (Byar).
-    """
-    x = np.asarray(x, dtype=float)
-    byar_lower, byar_upper = stats.byar_limits(np.where(x >= EXACT_BELOW, x, np.nan), confidence)
-    exact_lower, exact_upper = stats.exact_poisson_limits(np.where(x < EXACT_BELOW, x, np.nan), confidence)
-    lower = np.where(x < EXACT_BELOW, exact_lower, byar_lower)
-    upper = np.where(x < EXACT_BELOW, exact_upper, byar_upper)
-    return lower, upper
+count_limits = stats.count_limits  # Byar's method from 10 events, exact Poisson below
 
 
 def interval_limits(indicator, numerator, denominator, confidence: float = 0.95):

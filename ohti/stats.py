@@ -239,8 +239,20 @@ def exact_poisson_limits(x, confidence: float = 0.95):
     return lower, upper
 
 
+def count_limits(x, confidence: float = 0.95):
+    """Limits for Poisson counts: Byar's method from :data:`BYAR_MINIMUM_EVENTS` events up,
+    exact Poisson below (as PHEindicatormethods).
+
+    References
+    ----------
+    Breslow NE, Day NE. Statistical methods in cancer research, vol. II. IARC 1987 (Byar).
+    """
+    x = np.asarray(x, dtype=float)
+    return _count_limits(x, confidence)
+
+
 def _count_limits(x, level):
-    """Byar's limits from :data:`BYAR_MINIMUM_EVENTS` events up, exact Poisson below; methods."""
+    """Byar's limits from :data:`BYAR_MINIMUM_EVENTS` events up, exact Poisson below."""
     byar_lower, byar_upper = byar_limits(x, level)
     exact_lower, exact_upper = exact_poisson_limits(x, level)
     small = x < BYAR_MINIMUM_EVENTS
@@ -306,15 +318,8 @@ def calculate_proportion(df, numerator, denominator, *, by=None, confidence=0.95
     >>> result[["area", "value", "lower", "upper"]].round(2).to_dict("list")
     {'area': ['A', 'B'], 'value': [65.0, 20.9], 'lower': [55.25, 19.8], 'upper': [73.64, 22.05]}
     """
-    where = "calculate_proportion"
-    levels = _levels(confidence, where)
-    multiplier = _multiplier(multiplier, where)
-    table = _prepare(df, numerator, denominator, by, where, proportion=True, levels=levels)
-    x = table.numerator
-    n = table.denominator
-    valid = _computable(x, n)
-    value = np.full(x.shape, np.nan)
-    value[valid] = x[valid] / n[valid] * multiplier
+    table, levels, multiplier, x, n, valid, value = _ratio_of_counts(
+        df, numerator, denominator, by, "calculate_proportion", confidence, multiplier, proportion=True)
     limits = []
     for level in levels:
         lower, upper = wilson_limits(np.where(valid, x, np.nan), np.where(valid, n, np.nan), level)
@@ -367,15 +372,8 @@ def calculate_rate(df, numerator, denominator, *, by=None, confidence=0.95, mult
     >>> result[["lower", "upper", "method"]].round(2).to_dict("list")
     {'lower': [1.62, 50.16], 'upper': [11.67, 82.85], 'method': ['Exact', 'Byar']}
     """
-    where = "calculate_rate"
-    levels = _levels(confidence, where)
-    multiplier = _multiplier(multiplier, where)
-    table = _prepare(df, numerator, denominator, by, where, proportion=False, levels=levels)
-    x = table.numerator
-    n = table.denominator
-    valid = _computable(x, n)
-    value = np.full(x.shape, np.nan)
-    value[valid] = x[valid] / n[valid] * multiplier
+    table, levels, multiplier, x, n, valid, value = _ratio_of_counts(
+        df, numerator, denominator, by, "calculate_rate", confidence, multiplier, proportion=False)
     limits = []
     for level in levels:
         lower, upper = _count_limits(np.where(valid, x, np.nan), level)
@@ -383,6 +381,20 @@ def calculate_rate(df, numerator, denominator, *, by=None, confidence=0.95, mult
             limits.append((lower / n * multiplier, upper / n * multiplier))
     return _assemble(table, value, limits, levels, f"rate per {_number(multiplier)}",
                      _count_methods(x))
+
+
+def _ratio_of_counts(df, numerator, denominator, by, where, confidence, multiplier, *, proportion):
+    """What proportions and rates share: checked levels and multiplier, the prepared table,
+    its counts, which rows can be computed, and the values ``x / n × multiplier``."""
+    levels = _levels(confidence, where)
+    multiplier = _multiplier(multiplier, where)
+    table = _prepare(df, numerator, denominator, by, where, proportion=proportion, levels=levels)
+    x = table.numerator
+    n = table.denominator
+    valid = _computable(x, n)
+    value = np.full(x.shape, np.nan)
+    value[valid] = x[valid] / n[valid] * multiplier
+    return table, levels, multiplier, x, n, valid, value
 
 
 def calculate_count(df, numerator, *, by=None, confidence=0.95):
