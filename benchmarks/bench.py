@@ -145,8 +145,10 @@ def engine_figures() -> dict:
     def clear():
         compute.evaluate.cache_clear()
         compute.component.cache_clear()
+        compute._current.cache_clear()
+        compute._earlier_columns.cache_clear()
         compute.axis.cache_clear()
-        sources.component_matrix.cache_clear()
+        sources.source_matrices.cache_clear()
 
     evaluate_all()  # imports and one-off set-up (membership matrices) out of the way
     seconds = []

@@ -21,6 +21,7 @@ import functools
 
 import numpy as np
 import pandas as pd
+from scipy import sparse
 
 from . import areas, sources
 from .errors import ParameterError, PeriodError
@@ -35,18 +36,50 @@ FREQUENCIES = ("month", "year")
 
 
 @dataclasses.dataclass(frozen=True)
+class Notes:
+    """The notes of a frame, coded: each cell holds a number into ``texts``.
+
+    ``texts[0]`` is '' (nothing to say) and no other text is empty, so ``codes != 0`` marks
+    the cells with a note. Notes are combined on their codes, and each text is written once
+    per distinct combination, not once per cell.
+    """
+
+    codes: pd.DataFrame
+    texts: tuple
+
+    def text(self) -> pd.DataFrame:
+        """The notes as a frame of strings."""
+        return pd.DataFrame(self.decode(self.codes.to_numpy()), index=self.codes.index,
+                            columns=self.codes.columns, dtype=object)
+
+    def decode(self, codes) -> np.ndarray:
+        """The strings of an array of this frame's codes."""
+        return np.asarray(self.texts, dtype=object)[np.asarray(codes, dtype=np.int64)]
+
+    def select(self, columns) -> "Notes":
+        return Notes(self.codes[columns], self.texts)
+
+    def reindex(self, columns, fill: str) -> "Notes":
+        """The notes on other columns; a column that is not here gets ``fill``."""
+        texts, code = _with_text(self.texts, fill)
+        return Notes(self.codes.reindex(columns=columns, fill_value=code), texts)
+
+    def coded(self) -> tuple[np.ndarray, tuple]:
+        return self.codes.to_numpy(), self.texts
+
+
+@dataclasses.dataclass(frozen=True)
 class Wide:
     """An indicator (or a component) over all units × periods of a level.
 
-    ``value``, ``numerator`` and ``denominator`` are float frames; ``note`` is a frame of
-    strings ('' where there is nothing to say). All four share index (unit codes) and
-    columns (periods).
+    ``value``, ``numerator`` and ``denominator`` are float frames; ``note`` holds the notes
+    (:class:`Notes`). All share index (unit codes) and columns (periods).
     """
 
     value: pd.DataFrame
     numerator: pd.DataFrame
     denominator: pd.DataFrame
-    note: pd.DataFrame
+    note: Notes
 
 
 # --- periods ----------------------------------------------------------------------------------
@@ -101,31 +134,95 @@ def shift_period(period: str, steps: int) -> str:
     return str(pd.Period(period, freq="M") + steps)
 
 
+# --- notes ------------------------------------------------------------------------------------
+# A note is built from codes: texts are written once per distinct note, never once per cell.
+
+def _with_text(texts: tuple, text: str) -> tuple[tuple, int]:
+    """``texts`` with ``text`` among them, and its code."""
+    if text in texts:
+        return texts, texts.index(text)
+    return texts + (text,), len(texts)
+
+
+def _flag(mask, text: str) -> tuple[np.ndarray, tuple]:
+    """Coded notes: ``text`` where ``mask`` is true, nothing elsewhere."""
+    return np.asarray(mask, dtype=bool).astype(np.int32), ("", text)
+
+
+def _distinct(keys: np.ndarray) -> tuple[np.ndarray, list]:
+    """Codes 0, 1, … for the distinct integer keys (hashed, not sorted), and the keys.
+
+    Key 0, where present, gets code 0.
+    """
+    codes, distinct = pd.factorize(np.asarray(keys).ravel())
+    zero = np.flatnonzero(distinct == 0)
+    if len(zero) and zero[0] != 0:  # swap codes so that key 0 has code 0
+        swap = np.arange(len(distinct))
+        swap[[0, zero[0]]] = swap[[zero[0], 0]]
+        codes, distinct = swap[codes], distinct[swap]
+    return codes.reshape(np.shape(keys)).astype(np.int32), distinct.tolist()
+
+
+def _keyed(keys: np.ndarray, render) -> tuple[np.ndarray, tuple]:
+    """Coded notes from non-negative integer keys (0: no note); ``render(key)`` writes a text."""
+    codes, distinct = _distinct(keys)
+    texts = tuple(render(key) for key in distinct if key != 0)
+    if distinct and distinct[0] == 0:
+        return codes, ("",) + texts
+    return codes + 1, ("",) + texts
+
+
+def _join_texts(first: str, second: str) -> str:
+    """'a; b' from two notes, each part once ('a; b' and 'b; c' give 'a; b; c')."""
+    parts = [part for text in (first, second) if text for part in text.split("; ")]
+    return "; ".join(dict.fromkeys(parts))
+
+
+def _join(*parts: tuple[np.ndarray, tuple]) -> tuple[np.ndarray, tuple]:
+    """Join coded notes cell by cell with '; ', each part once, empty ones skipped."""
+    codes, texts = parts[0]
+    for other_codes, other_texts in parts[1:]:
+        if len(other_texts) == 1:  # nothing to add
+            continue
+        if len(texts) == 1:
+            codes, texts = other_codes, other_texts
+            continue
+        width = len(other_texts)
+        keys = codes.astype(np.int64) * width + other_codes
+        codes, distinct = _distinct(keys)
+        joined = tuple(_join_texts(texts[key // width], other_texts[key % width]) for key in distinct)
+        texts = joined if joined and joined[0] == "" else ("",) + joined
+        codes = codes if joined and joined[0] == "" else codes + 1
+    return codes, texts
+
+
+def _prefixed(coded: tuple[np.ndarray, tuple], prefix: str) -> tuple[np.ndarray, tuple]:
+    """Every note with ``prefix`` in front of it."""
+    codes, texts = coded
+    return codes, ("",) + tuple(prefix + text for text in texts[1:])
+
+
+def _notes(coded: tuple[np.ndarray, tuple], index, columns) -> Notes:
+    codes, texts = coded
+    return Notes(pd.DataFrame(codes, index=index, columns=columns), texts)
+
+
 # --- components -------------------------------------------------------------------------------
 
-def _join(*parts) -> np.ndarray:
-    """Join arrays of note strings with '; ', skipping empty ones (elementwise)."""
-    joined = np.asarray(parts[0], dtype=object)
-    for part in parts[1:]:
-        part = np.asarray(part, dtype=object)
-        separator = np.where((joined != "") & (part != ""), "; ", "")
-        joined = joined + separator + part
-    return joined
-
-
-def _counted(prefix: str, counts: np.ndarray, sizes: np.ndarray, suffix: str) -> np.ndarray:
-    """Elementwise ``f"{prefix}{count} of {size}{suffix}"``."""
-    text = np.char.add(np.char.add(prefix, counts.astype(str)), " of ")
-    return np.char.add(np.char.add(text, sizes.astype(str)), suffix)
-
-
-def _notes(data, index, columns) -> pd.DataFrame:
-    """A frame of note strings kept as plain Python objects (fast to slice and join)."""
-    return pd.DataFrame(np.asarray(data, dtype=object), index=index, columns=columns, dtype=object)
-
-
-def _fill(mask, text) -> np.ndarray:
-    return np.where(mask, text, "").astype(object)
+@functools.lru_cache(maxsize=128)
+def _current(variable: str) -> tuple:
+    """A variable on the 2025 municipalities: its sums, and which have members suppressed or
+    not covered by the source (history recoded to the 2025 division)."""
+    matrix = sources.component_matrix(variable, "municipality")
+    to_current = areas.membership("municipality")  # source codes × 2025 municipalities
+    source_rows = matrix.reindex(to_current.index)
+    present = to_current.index.isin(matrix.index)
+    suppressed = source_rows.isna().to_numpy() & present[:, None]
+    weights = sparse.csr_matrix(to_current.T.to_numpy())  # a membership matrix is mostly zeros
+    values = weights @ source_rows.fillna(0.0).to_numpy()
+    missing = (weights @ suppressed.astype(float)) > 0
+    covered = (weights @ present.astype(float)) > 0
+    return matrix.columns, values, missing, covered
 
 
 @functools.lru_cache(maxsize=512)
@@ -139,48 +236,52 @@ def component(variable: str, level: str) -> Wide:
     national_rows = sources.component_matrix(variable, "national")
     if level == "national" and len(national_rows):
         values = national_rows.reindex(index=[areas.NATIONAL["code"]])
+        missing = values.isna().to_numpy()
         note = NOTE_NATIONAL if spec.source.startswith("tyonv") else "whole-country row"
-        notes = _notes(_fill(values.notna(), note), values.index, values.columns)
-        missing = values.isna()
-        notes = notes.where(~missing, f"{variable} not published (suppressed in source)")
-        return Wide(values, values, (~missing).astype(float), notes)
+        keys = np.where(missing, 2, 1)
+        texts = ("", note, f"{variable} not published (suppressed in source)")
+        notes = _keyed(keys, lambda key: texts[key])
+        return Wide(values, values, pd.DataFrame(~missing, index=values.index, columns=values.columns).astype(float),
+                    _notes(notes, values.index, values.columns))
 
-    matrix = sources.component_matrix(variable, "municipality")
-    to_current = areas.membership("municipality")  # source codes × 2025 municipalities
     if level == "national":
-        to_level = pd.DataFrame(1.0, index=to_current.columns, columns=[areas.NATIONAL["code"]])
+        to_level = pd.DataFrame(1.0, index=areas.membership("municipality").columns, columns=[areas.NATIONAL["code"]])
     else:
         to_level = areas.current_membership(level)
-    if matrix.empty:  # the source has this variable for the whole country only
+    if sources.component_matrix(variable, "municipality").empty:  # the source has it for the whole country only
         empty = pd.DataFrame(np.nan, index=to_level.columns, columns=national_rows.columns)
-        note = _notes(np.full(empty.shape, f"not covered: the source has {variable} for the whole country only", dtype=object),
-                      empty.index, empty.columns)
-        return Wide(empty, empty, empty, note)
-    source_rows = matrix.reindex(to_current.index)
-    present = to_current.index.isin(matrix.index)
-    suppressed = source_rows.isna().to_numpy() & present[:, None]
-    current_values = to_current.T.to_numpy() @ source_rows.fillna(0.0).to_numpy()
-    current_missing = (to_current.T.to_numpy() @ suppressed) > 0
-    current_covered = (to_current.T.to_numpy() @ present.astype(float)) > 0
-    weights = to_level.T.to_numpy()
+        note = _flag(np.ones(empty.shape), f"not covered: the source has {variable} for the whole country only")
+        return Wide(empty, empty, empty, _notes(note, empty.index, empty.columns))
+    columns, current_values, current_missing, current_covered = _current(variable)
+    weights = sparse.csr_matrix(to_level.T.to_numpy())
     totals = weights @ current_values
     missing = (weights @ current_missing.astype(float)).round().astype(int)
     uncovered = (weights @ (~current_covered).astype(float)).round().astype(int)
-    size = np.broadcast_to(weights.sum(axis=1).round().astype(int)[:, None], totals.shape)
+    size = np.broadcast_to(np.asarray(weights.sum(axis=1)).ravel().round().astype(int)[:, None], totals.shape)
     all_missing = missing >= size
     totals[uncovered > 0, :] = np.nan
     totals[all_missing] = np.nan
     uncovered = np.broadcast_to(uncovered[:, None], totals.shape)
     partial = (missing > 0) & ~all_missing
-    notes = _join(
-        _fill(uncovered > 0, _counted(f"not covered: the source has no {variable} for ", uncovered, size, " municipalities")),
-        _fill((uncovered == 0) & all_missing, f"{variable} not published (suppressed in source)"),
-        _fill((uncovered == 0) & partial, _counted(f"incomplete: {variable} not published for ", missing, size, " municipalities")),
-        _fill(np.full(totals.shape, level == "national"), NOTE_NATIONAL_SUM),
-    )
-    frame = lambda data: pd.DataFrame(data, index=to_level.columns, columns=matrix.columns)  # noqa: E731
+    # one key per note: kind × 10⁶ + count × 10³ + size (a unit has fewer than 1000 members)
+    kind = np.select([uncovered > 0, all_missing, partial], [1, 2, 3], 0)
+    count = np.where(kind == 1, uncovered, np.where(kind == 3, missing, 0))
+    keys = np.where(kind > 0, kind * 1_000_000 + count * 1_000 + size, 0)
+
+    def render(key: int) -> str:
+        kind, count, size = key // 1_000_000, key // 1_000 % 1_000, key % 1_000
+        if kind == 1:
+            return f"not covered: the source has no {variable} for {count} of {size} municipalities"
+        if kind == 2:
+            return f"{variable} not published (suppressed in source)"
+        return f"incomplete: {variable} not published for {count} of {size} municipalities"
+
+    notes = _keyed(keys, render)
+    if level == "national":
+        notes = _join(notes, _flag(np.ones(totals.shape), NOTE_NATIONAL_SUM))
+    frame = lambda data: pd.DataFrame(data, index=to_level.columns, columns=columns)  # noqa: E731
     return Wide(frame(totals), frame(totals), frame((size - missing).astype(float)),
-                _notes(notes, to_level.columns, matrix.columns))
+                _notes(notes, to_level.columns, columns))
 
 
 def _to_frequency(part: Wide, spec, frequency: str) -> Wide:
@@ -191,29 +292,30 @@ def _to_frequency(part: Wide, spec, frequency: str) -> Wide:
         months = [m for m in axis("month") if m[:4] in part.value.columns]
         years = [m[:4] for m in months]
         pick = lambda frame: frame.reindex(columns=years).set_axis(months, axis=1)  # noqa: E731
-        return Wide(pick(part.value), pick(part.numerator), pick(part.denominator), pick(part.note))
+        return Wide(pick(part.value), pick(part.numerator), pick(part.denominator),
+                    Notes(pick(part.note.codes), part.note.texts))
     # months → years: only whole years; a missing month leaves the year missing
     by_year: dict[str, list[int]] = {}
     for position, column in enumerate(part.value.columns.tolist()):
         by_year.setdefault(column[:4], []).append(position)
     years = sorted(by_year)
     values = part.value.to_numpy()
-    notes = part.note.to_numpy(dtype=object)
+    codes = part.note.codes.to_numpy()
     reduce = np.mean if spec.annual == "mean" else np.sum
     out_values = np.full((len(values), len(years)), np.nan)
-    out_notes = np.full((len(values), len(years)), "", dtype=object)
+    out_codes = np.zeros((len(values), len(years)), dtype=np.int32)
+    short = np.zeros((len(values), len(years)), dtype=np.int64)  # months in an incomplete year
     for j, year in enumerate(years):
         positions = by_year[year]
-        block = notes[:, positions]
-        has_note = block != ""
-        first_note = block[np.arange(len(block)), has_note.argmax(axis=1)]
-        out_notes[:, j] = np.where(has_note.any(axis=1), first_note, "")
+        block = codes[:, positions]
+        out_codes[:, j] = block[np.arange(len(block)), (block != 0).argmax(axis=1)]  # the first note
         if len(positions) == 12:
             out_values[:, j] = reduce(values[:, positions], axis=1)
         else:
-            out_notes[:, j] = _join(out_notes[:, j], np.full(len(values), f"incomplete year: {len(positions)} of 12 months", dtype=object))
+            short[:, j] = len(positions)
+    notes = _join((out_codes, part.note.texts), _keyed(short, lambda n: f"incomplete year: {n} of 12 months"))
     value = pd.DataFrame(out_values, index=part.value.index, columns=years)
-    return Wide(value, value, value.notna().astype(float), _notes(out_notes, value.index, years))
+    return Wide(value, value, value.notna().astype(float), _notes(notes, value.index, years))
 
 
 def expression(variables: tuple, level: str, frequency: str) -> Wide:
@@ -224,9 +326,10 @@ def expression(variables: tuple, level: str, frequency: str) -> Wide:
         present.update(part.value.columns.tolist())
     columns = [c for c in axis(frequency) if c in present]
     value = sum(p.value.reindex(columns=columns) for p in parts)
-    note = _notes(_join(*[p.note.reindex(columns=columns, fill_value=f"{v}: no data for this period").to_numpy(dtype=object)
-                          for v, p in zip(variables, parts)]), value.index, columns)
-    return Wide(value, value, value, note)
+    notes = _join(*[p.note.reindex(columns, f"{v}: no data for this period").coded() for v, p in zip(variables, parts)])
+    return Wide(value, value, value, _notes(notes, value.index, columns))
+
+
 
 
 # --- indicators -------------------------------------------------------------------------------
@@ -270,23 +373,19 @@ def evaluate(indicator_id: str, level: str, frequency: str) -> Wide:
     num = numerator.value[columns]
     den = denominator.value[columns]
     value = num / den.where(den != 0) * indicator.multiplier
-    note = _join(numerator.note[columns].to_numpy(dtype=object), denominator.note[columns].to_numpy(dtype=object),
-                 _fill((den == 0).to_numpy(), "denominator is zero"))
-    return Wide(value, num, den, _dedupe(_notes(note, value.index, columns)))
+    notes = _join(numerator.note.select(columns).coded(), denominator.note.select(columns).coded(),
+                  _flag((den == 0).to_numpy(), "denominator is zero"))
+    return Wide(value, num, den, _notes(notes, value.index, columns))
 
 
-def _dedupe(notes: pd.DataFrame) -> pd.DataFrame:
-    """Drop repeated parts of notes ('a; a; b' → 'a; b')."""
-    flat = notes.to_numpy(dtype=object).ravel().copy()
-    for position, text in enumerate(flat):
-        if ";" in text:
-            flat[position] = "; ".join(dict.fromkeys(text.split("; ")))
-    return _notes(flat.reshape(notes.shape), notes.index, notes.columns)
+@functools.lru_cache(maxsize=64)
+def _earlier_columns(columns: tuple, steps: int) -> list[str]:
+    return [shift_period(c, -steps) for c in columns]
 
 
 def _shifted(frame: pd.DataFrame, steps: int, fill=np.nan) -> pd.DataFrame:
     """Each period's column replaced by the column ``steps`` periods earlier (``fill`` if none)."""
-    earlier = [shift_period(c, -steps) for c in frame.columns]
+    earlier = _earlier_columns(tuple(frame.columns), steps)
     return frame.reindex(columns=earlier, fill_value=fill).set_axis(frame.columns, axis=1)
 
 
@@ -304,9 +403,9 @@ def _derive(indicator, level: str, frequency: str) -> Wide:
             value = (base.value / before.where(before != 0) - 1) * 100
         else:
             value = base.value - before
-        earlier_note = _shifted(base.note, steps, fill="").to_numpy().astype(object)
-        note = _join(base.note.to_numpy(dtype=object), np.where(earlier_note != "", "a year before: " + earlier_note, ""))
-        return Wide(value * indicator.multiplier, base.value, before, _notes(note, value.index, value.columns))
+        earlier = _prefixed((_shifted(base.note.codes, steps, fill=0).to_numpy(), base.note.texts), "a year before: ")
+        notes = _join(base.note.coded(), earlier)
+        return Wide(value * indicator.multiplier, base.value, before, _notes(notes, value.index, value.columns))
     if op == "moving_average_12":
         if frequency != "month":
             raise ParameterError(f"indicator '{indicator.id}' is a 12-month moving average: give a month YYYY-MM")
@@ -316,18 +415,18 @@ def _derive(indicator, level: str, frequency: str) -> Wide:
         den = base.denominator.T.rolling(12, min_periods=12).mean().T if has_den else base.denominator
         base_indicator = get_indicator(spec["of"])
         value = (num / den.where(den != 0) if has_den else num) * base_indicator.multiplier * indicator.multiplier
-        has_note = pd.DataFrame(base.note.to_numpy(dtype=object) != "", index=base.note.index, columns=base.note.columns)
-        flagged = has_note.astype(float).T.rolling(12, min_periods=1).max().T.to_numpy() > 0
-        note = _join(_fill(flagged, "12-month window includes months with incomplete or missing data"),
-                     _fill(num.isna().to_numpy() & ~flagged, "fewer than 12 months of data"))
-        return Wide(value, num, den, _notes(note, value.index, value.columns))
+        has_note = (base.note.codes != 0).astype(float)
+        flagged = has_note.T.rolling(12, min_periods=1).max().T.to_numpy() > 0
+        notes = _join(_flag(flagged, "12-month window includes months with incomplete or missing data"),
+                      _flag(num.isna().to_numpy() & ~flagged, "fewer than 12 months of data"))
+        return Wide(value, num, den, _notes(notes, value.index, value.columns))
     if op == "ratio":
         first, second = (evaluate(i, level, frequency) for i in spec["of"])
         columns = first.value.columns.intersection(second.value.columns)
         a, b = first.value[columns], second.value[columns]
         value = a / b.where(b != 0) * indicator.multiplier
-        note = _join(first.note[columns].to_numpy(dtype=object), second.note[columns].to_numpy(dtype=object))
-        return Wide(value, a, b, _dedupe(_notes(note, value.index, columns)))
+        notes = _join(first.note.select(columns).coded(), second.note.select(columns).coded())
+        return Wide(value, a, b, _notes(notes, value.index, columns))
     raise ParameterError(f"indicator '{indicator.id}': unknown derivation '{op}'")
 
 
@@ -392,10 +491,12 @@ def compute_values(indicator_id: str, level: str, *, periods=None, codes=None,
     rows = list(wide.value.index) if codes is None else codes
     pick = lambda frame, fill: frame.reindex(index=rows, columns=periods).fillna(fill).to_numpy().ravel()  # noqa: E731
     index = pd.MultiIndex.from_product([rows, periods], names=["area_code", "period"])
+    texts, no_data = _with_text(wide.note.texts, "no data for this period")
+    codes = wide.note.codes.reindex(index=rows, columns=periods, fill_value=no_data).to_numpy().ravel().astype(np.int64)
     result = pd.DataFrame({
         "value": pick(wide.value, np.nan), "numerator": pick(wide.numerator, np.nan),
         "denominator": pick(wide.denominator, np.nan),
-        "note": pick(wide.note, "no data for this period"),
+        "note": np.asarray(texts, dtype=object)[codes],
     }, index=index).reset_index()
     result["note"] = np.where(result["value"].isna() & (result["note"] == ""), "no data for this period", result["note"])
     names = areas.units(level)[f"name_{language}"]

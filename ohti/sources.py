@@ -762,16 +762,51 @@ def load_employment_statistics(path: str | None = None) -> pd.DataFrame:
     return load_12r5(path) if path else load_source("tyonv_12r5")
 
 
-@functools.lru_cache(maxsize=128)
+@functools.lru_cache(maxsize=16)
+def source_matrices(source_id: str) -> dict[tuple[str, str], pd.DataFrame]:
+    """Every (variable, unit level) of a source as a matrix, made in one pass over its rows.
+
+    Rows are unit codes (sorted), columns are the periods the pair has rows for (sorted).
+    A unit the source does not cover has no row (unlike a suppressed cell, which is NaN).
+    """
+    tidy = load_source(source_id)
+    variable_codes, variable_names = pd.factorize(tidy["variable"], sort=True)
+    level_codes, level_names = pd.factorize(tidy["unit_level"], sort=True)
+    unit_codes, unit_names = pd.factorize(tidy["unit_code"], sort=True)
+    period_codes, period_names = pd.factorize(tidy["period"], sort=True)
+    unit_names, period_names = np.asarray(unit_names, dtype=object), np.asarray(period_names, dtype=object)
+    key_codes = variable_codes * len(level_names) + level_codes
+    key_names = [(v, u) for v in variable_names for u in level_names]
+    values = tidy["value"].to_numpy(dtype=float)
+    order = np.argsort(key_codes, kind="stable")
+    bounds = np.searchsorted(key_codes[order], np.arange(len(key_names) + 1))
+    matrices = {}
+    for number, (variable, unit_level) in enumerate(key_names):
+        rows = order[bounds[number]:bounds[number + 1]]
+        if not len(rows):
+            continue
+        units, unit_index = np.unique(unit_codes[rows], return_inverse=True)
+        months, month_index = np.unique(period_codes[rows], return_inverse=True)
+        data = np.full((len(units), len(months)), np.nan)
+        data[unit_index, month_index] = values[rows]
+        matrices[(variable, unit_level)] = pd.DataFrame(
+            data, index=pd.Index(unit_names[units], name="unit_code"),
+            columns=pd.Index(period_names[months], name="period"))
+    return matrices
+
+
 def component_matrix(variable: str, unit_level: str = "municipality") -> pd.DataFrame:
     """One component as a matrix: rows are units of ``unit_level``, columns are periods.
 
     A unit the source does not cover has no row (unlike a suppressed cell, which is NaN).
     Shared between callers: treat it as read-only.
     """
-    tidy = load_source(VARIABLES[variable].source)
-    rows = tidy[(tidy["variable"] == variable) & (tidy["unit_level"] == unit_level)]
-    return rows.pivot(index="unit_code", columns="period", values="value").sort_index(axis=1)
+    matrices = source_matrices(VARIABLES[variable].source)
+    found = matrices.get((variable, unit_level))
+    if found is None:
+        return pd.DataFrame(index=pd.Index([], name="unit_code", dtype=object),
+                            columns=pd.Index([], name="period", dtype=object), dtype=float)
+    return found
 
 
 def source_variables() -> list[str]:
@@ -787,8 +822,8 @@ def periods(frequency: str = "month") -> list[str]:
 
 def variable_periods(variable: str) -> list[str]:
     """The periods a variable is published for (whole country or any municipality)."""
-    tidy = load_source(VARIABLES[variable].source)
-    return sorted(tidy.loc[tidy["variable"] == variable, "period"].unique())
+    matrices = source_matrices(VARIABLES[variable].source)
+    return sorted({p for (name, _), matrix in matrices.items() if name == variable for p in matrix.columns})
 
 
 def latest_complete_period() -> str:

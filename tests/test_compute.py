@@ -2,7 +2,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from ohti import sources
+from ohti import compute, sources
 from ohti.compute import VALUE_COLUMNS, compute_values
 from ohti.errors import PeriodError, UnknownAreaError, UnknownIndicatorError, UnknownLevelError
 
@@ -109,3 +109,20 @@ def test_input_frames_are_not_modified():
     before = sources.load_employment_statistics().copy()
     compute_values("unemployment_rate", "area", periods=["2023-10"])
     pd.testing.assert_frame_equal(before, sources.load_employment_statistics())
+
+
+def test_coded_notes_join_cell_by_cell_and_keep_each_part_once():
+    first = compute._flag(np.array([[True, False], [True, False]]), "a")
+    second = compute._keyed(np.array([[0, 7], [7, 0]]), lambda key: f"b{key}")
+    third = compute._flag(np.array([[True, True], [False, False]]), "a")
+    codes, texts = compute._join(first, second, third)
+    assert np.asarray(texts, dtype=object)[codes].tolist() == [["a", "b7; a"], ["a; b7", ""]]
+    assert texts[0] == "" and "" not in texts[1:]
+
+
+def test_every_note_text_is_written_once_however_many_cells_share_it():
+    rendered = []
+    keys = np.array([[3, 3, 0], [5, 3, 5]])
+    codes, texts = compute._keyed(keys, lambda key: rendered.append(key) or f"k{key}")
+    assert sorted(rendered) == [3, 5]
+    assert np.asarray(texts, dtype=object)[codes].tolist() == [["k3", "k3", ""], ["k5", "k3", "k5"]]
