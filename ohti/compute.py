@@ -488,19 +488,31 @@ def compute_values(indicator_id: str, level: str, *, periods=None, codes=None,
         first, last, _ = coverage(indicator.id, level, frequency)
         if first and all(p < first or p > last for p in periods):
             raise PeriodError(periods[0], first, last)
-    rows = list(wide.value.index) if codes is None else codes
-    pick = lambda frame, fill: frame.reindex(index=rows, columns=periods).fillna(fill).to_numpy().ravel()  # noqa: E731
-    index = pd.MultiIndex.from_product([rows, periods], names=["area_code", "period"])
+    rows = sorted(wide.value.index if codes is None else codes)
+    periods = sorted(periods)
+    row_at = wide.value.index.get_indexer(rows)
+    period_at = wide.value.columns.get_indexer(periods)
+    absent = (row_at < 0)[:, None] | (period_at < 0)[None, :]
+
+    def pick(frame, fill):  # the frame's cells for rows × periods, row by row, ``fill`` where absent
+        cells = frame.to_numpy()[np.ix_(np.maximum(row_at, 0), np.maximum(period_at, 0))]
+        cells = np.where(absent, fill, cells)
+        return cells.ravel()
+
+    value = pick(wide.value, np.nan).astype(float)
     texts, no_data = _with_text(wide.note.texts, "no data for this period")
-    codes = wide.note.codes.reindex(index=rows, columns=periods, fill_value=no_data).to_numpy().ravel().astype(np.int64)
+    note = np.asarray(texts, dtype=object)[pick(wide.note.codes, no_data).astype(np.int64)]
+    note = np.where(np.isnan(value) & (note == ""), "no data for this period", note)
+    names = areas.units(level)[f"name_{language}"].reindex(rows).to_numpy(dtype=object)
     result = pd.DataFrame({
-        "value": pick(wide.value, np.nan), "numerator": pick(wide.numerator, np.nan),
-        "denominator": pick(wide.denominator, np.nan),
-        "note": np.asarray(texts, dtype=object)[codes],
-    }, index=index).reset_index()
-    result["note"] = np.where(result["value"].isna() & (result["note"] == ""), "no data for this period", result["note"])
-    names = areas.units(level)[f"name_{language}"]
-    result.insert(0, "level", level)
-    result.insert(2, "area_name", result["area_code"].map(names))
-    result.insert(4, "indicator", indicator.id)
-    return result[VALUE_COLUMNS].sort_values(["area_code", "period"], ignore_index=True)
+        "level": level,
+        "area_code": np.repeat(np.asarray(rows, dtype=object), len(periods)),
+        "area_name": np.repeat(names, len(periods)),
+        "period": np.tile(np.asarray(periods, dtype=object), len(rows)),
+        "indicator": indicator.id,
+        "value": value,
+        "numerator": pick(wide.numerator, np.nan).astype(float),
+        "denominator": pick(wide.denominator, np.nan).astype(float),
+        "note": note,
+    })
+    return result
