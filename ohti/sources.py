@@ -30,6 +30,7 @@ import functools
 import gzip
 import hashlib
 import io
+import os
 import re
 import zlib
 from pathlib import Path
@@ -38,7 +39,10 @@ import numpy as np
 import pandas as pd
 
 from .errors import SourceDataError
-from .paths import DATA_DIR, MANIFEST_PATH
+from .paths import DATA_DIR, MANIFEST_PATH, OUTPUTS_DIR
+
+#: Validated frames of the shipped sources, kept between processes (see :func:`load_source`).
+SOURCE_CACHE_DIR = OUTPUTS_DIR / ".cache" / "sources"
 
 #: StatFin's markers for a value that is not published (confidential, not available, nil).
 SUPPRESSION_MARKERS = frozenset({"", ".", "..", "...", "-", "NA", "N/A", "nan", "NaN"})
@@ -744,8 +748,44 @@ def load_12u4(paths=None) -> pd.DataFrame:
 
 @functools.lru_cache(maxsize=16)
 def load_source(source_id: str) -> pd.DataFrame:
-    """The tidy frame of one shipped source (cached; treat it as read-only)."""
-    return globals()[SOURCES[source_id].loader]()
+    """The tidy frame of one shipped source (cached; treat it as read-only).
+
+    Reading and validating a source takes about a second; every process of a build needs the
+    same frames. So a validated frame is also kept on disk (``outputs/.cache/sources``) under
+    a key made of the files' checksums (each checked against the manifest, as always), the
+    code that reads them and pandas' version: any change to one of them reads and validates
+    the files again. A cache that cannot be read or written is passed over.
+    """
+    source = SOURCES[source_id]
+    cached = SOURCE_CACHE_DIR / f"{source_id}-{_cache_key(source)}.pickle"
+    try:
+        return pd.read_pickle(cached)
+    except Exception:  # absent, unreadable or from another pandas: read the files again
+        pass
+    frame = globals()[source.loader]()
+    try:
+        cached.parent.mkdir(parents=True, exist_ok=True)
+        temporary = cached.with_name(f".{cached.name}.{os.getpid()}")
+        frame.to_pickle(temporary)
+        os.replace(temporary, cached)
+        for stale in cached.parent.glob(f"{source_id}-*.pickle"):
+            if stale != cached:
+                stale.unlink(missing_ok=True)
+    except OSError:
+        pass
+    return frame
+
+
+def _cache_key(source: Source) -> str:
+    """Key of a source's cached frame; checks every file against the manifest first."""
+    manifest = load_manifest().set_index("file")
+    digest = hashlib.sha256(pd.__version__.encode())
+    for name in source.files:
+        shipped_path(name)  # a changed or damaged file fails here, cached or not
+        digest.update(manifest.loc[name, "sha256"].encode())
+    for module in ("sources.py", "areas.py"):
+        digest.update((Path(__file__).parent / module).read_bytes())
+    return digest.hexdigest()[:16]
 
 
 def load_employment_statistics(path: str | None = None) -> pd.DataFrame:

@@ -1,7 +1,10 @@
+import shutil
+
 import pandas as pd
 import pytest
 
 from ohti import sources
+from ohti.paths import DATA_DIR
 from ohti.errors import SourceDataError
 
 
@@ -121,3 +124,31 @@ def test_decimal_comma_is_parsed():
 
 def test_latest_complete_period_is_the_last_month():
     assert sources.latest_complete_period() == "2023-10"
+
+
+def test_a_validated_source_is_kept_on_disk_and_read_from_there(monkeypatch, tmp_path):
+    monkeypatch.setattr(sources, "SOURCE_CACHE_DIR", tmp_path)
+    sources.load_source.cache_clear()
+    first = sources.load_source("tyonv_12u4")
+    (cached,) = tmp_path.glob("tyonv_12u4-*.pickle")
+    marked = first.assign(value=-1.0)  # a frame no loader would give: proves where the next one comes from
+    marked.to_pickle(cached)
+    sources.load_source.cache_clear()
+    assert (sources.load_source("tyonv_12u4")["value"] == -1.0).all()
+    sources.load_source.cache_clear()
+
+
+def test_the_cache_does_not_hide_a_changed_shipped_file(monkeypatch, tmp_path):
+    monkeypatch.setattr(sources, "SOURCE_CACHE_DIR", tmp_path / "cache")
+    sources.load_source.cache_clear()
+    sources.load_source("tyonv_12u4")
+    copy = tmp_path / "data"
+    shutil.copytree(DATA_DIR, copy)
+    name = sources.SOURCES["tyonv_12u4"].files[0]
+    (copy / name).write_bytes((copy / name).read_bytes() + b"\n")
+    monkeypatch.setattr(sources, "DATA_DIR", copy)
+    monkeypatch.setattr(sources, "MANIFEST_PATH", copy / "MANIFEST.csv")
+    sources.load_source.cache_clear()
+    with pytest.raises(SourceDataError, match="sha256"):
+        sources.load_source("tyonv_12u4")
+    sources.load_source.cache_clear()
