@@ -266,32 +266,39 @@ def suppress_counts(frame: pd.DataFrame, threshold: int = DEFAULT_THRESHOLD, *, 
 
 def _secondary(frame: pd.DataFrame, status: np.ndarray, key: np.ndarray, links: pd.DataFrame) -> np.ndarray:
     """Suppress the next smallest member wherever a group has exactly one suppressed member."""
-    indicator = frame["indicator"].astype(str).to_numpy() if "indicator" in frame else np.full(len(frame), "")
-    rows = pd.DataFrame({"row": np.arange(len(frame)), "indicator": indicator,
-                         "period": frame["period"].astype(str).to_numpy(),
-                         "level": frame["level"].astype(str).to_numpy(),
-                         "area_code": frame["area_code"].astype(str).to_numpy()})
-    members = rows.merge(links.astype(str), on=["level", "area_code"])
-    if members.empty:
-        return status
-    where = rows.set_index(["indicator", "period", "level", "area_code"])["row"]
-    where = where[~where.index.duplicated()]
-    parent_index = pd.MultiIndex.from_arrays([members["indicator"], members["period"], members["parent_level"],
-                                              members["parent_code"]])
-    members["parent_row"] = where.reindex(parent_index).fillna(-1).astype(int).to_numpy()
+    text = lambda column: [str(value) for value in frame[column].tolist()]  # noqa: E731
+    indicator = text("indicator") if "indicator" in frame else [""] * len(frame)
+    period, level, area_code = text("period"), text("level"), text("area_code")
+    where: dict[tuple, int] = {}
+    for position, cell in enumerate(zip(indicator, period, level, area_code)):
+        where.setdefault(cell, position)
+    link_rows = list(zip(*(links[c].astype(str).tolist() for c in ("level", "area_code", "parent_level", "parent_code"))))
+    parents: dict[tuple, list] = {}
+    for member_level, member_code, parent_level, parent_code in link_rows:
+        parents.setdefault((member_level, member_code), []).append((parent_level, parent_code))
     # groups: the members of one parent in one hierarchy, for one indicator and period; one group
     # per slice (indicator, period) is resolved at a time, lower hierarchies first, so that one
     # secondary suppression can protect a cell in every group it shares with it
-    order = {pair: position for position, pair in enumerate(dict.fromkeys(zip(links["level"], links["parent_level"])))}
-    members["priority"] = [order[pair] for pair in zip(members["level"], members["parent_level"])]
-    members = members.sort_values(["priority", "parent_code", "area_code"], kind="stable")
-    members["group"] = members.groupby(["indicator", "period", "parent_level", "parent_code", "level"], sort=False).ngroup()
-    group = members["group"].to_numpy()
-    row = members["row"].to_numpy()
-    firsts = members.groupby("group", sort=True).first()
-    parent_row = firsts["parent_row"].to_numpy()
-    group_slice = firsts.groupby(["indicator", "period"], sort=False).ngroup().to_numpy()
-    codes = members["area_code"].to_numpy()
+    order = {pair: position for position, pair in enumerate(dict.fromkeys((m, p) for m, _, p, _ in link_rows))}
+    members = [(order[(level[r], parent_level)], parent_code, area_code[r], r, parent_level)
+               for r in range(len(frame)) for parent_level, parent_code in parents.get((level[r], area_code[r]), ())]
+    if not members:
+        return status
+    members.sort(key=lambda member: member[:3])  # stable: ties keep the order of the rows
+    group_of: dict[tuple, int] = {}
+    slice_of: dict[tuple, int] = {}
+    group, row, codes, parent_row, group_slice = [], [], [], [], []
+    for _, parent_code, code, r, parent_level in members:
+        cell = (indicator[r], period[r], parent_level, parent_code, level[r])
+        if cell not in group_of:
+            group_of[cell] = len(group_of)
+            parent_row.append(where.get((indicator[r], period[r], parent_level, parent_code), -1))
+            group_slice.append(slice_of.setdefault((indicator[r], period[r]), len(slice_of)))
+        group.append(group_of[cell])
+        row.append(r)
+        codes.append(code)
+    group, row, parent_row, group_slice = (np.asarray(a, dtype=int) for a in (group, row, parent_row, group_slice))
+    code_rank = pd.factorize(np.asarray(codes, dtype=object), sort=True)[0]
     for _ in range(len(frame) + 1):
         suppressed = status[row] != ""
         lone = np.bincount(group, weights=suppressed.astype(float), minlength=len(parent_row)) == 1
@@ -301,16 +308,16 @@ def _secondary(frame: pd.DataFrame, status: np.ndarray, key: np.ndarray, links: 
         need = lone & parent_published
         if not need.any():
             break
-        first = pd.Series(np.flatnonzero(need)).groupby(group_slice[need]).first().to_numpy()
+        needing = np.flatnonzero(need)
+        _, first = np.unique(group_slice[needing], return_index=True)  # the first group of each slice
         need = np.zeros_like(need)
-        need[first] = True
-        candidates = pd.DataFrame({"group": group, "row": row, "key": key[row], "code": codes})
-        candidates = candidates[need[group] & ~suppressed & ~np.isnan(key[row])]
-        candidates = candidates.assign(zero=candidates["key"] <= 0).sort_values(["group", "zero", "key", "code"])
-        chosen = candidates.drop_duplicates("group")
-        new = set(chosen["row"].tolist())
-        orphan = np.flatnonzero(need & has_parent)
-        orphan = [g for g in orphan if g not in set(chosen["group"])]
+        need[needing[first]] = True
+        candidate = np.flatnonzero(need[group] & ~suppressed & ~np.isnan(key[row]))
+        values = key[row[candidate]]
+        ranked = candidate[np.lexsort((code_rank[candidate], values, values <= 0, group[candidate]))]
+        chosen_groups, first_of_group = np.unique(group[ranked], return_index=True)
+        new = set(row[ranked[first_of_group]].tolist())
+        orphan = [g for g in np.flatnonzero(need & has_parent) if g not in set(chosen_groups.tolist())]
         new |= {int(parent_row[g]) for g in orphan}
         new = [r for r in new if status[r] == ""]
         if not new:
