@@ -85,6 +85,26 @@ def cmd_catalogue(args) -> int:
     return 0
 
 
+def cmd_validity(args) -> int:
+    import time
+
+    from .validity import analyse, check_budget, propose, scorecard_text
+
+    check_budget(args.budget)
+    started = time.perf_counter()
+    result = analyse(progress=not args.quiet)
+    proposal = propose(result.scorecard, result.correlation, args.budget)
+    if args.format == "md":
+        sys.stdout.write(scorecard_text(proposal.table, "md"))
+    else:
+        _write_csv(proposal.table)
+    print(f"validity: {len(result.scorecard)} indicators scored, {len(result.not_computable)} not computable; "
+          f"proposal: {len(proposal.chosen)} of budget {proposal.budget} ({proposal.clusters} redundancy clusters), "
+          f"explaining {proposal.explained:.0%} of the variance of all scored indicators; "
+          f"{time.perf_counter() - started:.1f} s", file=sys.stderr)
+    return 0
+
+
 def cmd_build(args) -> int:
     from .publish import build_area_documents
 
@@ -143,6 +163,13 @@ def make_parser() -> argparse.ArgumentParser:
     p = commands.add_parser("catalogue", help="publish the HTML indicator catalogue under outputs/catalogue/")
     p.add_argument("--outputs", help="outputs folder (default: outputs/ of the project)")
     p.set_defaults(run=cmd_catalogue)
+
+    p = commands.add_parser("validity", help="indicator validity scorecard (rankability, stability, ICC, funnels, "
+                                             "structural share, redundancy, coverage) and a condensation proposal")
+    p.add_argument("--format", choices=("csv", "md"), default="csv")
+    p.add_argument("--budget", type=int, default=50, help="most indicators in the proposed key set (default: 50)")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.set_defaults(run=cmd_validity)
 
     p = commands.add_parser("build", help="build the area evaluation documents (HTML, PDF) and the index")
     p.add_argument("--areas", default="all", help="'all' or area codes, comma-separated")
