@@ -537,7 +537,8 @@ class Validity:
     scorecard : DataFrame
         One row per indicator with area values: :data:`SCORECARD_COLUMNS` then :data:`DETAIL_COLUMNS`.
     not_computable : DataFrame
-        ``indicator, name, kind, reason`` for the rest of the registry.
+        ``indicator, name, kind, reason_code`` (register, no_areas) ``, reason`` for the rest of
+        the registry.
     correlation : DataFrame
         Indicators × indicators, pooled within-year Spearman correlations.
     loadings : DataFrame
@@ -584,11 +585,12 @@ def compute_validity(progress: bool = False) -> Validity:
     for indicator in items:
         if not indicator.computable:
             skipped.append({"indicator": indicator.id, "name": indicator.name["en"], "kind": indicator.kind,
-                            "reason": "customer register only (not public)"})
+                            "reason_code": "register", "reason": "customer register only (not public)"})
             continue
         panel = indicator_panel(indicator.id)
         if panel is None:
             skipped.append({"indicator": indicator.id, "name": indicator.name["en"], "kind": indicator.kind,
+                            "reason_code": "no_areas",
                             "reason": "no values for employment areas in the shipped data (whole country only)"})
             continue
         panels[indicator.id] = panel.value
@@ -599,7 +601,7 @@ def compute_validity(progress: bool = False) -> Validity:
     scorecard = _add_redundancy(scorecard, correlation)
     loadings, explained = principal_components(correlation)
     scorecard = scorecard.reindex(columns=SCORECARD_COLUMNS + DETAIL_COLUMNS)
-    not_computable = pd.DataFrame(skipped, columns=["indicator", "name", "kind", "reason"])
+    not_computable = pd.DataFrame(skipped, columns=["indicator", "name", "kind", "reason_code", "reason"])
     return Validity(scorecard, not_computable, correlation, loadings, explained, pd.DataFrame(by_year).T)
 
 
