@@ -112,7 +112,7 @@ def cmd_build(args) -> int:
     summary = build_area_documents(
         codes=args.areas, period=args.period, formats=formats, jobs=args.jobs,
         language=args.language, progress=not args.quiet, force=args.force, scheduler=args.scheduler,
-        grouping=args.grouping,
+        grouping=args.grouping, validity=args.validity,
     )
     print(summary.text(), file=sys.stderr)
     return 0 if summary.ok else 1
@@ -181,6 +181,8 @@ def make_parser() -> argparse.ArgumentParser:
                         "bilingual areas in Finnish and Swedish)")
     p.add_argument("--grouping", choices=("ely", "maakunta", "evk"),
                    help="also build the regional documents of this grouping and the national overview")
+    p.add_argument("--validity", action="store_true",
+                   help="also build the indicator validity document (scorecard, redundancy, condensation proposal)")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.add_argument("--force", action="store_true",
                    help="build every document again (by default only those whose inputs changed)")

@@ -71,18 +71,20 @@ def scorecard_html(card: pd.DataFrame, language: str = "fi", *, catalogue: str |
             "cluster": str(row["redundancy_cluster"]),
             "coverage": _percent(row["coverage"], language),
         })
-    columns = [("name", label("indicator", language), False), ("kind", label("validity_col_kind", language), False),
-               ("years", label("validity_col_years", language), True),
-               ("rankability", label("validity_col_rankability", language), True),
-               ("interval", label("validity_col_interval", language), True),
-               ("stability", label("validity_col_stability", language), True),
-               ("icc", label("validity_col_icc", language), True),
-               ("outside", label("validity_col_outside", language), True),
-               ("outside_od", label("validity_col_outside_od", language), True),
-               ("structural", label("validity_col_structural", language), True),
-               ("cluster", label("validity_col_cluster", language), True),
-               ("coverage", label("validity_col_coverage", language), True)]
-    return html_table(rows, columns)
+    # Two tables of the same rows, so that each fits the width of a printed page.
+    name = [("name", label("indicator", language), False)]
+    reliability = name + [("kind", label("validity_col_kind", language), False),
+                          ("years", label("validity_col_years", language), True),
+                          ("rankability", label("validity_col_rankability", language), True),
+                          ("interval", label("validity_col_interval", language), True),
+                          ("stability", label("validity_col_stability", language), True),
+                          ("icc", label("validity_col_icc", language), True)]
+    discrimination = name + [("outside", label("validity_col_outside", language), True),
+                             ("outside_od", label("validity_col_outside_od", language), True),
+                             ("structural", label("validity_col_structural", language), True),
+                             ("cluster", label("validity_col_cluster", language), True),
+                             ("coverage", label("validity_col_coverage", language), True)]
+    return html_table(rows, reliability) + html_table(rows, discrimination)
 
 
 def plot_rankability(card: pd.DataFrame, language: str = "fi"):
