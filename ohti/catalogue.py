@@ -105,7 +105,28 @@ def _facts(indicator, row) -> list[tuple[str, str]]:
         ("rule version", indicator.rule_version or "—"),
         ("key set", ", ".join(str(y) for y in indicator.key) or "—"),
     ]
+    facts.append(("validity", validity_fact(indicator.id)))
     return facts
+
+
+def validity_fact(indicator_id: str) -> str:
+    """The indicator's validity scorecard in one line (:mod:`ohti.validity`, computed once and
+    kept while ohti's files are unchanged), or why it has none."""
+    from .errors import OhtiError
+    from .validity import analyse
+    from .validity_report import catalogue_fact
+
+    try:
+        result = analyse()
+    except OhtiError as error:
+        return f"not assessed: {error}"
+    card = result.scorecard.set_index("indicator")
+    if indicator_id in card.index:
+        return catalogue_fact(card.loc[indicator_id].to_dict())
+    skipped = result.not_computable.set_index("indicator")
+    if indicator_id in skipped.index:
+        return f"not assessed: {skipped.at[indicator_id, 'reason']}"
+    return "not assessed"
 
 
 def write_catalogue(outputs_dir) -> Path:
