@@ -65,7 +65,6 @@ DerSimonian R, Laird N. Meta-analysis in clinical trials. Control Clin Trials 19
 from __future__ import annotations
 
 import dataclasses
-import functools
 import hashlib
 import warnings
 
@@ -95,6 +94,8 @@ MINIMUM_OVERLAP = 90
 KIND_PRIORITY = {"impact": 0, "outcome": 0, "output": 1, "process": 2, "context": 3}
 """Preference in the condensation proposal: effectiveness first, frame conditions last."""
 DEFAULT_BUDGET = 50
+RELIABILITY_DECIMALS = 2
+"""Reliabilities that agree to this many decimals count as equal in the proposal."""
 PCA_COMPONENTS = 3
 COVARIATE_YEARS_BACK = 3
 """Years back from the scored year to look for a year with every covariate (structural share)."""
@@ -505,6 +506,8 @@ def score_indicator(indicator, panel: Panel) -> dict:
     else:
         row.update(rankability=np.nan, rankability_lower=np.nan, rankability_upper=np.nan)
         notes.append("no sampling model: no rankability or funnel")
+    if indicator.statistic == "count":
+        notes.append("a count: its differences between areas are mostly differences of size")
     row["rank_stability"] = calculate_rank_stability(panel.value)
     row["icc"] = calculate_icc(panel.value)
     if year is not None:
@@ -655,19 +658,31 @@ def _cache_key() -> str:
     return digest.hexdigest()
 
 
-@functools.lru_cache(maxsize=1)
+_KEPT: dict = {}
+
+
 def analyse(progress: bool = False) -> Validity:
     """The validity analysis of the shipped data, computed once and reused.
 
     Kept in memory and in ``outputs/.stamps/validity.json`` while ohti's files (data, registry,
-    code) are unchanged; :func:`compute_validity` computes it afresh.
+    code) are unchanged; :func:`compute_validity` computes it afresh. The frames returned are
+    shared between callers: copy before changing them.
+
+    Parameters
+    ----------
+    progress : bool
+        Show a progress bar when the analysis has to be computed.
     """
     from . import stamps
     from .paths import OUTPUTS_DIR
 
-    data = stamps.memo(OUTPUTS_DIR / ".stamps", "validity", _cache_key(),
-                       lambda: _to_json(compute_validity(progress=progress)))
-    return _from_json(data)
+    key = _cache_key()
+    if key not in _KEPT:
+        data = stamps.memo(OUTPUTS_DIR / ".stamps", "validity", key,
+                           lambda: _to_json(compute_validity(progress=progress)))
+        _KEPT.clear()
+        _KEPT[key] = _from_json(data)
+    return _KEPT[key]
 
 
 def scorecard() -> pd.DataFrame:
@@ -711,8 +726,10 @@ def propose(card: pd.DataFrame, correlation: pd.DataFrame, budget: int = DEFAULT
     """Condense the scored indicators to at most ``budget``.
 
     Within each redundancy cluster the representative is the indicator of the most preferred
-    kind (:data:`KIND_PRIORITY`: impact and outcome, then output, process, context), then the
-    highest reliability (:func:`reliability`), then the widest coverage. Representatives are
+    kind (:data:`KIND_PRIORITY`: impact and outcome, then output, process, context), then a
+    ratio before a count (a count's differences between areas are mostly their size), then the
+    highest reliability (:func:`reliability`, to :data:`RELIABILITY_DECIMALS` decimals: smaller
+    differences are ties), then the widest coverage, then the order of the registry. Representatives are
     then taken in the same order until the budget is spent.
 
     Raises
@@ -723,8 +740,11 @@ def propose(card: pd.DataFrame, correlation: pd.DataFrame, budget: int = DEFAULT
     budget = check_budget(budget)
     table = card.copy()
     table["_priority"] = table["kind"].map(KIND_PRIORITY).fillna(max(KIND_PRIORITY.values()) + 1)
-    table["_reliability"] = reliability(table)
-    table = table.sort_values(["_priority", "_reliability", "coverage"], ascending=[True, False, False], kind="stable")
+    table["_reliability"] = reliability(table).round(RELIABILITY_DECIMALS)
+    statistic = table["statistic"] if "statistic" in table else pd.Series("", index=table.index)
+    table["_count"] = statistic.eq("count")
+    table = table.sort_values(["_priority", "_count", "_reliability", "coverage"], ascending=[True, True, False, False],
+                              kind="stable")
     representatives = table.drop_duplicates("redundancy_cluster")
     chosen = list(representatives["indicator"][:budget])
     representative_of = dict(zip(representatives["redundancy_cluster"], representatives["indicator"]))

@@ -7,6 +7,7 @@ shown in the document's language and link to the catalogue, charts are SVG with 
 from __future__ import annotations
 
 import html
+import re
 
 import numpy as np
 import pandas as pd
@@ -186,14 +187,18 @@ def proposal_html(proposal, language: str = "fi") -> str:
 
 
 def _reason(reason: str, language: str) -> str:
-    """The proposal's reason with indicator ids replaced by their names."""
-    words = []
-    for word in str(reason).split(" "):
-        try:
-            words.append(_name(word, language))
-        except Exception:  # noqa: BLE001 - any word that is not an indicator id stays as it is
-            words.append(word)
-    return " ".join(words)
+    """The proposal's reason (see :func:`ohti.validity.propose`) in ``language``."""
+    text = str(reason)
+    match = re.fullmatch(r"representative of cluster (\d+)", text)
+    if match:
+        return label("validity_reason_representative", language, cluster=match.group(1))
+    match = re.fullmatch(r"redundant with (\w+) \(r = (-?[\d.]+|nan)\)", text)
+    if match:
+        return label("validity_reason_redundant", language, name=_name(match.group(1), language),
+                     r=format_number(float(match.group(2)), 2, language))
+    if text == "over the budget":
+        return label("validity_reason_budget", language)
+    return text
 
 
 def not_computable_html(table: pd.DataFrame, language: str = "fi") -> str:
