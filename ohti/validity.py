@@ -39,7 +39,8 @@ the sum of monthly flows; only whole years, a year with a missing month has no v
 years the data cover. A 12-month moving average, which has no annual form, is taken at December
 (the average of that year's months). Rankability, discriminating power and the structural share
 are computed for the latest year in which the indicator has a value for at least
-:data:`MINIMUM_AREAS` areas; stability and ICC over all its years.
+:data:`MINIMUM_AREAS` areas (``rankability_lowest`` is the lowest rankability of all such
+years, to show whether the latest is typical); stability and ICC over all its years.
 
 :func:`propose` condenses the set to a budget: one representative per redundancy cluster,
 preferring impact and outcome indicators over output, process and context ones, then the most
@@ -77,7 +78,7 @@ SCORECARD_COLUMNS = ["indicator", "rankability", "rank_stability", "icc", "outsi
                      "structural_share", "redundancy_cluster", "coverage"]
 """The scorecard's leading columns, in this order (``ohti validity --format csv``)."""
 
-DETAIL_COLUMNS = ["name", "kind", "statistic", "rankability_lower", "rankability_upper", "year",
+DETAIL_COLUMNS = ["name", "kind", "statistic", "rankability_lower", "rankability_upper", "year", "rankability_lowest",
                   "outside_95_od", "outside_998_od", "overdispersion_tau2", "structural_method",
                   "redundant_with", "redundant_r", "areas", "first_year", "last_year", "share_suppressed",
                   "note"]
@@ -597,8 +598,10 @@ def compute_validity(progress: bool = False) -> Validity:
                             "reason": "no values for employment areas in the shipped data (whole country only)"})
             continue
         panels[indicator.id] = panel.value
-        rows.append(score_indicator(indicator, panel))
+        row = score_indicator(indicator, panel)
         by_year[indicator.id] = rankability_by_year(indicator, panel)
+        row["rankability_lowest"] = by_year[indicator.id].min() if len(by_year[indicator.id]) else np.nan
+        rows.append(row)
     scorecard = pd.DataFrame(rows)
     correlation = correlation_matrix(panels)
     scorecard = _add_redundancy(scorecard, correlation)

@@ -287,3 +287,28 @@ def test_validity_notebook_runs_on_real_data(tmp_path):
                  "Initial interview within five working days", "At most 12 indicators"):
         assert text in html
     assert html.count("<img ") >= 2 and "<script" not in html
+
+
+def test_proposal_puts_a_ratio_before_a_count_of_the_same_kind():
+    card = _card([["count_a", "outcome", 1.0, 1.0, 1.0, 1], ["rate_a", "outcome", 0.9, 0.9, 1.0, 1]])
+    card["statistic"] = ["count", "proportion"]
+    correlation = pd.DataFrame([[1.0, 0.93], [0.93, 1.0]], index=["count_a", "rate_a"], columns=["count_a", "rate_a"])
+    proposal = validity.propose(card, correlation, budget=1)
+    assert proposal.chosen == ["rate_a"]
+    assert proposal.explained == pytest.approx((1 + 0.93**2) / 2)
+
+
+def test_proposal_reasons_are_shown_in_the_documents_language():
+    from ohti.validity_report import _reason
+
+    assert _reason("representative of cluster 3", "fi") == "ryhmän 3 edustaja"
+    assert _reason("redundant with unemployment_rate (r = 0.97)", "sv") == "överlappar med Arbetslöshetsgrad (r = 0,97)"
+    assert _reason("over the budget", "en") == "over the budget"
+
+
+def test_real_rankability_of_the_latest_year_is_not_below_the_lowest(real):
+    card = real.scorecard.dropna(subset=["rankability"])
+    assert len(card) >= 10
+    assert (card["rankability_lowest"] <= card["rankability"] + 1e-12).all()
+    with_years = real.by_year.dropna(how="all").index
+    assert set(with_years) == set(card["indicator"])
