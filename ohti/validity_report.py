@@ -25,13 +25,16 @@ def _name(ident: str, language: str) -> str:
     return get_indicator(ident).label(language)
 
 
+NOT_DEFINED = "—"
+
+
 def _share(value, language: str, decimals: int = 2) -> str:
-    return format_number(None if pd.isna(value) else float(value), decimals, language)
+    return NOT_DEFINED if pd.isna(value) else format_number(float(value), decimals, language)
 
 
 def _percent(value, language: str) -> str:
     if pd.isna(value):
-        return label("no_data", language)
+        return NOT_DEFINED
     return f"{format_number(float(value) * 100, 0, language)} %"
 
 
@@ -64,9 +67,9 @@ def scorecard_html(card: pd.DataFrame, language: str = "fi", *, catalogue: str |
             "interval": interval,
             "stability": _share(row["rank_stability"], language),
             "icc": _share(row["icc"], language),
-            "outside": ("" if pd.isna(row["outside_95"]) else
+            "outside": (NOT_DEFINED if pd.isna(row["outside_95"]) else
                         f"{_percent(row['outside_95'], language)} / {_percent(row['outside_998'], language)}"),
-            "outside_od": ("" if pd.isna(row["outside_95_od"]) else
+            "outside_od": (NOT_DEFINED if pd.isna(row["outside_95_od"]) else
                            f"{_percent(row['outside_95_od'], language)} / {_percent(row['outside_998_od'], language)}"),
             "structural": _percent(row["structural_share"], language),
             "cluster": str(row["redundancy_cluster"]),
@@ -85,7 +88,8 @@ def scorecard_html(card: pd.DataFrame, language: str = "fi", *, catalogue: str |
                              ("structural", label("validity_col_structural", language), True),
                              ("cluster", label("validity_col_cluster", language), True),
                              ("coverage", label("validity_col_coverage", language), True)]
-    return html_table(rows, reliability) + html_table(rows, discrimination)
+    note = f'<p class="small">{html.escape(label("validity_not_defined_note", language))}</p>'
+    return html_table(rows, reliability) + html_table(rows, discrimination) + note
 
 
 def plot_rankability(card: pd.DataFrame, language: str = "fi"):
