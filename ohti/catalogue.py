@@ -120,13 +120,15 @@ def validity_fact(indicator_id: str) -> str:
         result = analyse()
     except OhtiError as error:
         return f"not assessed: {error}"
-    card = result.scorecard.set_index("indicator")
-    if indicator_id in card.index:
-        return catalogue_fact(card.loc[indicator_id].to_dict())
-    skipped = result.not_computable.set_index("indicator")
-    if indicator_id in skipped.index:
-        return f"not assessed: {skipped.at[indicator_id, 'reason']}"
-    return "not assessed"
+    if _VALIDITY_FACTS.get("result") is not result:  # one table of facts per analysis
+        facts = {row["indicator"]: catalogue_fact(row) for row in result.scorecard.to_dict("records")}
+        facts.update({row["indicator"]: f"not assessed: {row['reason']}" for row in result.not_computable.to_dict("records")})
+        _VALIDITY_FACTS.clear()
+        _VALIDITY_FACTS.update(result=result, facts=facts)
+    return _VALIDITY_FACTS["facts"].get(indicator_id, "not assessed")
+
+
+_VALIDITY_FACTS: dict = {}
 
 
 def write_catalogue(outputs_dir) -> Path:

@@ -48,7 +48,7 @@ reliable, and reports the share of the standardised variance of all indicators t
 explains (the mean R² of each indicator regressed on the chosen ones, from the correlation matrix).
 
 The analysis of the shipped data is computed once and kept (:func:`analyse`): in memory, and on
-disk under ``outputs/.stamps/`` while ohti's files are unchanged.
+disk under ``outputs/.stamps/`` while its inputs are unchanged.
 
 References
 ----------
@@ -652,12 +652,26 @@ def _from_json(data: dict) -> Validity:
                     frame(data["explained"])["share"].astype(float), frame(data["by_year"]).astype(float))
 
 
+#: The modules the analysis runs (besides the data, the registry and ``model.yaml``): a change
+#: to any of them computes it again; a change elsewhere in ohti (documents, catalogue) does not.
+ANALYSIS_MODULES = ("validity.py", "compute.py", "sources.py", "areas.py", "registry.py", "stats.py",
+                    "expected.py", "structure.py", "report.py", "errors.py", "paths.py")
+
+
 def _cache_key() -> str:
     from . import stamps
-    from .paths import PACKAGE_DIR, REGISTRY_PATH
+    from .paths import DATA_DIR, PACKAGE_DIR, REGISTRY_PATH
 
-    digest = hashlib.sha256(stamps.tree_digest(PACKAGE_DIR).encode("ascii"))
-    digest.update(REGISTRY_PATH.read_bytes())
+    digest = hashlib.sha256(stamps.tree_digest(DATA_DIR).encode("ascii"))
+    for path in (REGISTRY_PATH, PACKAGE_DIR / "model.yaml", *(PACKAGE_DIR / name for name in ANALYSIS_MODULES)):
+        digest.update(path.name.encode("utf-8") + b"\0" + path.read_bytes())
+    from importlib import metadata
+
+    for library in ("numpy", "pandas", "scipy", "statsmodels"):  # without importing them
+        try:
+            digest.update(f"{library}={metadata.version(library)};".encode("ascii"))
+        except metadata.PackageNotFoundError:  # pragma: no cover - all four are dependencies
+            pass
     return digest.hexdigest()
 
 
@@ -667,8 +681,9 @@ _KEPT: dict = {}
 def analyse(progress: bool = False) -> Validity:
     """The validity analysis of the shipped data, computed once and reused.
 
-    Kept in memory and in ``outputs/.stamps/validity.json`` while ohti's files (data, registry,
-    code) are unchanged; :func:`compute_validity` computes it afresh. The frames returned are
+    Kept in memory and in ``outputs/.stamps/validity.json`` while its inputs are unchanged: the
+    data, the registry, ``model.yaml``, the modules in :data:`ANALYSIS_MODULES` and the versions
+    of NumPy, pandas, SciPy and statsmodels; :func:`compute_validity` computes it afresh. The frames returned are
     shared between callers: copy before changing them.
 
     Parameters
