@@ -312,3 +312,12 @@ def test_real_rankability_of_the_latest_year_is_not_below_the_lowest(real):
     assert (card["rankability_lowest"] <= card["rankability"] + 1e-12).all()
     with_years = real.by_year.dropna(how="all").index
     assert set(with_years) == set(card["indicator"])
+
+
+def test_cached_analysis_is_the_computed_one(real):
+    """The analysis kept on disk (JSON) gives back the same frames as computing it."""
+    again = validity._from_json(validity._to_json(real))
+    pd.testing.assert_frame_equal(again.scorecard, real.scorecard)
+    pd.testing.assert_frame_equal(again.correlation, real.correlation)
+    pd.testing.assert_frame_equal(again.not_computable, real.not_computable)
+    assert validity.analyse() is validity.analyse()  # kept in memory too
