@@ -105,7 +105,30 @@ def _facts(indicator, row) -> list[tuple[str, str]]:
         ("rule version", indicator.rule_version or "—"),
         ("key set", ", ".join(str(y) for y in indicator.key) or "—"),
     ]
+    facts.append(("validity", validity_fact(indicator.id)))
     return facts
+
+
+def validity_fact(indicator_id: str) -> str:
+    """The indicator's validity scorecard in one line (:mod:`ohti.validity`, computed once and
+    kept while ohti's files are unchanged), or why it has none."""
+    from .errors import OhtiError
+    from .validity import analyse
+    from .validity_report import catalogue_fact
+
+    try:
+        result = analyse()
+    except OhtiError as error:
+        return f"not assessed: {error}"
+    if _VALIDITY_FACTS.get("result") is not result:  # one table of facts per analysis
+        facts = {row["indicator"]: catalogue_fact(row) for row in result.scorecard.to_dict("records")}
+        facts.update({row["indicator"]: f"not assessed: {row['reason']}" for row in result.not_computable.to_dict("records")})
+        _VALIDITY_FACTS.clear()
+        _VALIDITY_FACTS.update(result=result, facts=facts)
+    return _VALIDITY_FACTS["facts"].get(indicator_id, "not assessed")
+
+
+_VALIDITY_FACTS: dict = {}
 
 
 def write_catalogue(outputs_dir) -> Path:

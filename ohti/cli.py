@@ -85,6 +85,26 @@ def cmd_catalogue(args) -> int:
     return 0
 
 
+def cmd_validity(args) -> int:
+    import time
+
+    from .validity import analyse, check_budget, propose, scorecard_text
+
+    check_budget(args.budget)
+    started = time.perf_counter()
+    result = analyse(progress=not args.quiet)
+    proposal = propose(result.scorecard, result.correlation, args.budget)
+    if args.format == "md":
+        sys.stdout.write(scorecard_text(proposal.table, "md"))
+    else:
+        _write_csv(proposal.table)
+    print(f"validity: {len(result.scorecard)} indicators scored, {len(result.not_computable)} not computable; "
+          f"proposal: {len(proposal.chosen)} of budget {proposal.budget} ({proposal.clusters} redundancy clusters), "
+          f"explaining {proposal.explained:.0%} of the variance of all scored indicators; "
+          f"{time.perf_counter() - started:.1f} s", file=sys.stderr)
+    return 0
+
+
 def cmd_build(args) -> int:
     from .publish import build_area_documents
 
@@ -92,7 +112,7 @@ def cmd_build(args) -> int:
     summary = build_area_documents(
         codes=args.areas, period=args.period, formats=formats, jobs=args.jobs,
         language=args.language, progress=not args.quiet, force=args.force, scheduler=args.scheduler,
-        grouping=args.grouping,
+        grouping=args.grouping, validity=args.validity,
     )
     print(summary.text(), file=sys.stderr)
     return 0 if summary.ok else 1
@@ -144,6 +164,13 @@ def make_parser() -> argparse.ArgumentParser:
     p.add_argument("--outputs", help="outputs folder (default: outputs/ of the project)")
     p.set_defaults(run=cmd_catalogue)
 
+    p = commands.add_parser("validity", help="indicator validity scorecard (rankability, stability, ICC, funnels, "
+                                             "structural share, redundancy, coverage) and a condensation proposal")
+    p.add_argument("--format", choices=("csv", "md"), default="csv")
+    p.add_argument("--budget", type=int, default=50, help="most indicators in the proposed key set (default: 50)")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.set_defaults(run=cmd_validity)
+
     p = commands.add_parser("build", help="build the area evaluation documents (HTML, PDF) and the index")
     p.add_argument("--areas", default="all", help="'all' or area codes, comma-separated")
     p.add_argument("--period", help="month YYYY-MM (default: the latest month with complete data)")
@@ -154,6 +181,8 @@ def make_parser() -> argparse.ArgumentParser:
                         "bilingual areas in Finnish and Swedish)")
     p.add_argument("--grouping", choices=("ely", "maakunta", "evk"),
                    help="also build the regional documents of this grouping and the national overview")
+    p.add_argument("--validity", action="store_true",
+                   help="also build the indicator validity document (scorecard, redundancy, condensation proposal)")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.add_argument("--force", action="store_true",
                    help="build every document again (by default only those whose inputs changed)")

@@ -12,7 +12,7 @@ from __future__ import annotations
 from . import areas
 from .errors import ParameterError
 from .i18n import check_language, label
-from .paths import AREA_NOTEBOOK, NATIONAL_NOTEBOOK, REGION_NOTEBOOK
+from .paths import AREA_NOTEBOOK, NATIONAL_NOTEBOOK, REGION_NOTEBOOK, VALIDITY_NOTEBOOK
 from .report import GROUPINGS, check_grouping, document_languages
 
 DEFAULT_GROUPING = "ely"
@@ -40,7 +40,7 @@ def region_codes(grouping: str) -> list[str]:
 
 
 def plan_documents(period: str, *, codes: str = "all", grouping: str | None = None,
-                   language: str | None = None) -> list[dict]:
+                   language: str | None = None, validity: bool = False) -> list[dict]:
     """The documents of one build.
 
     Parameters
@@ -50,6 +50,8 @@ def plan_documents(period: str, *, codes: str = "all", grouping: str | None = No
     grouping : str, optional
         ely, maakunta or evk: also the regional documents of that grouping and the national
         overview. Without it, only area documents.
+    validity : bool
+        Also the indicator validity document (:func:`validity_documents`).
     language : str, optional
         Build every document in this language only; by default each document follows its
         language status (bilingual areas and regions in Finnish and Swedish; the national
@@ -88,7 +90,23 @@ def plan_documents(period: str, *, codes: str = "all", grouping: str | None = No
                 "notebook": NATIONAL_NOTEBOOK,
                 "parameters": {"period": period, "language": lang},
             })
+    if validity:
+        plan.extend(validity_documents(period, language))
     return plan
+
+
+def validity_documents(period: str, language: str | None = None) -> list[dict]:
+    """The indicator validity document (one for the whole registry), in ``language`` or Finnish.
+
+    It is built like the national overview: one document, code ``validity``, the notebook
+    ``notebooks/indicator_validity.ipynb``.
+    """
+    return [{
+        "kind": "validity", "code": "validity", "language": lang,
+        "name": label("validity_document_title", lang), "group": label("validity_document_title", lang),
+        "notebook": VALIDITY_NOTEBOOK,
+        "parameters": {"period": period, "language": lang},
+    } for lang in ([check_language(language)] if language else ["fi"])]
 
 
 def check_grouping_option(grouping: str | None) -> str | None:

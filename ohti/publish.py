@@ -73,7 +73,8 @@ def parse_formats(formats) -> tuple:
     return tuple(formats)
 
 
-def area_jobs(codes, period: str, language: str | None = "fi", grouping: str | None = None) -> list[dict]:
+def area_jobs(codes, period: str, language: str | None = "fi", grouping: str | None = None,
+              validity: bool = False) -> list[dict]:
     """The build jobs: one per document of :func:`ohti.plan.plan_documents` (the area notebook
     per area and language; with a grouping also the regional notebooks and the national
     overview), each with its notebook and parameters.
@@ -90,7 +91,7 @@ def area_jobs(codes, period: str, language: str | None = "fi", grouping: str | N
     from .plan import plan_documents
 
     assessments = _input_pattern(_assessments_dir() / period)
-    plan = plan_documents(period, codes=",".join(codes), grouping=grouping, language=language)
+    plan = plan_documents(period, codes=",".join(codes), grouping=grouping, language=language, validity=validity)
     return [
         {
             "code": document["code"],
@@ -144,7 +145,7 @@ def checked_period(period: str, outputs_dir=None) -> str:
 def build_area_documents(codes: str = "all", period: str | None = None, formats=FORMATS, jobs: int | None = None,
                          language: str | None = "fi", progress: bool = True, outputs_dir=None, *,
                          force: bool = False, scheduler: str | None = None,
-                         grouping: str | None = None) -> BuildSummary:
+                         grouping: str | None = None, validity: bool = False) -> BuildSummary:
     """Execute the area notebook once per area and publish HTML, PDF, the index and the catalogue.
 
     Parameters
@@ -163,6 +164,8 @@ def build_area_documents(codes: str = "all", period: str | None = None, formats=
     grouping : str, optional
         ely, maakunta or evk: also build that grouping's regional documents and the national
         overview.
+    validity : bool
+        Also build the indicator validity document (:mod:`ohti.validity`); the index links it.
     force : bool
         Build every document again, also those whose inputs have not changed.
     scheduler : str, optional
@@ -183,7 +186,7 @@ def build_area_documents(codes: str = "all", period: str | None = None, formats=
     jobs = jobs or os.cpu_count() or 1
     if jobs < 1:
         raise ParameterError(f"--jobs must be at least 1, not {jobs}")
-    specs = area_jobs(codes, period, language, grouping)
+    specs = area_jobs(codes, period, language, grouping, validity)
     from .validate import check_parameters
 
     for spec in specs:  # refuse parameters a notebook does not declare (papermill only warns)
@@ -198,9 +201,10 @@ def build_area_documents(codes: str = "all", period: str | None = None, formats=
         catalogue = catalogue_done.result()
     index = os.path.join(outputs_dir, period, "index.html")
     index_language = language or "fi"
+    links = [(label("catalogue", index_language), os.path.relpath(catalogue, os.path.dirname(index)))]
+    links += validity_links(results, index, index_language)
     build.write_index(results, period, index, title=f"{label('document_title', index_language)} {period}",
-                      language=index_language,
-                      links=[(label("catalogue", index_language), os.path.relpath(catalogue, os.path.dirname(index)))])
+                      language=index_language, links=links)
     return BuildSummary(period, results, index)
 
 
@@ -220,3 +224,15 @@ def publish_catalogue(outputs_dir, *, force: bool = False) -> Path:
     written = Path(write_catalogue(outputs_dir))
     store.record("catalogue", digest, status="ok", outputs={"html": written}, parts=shared)
     return written
+
+
+def validity_links(results, index, language: str = "fi") -> list[tuple[str, str]]:
+    """Links from the index to the indicator validity documents of a build (if it built any)."""
+    links = []
+    for result in results:
+        if result.get("code") == "validity" and result.get("status") == "ok" and result.get("html"):
+            text = label("validity_index_link", language)
+            lang = result.get("language")
+            links.append((f"{text} [{lang}]" if lang else text,
+                          os.path.relpath(result["html"], os.path.dirname(index))))
+    return links

@@ -166,6 +166,41 @@ for ident in model_spec()["expected"]["outcomes"]:
     ("about", [], '''display(HTML(provenance.about_html({"period": period, "language": language}, language)))'''),
 ]
 
+VALIDITY = [
+    ("parameters", ["parameters"], '''# Parameters (Papermill injects the values of each run after this cell)
+period = "2023-10"
+language = "fi"
+budget = 50'''),
+    ("setup", [], '''from IPython.display import HTML, display
+
+from ohti import charts, present, provenance, validity, validity_report
+
+result = validity.analyse()
+proposal = validity.propose(result.scorecard, result.correlation, budget)
+display(HTML(validity_report.title_html(period, language)))
+display(HTML(present.paragraph("validity_intro", language)))'''),
+    ("methods", [], '''display(HTML(present.heading("validity_methods", language)))
+display(HTML(present.paragraph("validity_methods_text", language)))
+display(HTML(present.paragraph("validity_registry_note", language)))'''),
+    ("scorecard", [], '''display(HTML(present.heading("validity_scorecard", language)))
+display(HTML(validity_report.scorecard_html(result.scorecard, language)))'''),
+    ("rankability", [], '''display(HTML(present.heading("validity_rankability", language)))
+fig, alt = validity_report.plot_rankability(result.scorecard, language)
+display(HTML(charts.figure_html(fig, alt)))'''),
+    ("redundancy", [], '''display(HTML(present.heading("validity_redundancy", language)))
+display(HTML(present.paragraph("validity_redundancy_text", language)))
+clusters = result.scorecard.set_index("indicator")["redundancy_cluster"]
+fig, alt = validity_report.plot_heatmap(result.correlation, clusters, language)
+display(HTML(charts.figure_html(fig, alt)))
+display(HTML(present.heading("validity_pca", language, level=3)))
+display(HTML(validity_report.pca_html(result.loadings, result.explained, language)))'''),
+    ("proposal", [], '''display(HTML(present.heading("validity_proposal", language)))
+display(HTML(validity_report.proposal_html(proposal, language)))'''),
+    ("not-computable", [], '''display(HTML(present.heading("validity_not_computable", language)))
+display(HTML(validity_report.not_computable_html(result.not_computable, language)))'''),
+    ("about", [], '''display(HTML(provenance.about_html({"period": period, "language": language, "budget": budget}, language)))'''),
+]
+
 
 def write(name: str, cells) -> None:
     notebook = new_notebook()
@@ -184,3 +219,4 @@ if __name__ == "__main__":
     write("area_evaluation.ipynb", AREA)
     write("region_evaluation.ipynb", REGION)
     write("national_overview.ipynb", NATIONAL)
+    write("indicator_validity.ipynb", VALIDITY)
