@@ -378,7 +378,8 @@ def _annual(indicator_id: str, level: str):
         wide = evaluate(indicator_id, level, "month")
         december = [c for c in wide.value.columns if c.endswith("-12")]
         pick = lambda frame: frame[december].set_axis([c[:4] for c in december], axis=1)  # noqa: E731
-        return type(wide)(pick(wide.value), pick(wide.numerator), pick(wide.denominator), pick(wide.note))
+        notes = type(wide.note)(pick(wide.note.codes), wide.note.texts)
+        return type(wide)(pick(wide.value), pick(wide.numerator), pick(wide.denominator), notes)
 
 
 def indicator_panel(indicator_id: str) -> Panel | None:
@@ -391,7 +392,7 @@ def indicator_panel(indicator_id: str) -> Panel | None:
     national = _annual(indicator_id, "national").value
     target = national.iloc[0].reindex(years) if len(national) else pd.Series(np.nan, index=years)
     return Panel(indicator_id, wide.value[years], wide.numerator[years], wide.denominator[years],
-                 wide.note[years], target)
+                 wide.note.text()[years], target)
 
 
 def sampling_variance(indicator, panel: Panel) -> pd.DataFrame | None:
