@@ -198,9 +198,13 @@ def build_area_documents(codes: str = "all", period: str | None = None, formats=
         catalogue = catalogue_done.result()
     index = os.path.join(outputs_dir, period, "index.html")
     index_language = language or "fi"
+    from .site import index_extras  # the data packages, the search data, the summary table
+
+    extras = index_extras(results, period, outputs_dir, language=index_language, progress=progress)
     build.write_index(results, period, index, title=f"{label('document_title', index_language)} {period}",
                       language=index_language,
-                      links=[(label("catalogue", index_language), os.path.relpath(catalogue, os.path.dirname(index)))])
+                      links=[(label("catalogue", index_language), os.path.relpath(catalogue, os.path.dirname(index)))],
+                      **extras)
     return BuildSummary(period, results, index)
 
 
