@@ -17,9 +17,9 @@ def browser():
     stop_chromium(driver)
 
 
-@pytest.mark.parametrize("page", ["index.html", "36_fi.html"])
+@pytest.mark.parametrize("page", ["index.html", "36_fi.html", "../catalogue/index.html"])
 def test_no_axe_violations(built_site, browser, page):
-    browser.get((built_site / page).as_uri())
+    browser.get((built_site / page).resolve().as_uri())
     assert browser.execute_script("return document.documentElement.lang") == "fi"
     violations = run_axe(browser)
     assert not violations, f"{page}: axe-core found {len(violations)} violation(s):\n" + describe_violations(violations)
