@@ -235,15 +235,19 @@ def search_data(entries, directory: dict) -> str:
     return json.dumps(data, ensure_ascii=False, sort_keys=True).replace("<", "\\u003c")
 
 
-def index_extras(results, period: str, outputs_dir, *, language: str = "fi", progress: bool = True) -> dict:
-    """Write the data packages of the built area documents and return what the index shows
-    besides the document list (keyword arguments of :func:`ohti.build.write_index`)."""
+def index_extras(results, period: str, outputs_dir, *, language: str = "fi", progress: bool = True,
+                 packages: dict | None = None) -> dict:
+    """Return what the index shows besides the document list (keyword arguments of
+    :func:`ohti.build.write_index`), writing the data packages of the area documents unless
+    `packages` (area code → :class:`ohti.packages.Package`, e.g. written while the documents
+    were built) is given."""
     from .packages import write_packages
 
     period_dir = Path(outputs_dir).resolve() / period
     known = set(areas.units("area").index)
-    codes = sorted({str(r["code"]) for r in results if str(r["code"]) in known})
-    packages = write_packages(codes, period, outputs_dir, progress=progress) if codes else {}
+    if packages is None:
+        codes = sorted({str(r["code"]) for r in results if str(r["code"]) in known})
+        packages = write_packages(codes, period, outputs_dir, progress=progress) if codes else {}
     documents = {}
     for result in results:
         code = str(result["code"])
