@@ -54,6 +54,18 @@ def skip_reason(*, axe: bool = False) -> str | None:
     return None
 
 
+def browser_mark(*, axe: bool = False):
+    """The mark of a browser test module: skip, saying why, where the browser cannot run; but
+    where the setup should have installed it (``OHTI_REQUIRE_BROWSER=1``, set by ``make test``
+    when run as root) a missing browser is an error, never a silent skip."""
+    import pytest
+
+    reason = skip_reason(axe=axe)
+    if reason and os.environ.get("OHTI_REQUIRE_BROWSER") == "1":
+        raise RuntimeError(f"the browser tests must run here (OHTI_REQUIRE_BROWSER=1): {reason}")
+    return pytest.mark.skipif(reason is not None, reason=reason or "")
+
+
 def start_chromium():
     """A headless Chromium WebDriver with a fresh profile (quit it when done)."""
     from selenium import webdriver

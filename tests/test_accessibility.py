@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import pytest
 
-from browser_support import describe_violations, run_axe, skip_reason, start_chromium, stop_chromium
+from browser_support import browser_mark, describe_violations, run_axe, start_chromium, stop_chromium
 
-pytestmark = pytest.mark.skipif(skip_reason(axe=True) is not None, reason=skip_reason(axe=True) or "")
+pytestmark = browser_mark(axe=True)
 
 
 @pytest.fixture(scope="module")

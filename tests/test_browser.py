@@ -10,13 +10,13 @@ from pathlib import Path
 
 import pytest
 
-from browser_support import skip_reason, start_chromium, stop_chromium
+from browser_support import browser_mark, start_chromium, stop_chromium
 from ohti.comparison import compare_values
 from ohti.i18n import format_number
 
 ARTIFACTS = Path(__file__).parent / "artifacts"
 
-pytestmark = pytest.mark.skipif(skip_reason() is not None, reason=skip_reason() or "")
+pytestmark = browser_mark()
 
 
 @pytest.fixture(scope="module")
