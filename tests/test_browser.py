@@ -104,3 +104,28 @@ def test_summary_table_sorts_by_a_column(built_site, browser):
     assert rate.get_attribute("aria-sort") == "descending"
     assert column() == sorted(ascending, reverse=True)
     assert heads[0].get_attribute("aria-sort") is None
+
+
+def test_language_filter_and_swedish_municipality_names(tmp_path, browser):
+    """An index of a bilingual area's two editions: the language menu and Swedish names."""
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import Select, WebDriverWait
+
+    from ohti.build import write_index
+    from ohti.site import area_directory
+
+    entries = [{"code": "25", "name": f"Pietarsaaren seutu [{language}]", "language": language,
+                "group": "Pohjanmaan ELY-keskus", "html": None, "pdf": None, "status": "ok", "error": None}
+               for language in ("fi", "sv")]
+    index = write_index(entries, "2023-10", tmp_path / "index.html", directory=area_directory())
+    browser.get(index.as_uri())
+    assert len(_visible_rows(browser)) == 2
+    Select(browser.find_element(By.ID, "ohti-language")).select_by_value("sv")
+    WebDriverWait(browser, 10).until(lambda d: len(_visible_rows(d)) == 1)
+    assert _visible_rows(browser)[0].get_attribute("data-language") == "sv"
+    Select(browser.find_element(By.ID, "ohti-language")).select_by_value("")
+    browser.find_element(By.ID, "ohti-q").send_keys("Jakobstad")  # Pietarsaari in Swedish
+    WebDriverWait(browser, 10).until(lambda d: browser.find_element(By.ID, "ohti-status").text)
+    assert len(_visible_rows(browser)) == 2
+    hits = {row.find_element(By.CSS_SELECTOR, ".search-hit").text for row in _visible_rows(browser)}
+    assert hits == {"Kunta Jakobstad kuuluu tähän alueeseen"}
