@@ -11,7 +11,7 @@ JOBS ?=
 LANGUAGE ?=
 BUILD_ARGS := $(if $(PERIOD),--period $(PERIOD)) $(if $(JOBS),--jobs $(JOBS)) $(if $(LANGUAGE),--language $(LANGUAGE))
 
-.PHONY: help install reports catalogue test bench clean lab
+.PHONY: help install reports catalogue test bench clean lab browser-tools
 
 help: ## List every target
 	@echo "ohti: indicator-based evaluation of Finland's employment areas"
@@ -38,8 +38,29 @@ reports: $(STAMP) ## Build the area, regional (GROUPING=ely|maakunta|evk) and na
 catalogue: $(STAMP) ## Publish the HTML indicator catalogue (outputs/catalogue/index.html)
 	$(BIN)/ohti catalogue
 
-test: $(STAMP) ## Run the test suite
-	$(BIN)/python -m pytest
+# The browser tests (tests/test_browser.py, tests/test_accessibility.py) drive Debian's chromium
+# through its chromedriver and check pages with axe-core from npm (package.json, pinned in
+# package-lock.json, installed into node_modules/). No tool downloads a browser. Installing
+# chromium needs root; without it the browser tests skip and say why.
+BROWSER_STAMP := node_modules/.ohti-browser-tools
+
+$(BROWSER_STAMP): package.json package-lock.json
+	@if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    echo "installing Debian's chromium and chromium-driver for the browser tests"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null; \
+	  else \
+	    echo "chromium is missing and installing it needs root: the browser tests will skip"; \
+	  fi; \
+	fi
+	if command -v npm >/dev/null; then PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 PUPPETEER_SKIP_DOWNLOAD=1 npm ci --no-audit --no-fund --loglevel=error; \
+	else echo "npm is missing: the accessibility tests will skip"; fi
+	touch $(BROWSER_STAMP)
+
+browser-tools: $(BROWSER_STAMP) ## Install what the browser tests need (chromium as root, axe-core)
+
+test: $(STAMP) $(BROWSER_STAMP) ## Run the test suite
+	OHTI_REQUIRE_BROWSER=$$([ "$$(id -u)" = 0 ] && echo 1 || echo 0) $(BIN)/python -m pytest
 
 bench: $(STAMP) ## Measure load, compute and build times (naive loop, ohti build, floor; N=areas)
 	$(BIN)/python benchmarks/bench.py $(if $(N),--n $(N)) $(if $(JOBS),--jobs $(JOBS))

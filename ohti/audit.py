@@ -25,7 +25,10 @@ Chart alt texts
     An image whose alt text follows a line-chart template (``chart_alt_area``,
     ``chart_alt_series``) for a person label: its latest values. Numbers drawn inside the
     SVG images themselves are not read; the gate upstream covers them.
-CSV files
+CSV files and workbooks
+    Numbers are read with a decimal point in comma-separated files and with a decimal comma in
+    semicolon-separated ones (the Finnish spreadsheet dialect of the data packages,
+    :mod:`ohti.packages`); every sheet of an XLSX workbook is read like a CSV file.
     A long file with an ``indicator`` column: on each row, the columns of
     :func:`~ohti.disclosure.person_columns` for that indicator (``value``, ``numerator``,
     ``denominator``). Any other file: the columns whose header is a person label, or the id
@@ -58,7 +61,7 @@ VALUE_COLUMN_KEYS = ("area_value", "national_value", "peers", "observed")
 CHART_ALT_KEYS = ("chart_alt_area", "chart_alt_series")
 PERIOD_HEADER = re.compile(r"^(\d{1,2}/\d{4}|\d{4}(-\d{2})?)$")
 FOOTNOTE = re.compile(r"(\s*\[\d+\])+$")
-AUDITED_SUFFIXES = (".html", ".htm", ".csv")
+AUDITED_SUFFIXES = (".html", ".htm", ".csv", ".xlsx")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -215,9 +218,31 @@ def audit_html(text: str, file: str, *, threshold: int | None = None) -> list[Fi
 
 def audit_csv(text: str, file: str, *, threshold: int | None = None) -> list[Finding]:
     """Findings in one CSV file (see the module docstring for what is read)."""
+    text = text.lstrip("\ufeff")
     first = text.split("\n", 1)[0]
     delimiter = ";" if first.count(";") > first.count(",") else ","
     rows = list(csv.reader(io.StringIO(text), delimiter=delimiter))
+    return audit_rows(rows, file, threshold=threshold, language="fi" if delimiter == ";" else "en")
+
+
+def audit_xlsx(path, file: str, *, threshold: int | None = None) -> list[Finding]:
+    """Findings in every sheet of an XLSX workbook, each read as a CSV file."""
+    from openpyxl import load_workbook
+
+    workbook = load_workbook(path, read_only=True, data_only=True)
+    findings = []
+    try:
+        for sheet in workbook.worksheets:
+            rows = [["" if cell is None else str(cell) for cell in row] for row in sheet.iter_rows(values_only=True)]
+            findings += audit_rows(rows, f"{file} (sheet {sheet.title})", threshold=threshold, language="en")
+    finally:
+        workbook.close()
+    return findings
+
+
+def audit_rows(rows, file: str, *, threshold: int | None = None, language: str = "en") -> list[Finding]:
+    """Findings in a table given as rows of cell texts, the header first; numbers as `language`
+    writes them ('en': decimal point, 'fi': decimal comma)."""
     if not rows:
         return []
     header, body = rows[0], rows[1:]
@@ -231,7 +256,7 @@ def audit_csv(text: str, file: str, *, threshold: int | None = None) -> list[Fin
                 continue
             limit = _threshold(indicator, threshold)
             for column in person_columns(indicator):
-                if column in at and at[column] < len(cells) and _small(_csv_number(cells[at[column]]), limit):
+                if column in at and at[column] < len(cells) and _small(_csv_number(cells[at[column]], language), limit):
                     findings.append(Finding(file, f"row {line}, column {column} (indicator {indicator})", cells[at[column]], limit))
         return findings
     labels = person_labels()
@@ -239,18 +264,18 @@ def audit_csv(text: str, file: str, *, threshold: int | None = None) -> list[Fin
     for line, cells in enumerate(body, start=2):
         for position, indicator in columns.items():
             limit = _threshold(indicator, threshold)
-            if position < len(cells) and _small(_csv_number(cells[position]), limit):
+            if position < len(cells) and _small(_csv_number(cells[position], language), limit):
                 findings.append(Finding(file, f"row {line}, column {header[position]}", cells[position], limit))
     return findings
 
 
-def _csv_number(text: str):
-    number = parse_number(text, "en")
-    return number if number is not None else parse_number(text, "fi")
+def _csv_number(text: str, language: str = "en"):
+    number = parse_number(text, language)
+    return number if number is not None else parse_number(text, "fi" if language == "en" else "en")
 
 
 def audited_files(paths) -> list[Path]:
-    """The HTML and CSV files under the given folders (recursively) and the files given."""
+    """The HTML, CSV and XLSX files under the given folders (recursively) and the files given."""
     files = []
     for path in map(Path, paths):
         if not path.exists():
@@ -289,6 +314,9 @@ def audit(paths, *, threshold: int | None = None) -> tuple[list[Path], list[Find
     files = audited_files(paths)
     findings = []
     for file in files:
+        if file.suffix.lower() == ".xlsx":
+            findings += audit_xlsx(file, str(file), threshold=threshold)
+            continue
         text = sources.read_text(file)
         check = audit_csv if file.suffix.lower() == ".csv" else audit_html
         findings += check(text, str(file), threshold=threshold)

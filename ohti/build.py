@@ -503,7 +503,8 @@ def html_to_pdf(html: str, pdf_path, *, base_url=None) -> Path:
     return pdf_path
 
 
-def write_index(entries, period, path, *, title=None, language="fi", links=()) -> Path:
+def write_index(entries, period, path, *, title=None, language="fi", links=(), packages=None,
+                directory=None, summary=None) -> Path:
     """Write the index page of one period's documents.
 
     Parameters
@@ -525,6 +526,18 @@ def write_index(entries, period, path, *, title=None, language="fi", links=()) -
         Language of the page.
     links : iterable of (text, href)
         Further pages to link from the top of the index (e.g. the indicator catalogue).
+    packages : dict, optional
+        Area code → ``{"xlsx": path, "zip": path}`` of its data package
+        (:mod:`ohti.packages`), linked from the area's rows.
+    directory : dict, optional
+        Area code → names of its municipalities and regions (:func:`ohti.site.area_directory`):
+        listed in the area's rows and matched by the search.
+    summary : dict, optional
+        The national summary table of key indicators (:func:`ohti.site.summary_table`).
+
+    The page searches and sorts with a script embedded in it, with the search data embedded as
+    JSON: it works from the file system and loads nothing. Without a script every document is
+    listed.
 
     Returns
     -------
@@ -546,7 +559,10 @@ def write_index(entries, period, path, *, title=None, language="fi", links=()) -
     if problems:
         raise ParameterError(f"index entries: {len(problems)} problem(s): " + "; ".join(problems))
 
+    from ohti.site import search_data, site_labels
+
     base_dir = path.parent.resolve()
+    packages, directory = dict(packages or {}), dict(directory or {})
     rows = [
         {
             "code": str(entry["code"]),
@@ -556,11 +572,18 @@ def write_index(entries, period, path, *, title=None, language="fi", links=()) -
             "failed": entry["status"] == "failed",
             "error": entry.get("error"),
             "group": entry.get("group") or "",
+            "language": entry.get("language") or "",
+            **_index_area_columns(str(entry["code"]), entry.get("language"), packages, directory, base_dir),
         }
         for entry in entries
     ]
     rows.sort(key=lambda row: _code_sort_key(row["code"]))
     failed = sum(row["failed"] for row in rows)
+    if summary is not None:
+        summary = dict(summary)
+        summary["rows"] = [
+            {**row, "href": _href(row.get("href"), base_dir)} for row in summary.get("rows", [])
+        ]
     page = (
         _templates()
         .get_template(INDEX_TEMPLATE)
@@ -571,10 +594,30 @@ def write_index(entries, period, path, *, title=None, language="fi", links=()) -
             labels=labels,
             groups=_group_rows(rows, other=labels["other"]),
             links=list(links),
+            site=site_labels(language),
+            languages=sorted({row["language"] for row in rows if row["language"]}),
+            search_json=Markup(search_data(entries, directory)),  # noqa: S704 - JSON, '<' escaped
+            key_table=summary,
+            period=period,
         )
     )
     _write_text(path, page)
     return path
+
+
+def _index_area_columns(code, language, packages, directory, base_dir) -> dict:
+    """The index row's municipalities and data-package links of an employment area."""
+    info = directory.get(code)
+    municipalities = []
+    if info:
+        by_language = info["municipalities"]
+        municipalities = by_language.get(language) or by_language.get("fi") or []
+    package = packages.get(code) or {}
+    return {
+        "municipalities": list(municipalities),
+        "xlsx": _href(package.get("xlsx"), base_dir),
+        "zip": _href(package.get("zip"), base_dir),
+    }
 
 
 # --------------------------------------------------------------------------- many documents

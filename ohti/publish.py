@@ -195,16 +195,24 @@ def build_area_documents(codes: str = "all", period: str | None = None, formats=
     # workers: it fills the cores the last documents leave idle.
     with concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="ohti-catalogue") as side:
         catalogue_done = side.submit(publish_catalogue, outputs_dir, force=force)
+        from .packages import write_packages  # each area's data package (ohti.packages)
+
+        packages_done = side.submit(write_packages, codes, period, outputs_dir, progress=False)
         results = build.build_documents(specs, period=period, formats=formats, jobs=jobs,
                                         outputs_dir=outputs_dir, notebook=AREA_NOTEBOOK, progress=progress,
                                         force=force, scheduler=scheduler)
         catalogue = catalogue_done.result()
+        packages = packages_done.result()
     index = os.path.join(outputs_dir, period, "index.html")
     index_language = language or "fi"
     links = [(label("catalogue", index_language), os.path.relpath(catalogue, os.path.dirname(index)))]
     links += validity_links(results, index, index_language)
+    from .site import index_extras  # the data packages, the search data, the summary table
+
+    extras = index_extras(results, period, outputs_dir, language=index_language, progress=progress,
+                          packages=packages)
     build.write_index(results, period, index, title=f"{label('document_title', index_language)} {period}",
-                      language=index_language, links=links)
+                      language=index_language, links=links, **extras)
     return BuildSummary(period, results, index)
 
 

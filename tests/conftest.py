@@ -23,3 +23,16 @@ def write_12r5(tmp_path, real_12r5_lines):
         return str(path)
 
     return write
+
+
+@pytest.fixture(scope="session")
+def built_site(tmp_path_factory):
+    """outputs/<period> of a real build of two area documents (Mikkelin seutu 23, Savonlinna 36)
+    in Finnish HTML, with their index and data packages; shared by the browser tests."""
+    from ohti.publish import build_area_documents
+
+    outputs = tmp_path_factory.mktemp("site")
+    summary = build_area_documents(codes="23,36", formats=("html",), jobs=1, language="fi", progress=False,
+                                   outputs_dir=outputs)
+    assert summary.ok, summary.text()
+    return outputs / summary.period

@@ -52,7 +52,8 @@ def row_cells(soup, name):
 def test_full_build_passes(capsys, built):
     assert cli.main(["audit", str(built)]) == 0
     out = capsys.readouterr().out
-    assert out.startswith("audit: 2 file(s) checked, no count of persons below the threshold")
+    # the document and the index, and the area's data package: 8 CSV files and a workbook
+    assert out.startswith("audit: 11 file(s) checked, no count of persons below the threshold")
 
 
 def test_audit_reads_the_person_counts_of_a_real_document(built):
@@ -75,7 +76,7 @@ def test_planted_small_count_in_the_municipality_table_fails(capsys, built, tmp_
     lines = capsys.readouterr().out.splitlines()
     assert len(lines) == 2
     assert "36_fi.html: table " in lines[0] and "column 'Työttömät työnhakijat': '3' is a count of persons below the threshold 5" in lines[0]
-    assert lines[1].startswith("audit: 1 count(s) of persons below the threshold in 2 file(s)")
+    assert lines[1].startswith("audit: 1 count(s) of persons below the threshold in 11 file(s)")
 
 
 def test_planted_small_count_in_the_indicator_table_fails(built, tmp_path):

@@ -1,0 +1,395 @@
+"""Data packages: each employment area's indicator values as files a municipality can reuse.
+
+``ohti build`` writes one package per area it builds, under ``outputs/<period>/data/``::
+
+    data/36_savonlinna/values.csv            area, and the whole country for reference
+    data/36_savonlinna/values_fi.csv         the same for Finnish spreadsheets
+    data/36_savonlinna/municipalities.csv    each member municipality
+    data/36_savonlinna/municipalities_fi.csv
+    data/36_savonlinna/definitions.csv       the registry's definition of each indicator
+    data/36_savonlinna/definitions_fi.csv
+    data/36_savonlinna/sources.csv           the shipped statistics, licence and attribution
+    data/36_savonlinna/sources_fi.csv
+    data/36_savonlinna/36_savonlinna.xlsx    all four as sheets of one workbook
+    data/36_savonlinna/LUEMINUT.txt          what the files are (Finnish, Swedish, English)
+    data/36_savonlinna.zip                   the folder in one file
+
+Two CSV dialects:
+
+- ``<name>.csv``: UTF-8 without a byte-order mark, comma-separated, decimal point: for programs
+  (R, Python, databases).
+- ``<name>_fi.csv``: UTF-8 *with* a byte-order mark, semicolon-separated, decimal comma: what
+  Excel and LibreOffice expect in Finnish and Swedish locales (the mark makes Excel read the
+  file as UTF-8, so that "ä" and "ö" are not garbled).
+
+Numbers are written unrounded (up to ten significant digits), without thousands separators.
+Missing and suppressed values are empty cells, never zero.
+
+The values are those of :func:`ohti.comparison.compare_values` with the disclosure gate
+(:func:`ohti.disclosure.apply_disclosure`) applied: the columns of ``ohti values`` (``level,
+area_code, area_name, period, indicator, value, numerator, denominator, note``), then
+``lower, upper, significance`` and ``suppression`` ("primary", "secondary", or empty where
+nothing was suppressed). Each indicator is given for the period the area document shows it
+for (:func:`ohti.report.resolve_period`): monthly ones for the month, annual ones for its year
+or the latest year with data.
+
+The values of every area are computed once per build (all areas and municipalities in one
+pass per indicator), so writing 45 packages costs little more than writing one.
+"""
+
+from __future__ import annotations
+
+import csv
+import dataclasses
+import datetime
+import functools
+import io
+import os
+import re
+import sys
+import tempfile
+import unicodedata
+import zipfile
+from pathlib import Path
+
+import pandas as pd
+
+from . import areas
+from .compute import VALUE_COLUMNS
+from .errors import ParameterError
+from .paths import MANIFEST_PATH, OUTPUTS_DIR
+
+#: Folder of the packages inside a period's outputs.
+PACKAGES_FOLDER = "data"
+
+#: Columns of the values and municipalities tables (``ohti values`` and the comparison).
+PACKAGE_COLUMNS = [*VALUE_COLUMNS, "lower", "upper", "significance", "suppression"]
+
+#: Columns of the definitions table (registry fields; names in fi, sv, en).
+DEFINITION_COLUMNS = [
+    "indicator", "name_fi", "name_sv", "name_en", "description_fi", "description_sv", "description_en",
+    "unit_fi", "unit_sv", "unit_en", "statistic", "multiplier", "numerator", "denominator", "polarity",
+    "kind", "theme", "decimals", "ci_method", "suppression_threshold", "source", "first_period",
+    "last_period", "legal_basis", "key", "period_area", "period_municipality",
+]
+
+#: Columns of the sources table (from ``ohti/data/MANIFEST.csv``).
+SOURCE_COLUMNS = ["file", "publisher", "licence", "origin", "extracted", "coverage", "attribution"]
+
+#: The tables of a package: file stem and sheet name.
+TABLES = ("values", "municipalities", "definitions", "sources")
+
+README_NAME = "LUEMINUT.txt"
+CSV_FLOAT_FORMAT = "%.10g"
+PUBLISHED_FILE_MODE = 0o644
+
+
+@dataclasses.dataclass(frozen=True)
+class Package:
+    """The files of one area's package (absolute paths)."""
+
+    code: str
+    name: str
+    folder: Path
+    zip: Path
+    xlsx: Path
+    csv: dict  # table → plain CSV
+    csv_fi: dict  # table → semicolon/decimal-comma CSV
+
+
+def slug(text: str) -> str:
+    """A file-name form of a name: ASCII lower case, words joined by '_' ('Etelä-Häme' →
+    'etela_hame')."""
+    words = re.sub(r"[\W_]+", " ", str(text))  # dashes and other punctuation separate words
+    ascii_text = unicodedata.normalize("NFKD", words).encode("ascii", "ignore").decode("ascii")
+    return re.sub(r"[^a-z0-9]+", "_", ascii_text.lower()).strip("_") or "area"
+
+
+def package_stem(code: str) -> str:
+    """``<code>_<slug of the Finnish name>``, e.g. ``36_savonlinna``."""
+    return f"{code}_{slug(areas.unit_name('area', code, 'fi'))}"
+
+
+# --------------------------------------------------------------------------- the tables
+
+
+@functools.lru_cache(maxsize=4)
+def period_values(period: str) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """Every computable indicator's values for the document period, through the disclosure gate.
+
+    Returns
+    -------
+    (area, municipality, periods)
+        Long frames of :data:`PACKAGE_COLUMNS` for all employment areas plus the whole country,
+        and for all municipalities; and a frame ``indicator, period_area,
+        period_municipality`` of the period each indicator is given for.
+    """
+    from .comparison import compare_values
+    from .compute import check_periods
+    from .disclosure import STATUS_COLUMN, apply_disclosure
+    from .registry import indicator_ids
+    from .report import resolve_period
+
+    (period,) = check_periods([period])
+    area_frames, municipality_frames, shown = [], [], []
+    for ident in indicator_ids(computable=True):
+        at_area = resolve_period(ident, period, "area")
+        at_municipality = resolve_period(ident, period, "municipality")
+        shown.append({"indicator": ident, "period_area": at_area or "", "period_municipality": at_municipality or ""})
+        if at_area:
+            for level in ("area", "national"):
+                area_frames.append(compare_values(ident, level, periods=[at_area], disclosure=False))
+        if at_municipality:
+            municipality_frames.append(compare_values(ident, "municipality", periods=[at_municipality],
+                                                      disclosure=False))
+
+    def gate(frames):
+        if not frames:
+            return pd.DataFrame(columns=PACKAGE_COLUMNS)
+        frame = apply_disclosure(pd.concat(frames, ignore_index=True))
+        frame = frame.rename(columns={STATUS_COLUMN: "suppression"})
+        frame["suppression"] = frame["suppression"].fillna("").astype(str)
+        frame["note"] = frame["note"].fillna("").astype(str)
+        return frame[PACKAGE_COLUMNS]
+
+    return gate(area_frames), gate(municipality_frames), pd.DataFrame(shown)
+
+
+def definitions_table(periods: pd.DataFrame | None = None) -> pd.DataFrame:
+    """The registry's definition of each computable indicator (and the periods a package gives
+    it for, when `periods` from :func:`period_values` is given)."""
+    from .registry import load_registry
+
+    rows = []
+    for indicator in load_registry().values():
+        if not indicator.computable:
+            continue
+        row = {"indicator": indicator.id}
+        for field in ("name", "description", "unit"):
+            for language in ("fi", "sv", "en"):
+                row[f"{field}_{language}"] = getattr(indicator, field)[language]
+        row.update({
+            "statistic": indicator.statistic, "multiplier": indicator.multiplier,
+            "numerator": " + ".join(indicator.numerator), "denominator": " + ".join(indicator.denominator),
+            "polarity": indicator.polarity, "kind": indicator.kind, "theme": indicator.theme,
+            "decimals": indicator.decimals, "ci_method": indicator.ci_method,
+            "suppression_threshold": indicator.suppression_threshold, "source": indicator.source,
+            "first_period": indicator.first_period, "last_period": indicator.last_period,
+            "legal_basis": indicator.legal_basis or "", "key": ";".join(str(year) for year in indicator.key),
+        })
+        rows.append(row)
+    table = pd.DataFrame(rows)
+    if periods is not None and not table.empty:
+        table = table.merge(periods, on="indicator", how="left")
+    for column in DEFINITION_COLUMNS:
+        if column not in table:
+            table[column] = ""
+    return table[DEFINITION_COLUMNS].fillna("")
+
+
+def sources_table() -> pd.DataFrame:
+    """The shipped statistics with publisher, licence, origin and attribution (the manifest)."""
+    with open(MANIFEST_PATH, encoding="utf-8", newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    return pd.DataFrame(rows, columns=SOURCE_COLUMNS).fillna("")
+
+
+def area_tables(code: str, period: str) -> dict[str, pd.DataFrame]:
+    """The four tables of one area's package."""
+    (code,) = areas.check_codes("area", [code])
+    area, municipality, periods = period_values(period)
+    members = list(areas.members("area", code).index)
+    values = area[((area["area_code"] == code) & (area["level"] == "area")) | (area["level"] == "national")]
+    order = {ident: position for position, ident in enumerate(periods["indicator"])}
+    values = values.sort_values(["indicator", "level"], key=lambda s: s.map(order) if s.name == "indicator" else s,
+                                kind="stable").reset_index(drop=True)
+    in_area = municipality[municipality["area_code"].isin(members)]
+    in_area = in_area.sort_values(["indicator", "area_code"],
+                                  key=lambda s: s.map(order) if s.name == "indicator" else s,
+                                  kind="stable").reset_index(drop=True)
+    return {
+        "values": values,
+        "municipalities": in_area,
+        "definitions": definitions_table(periods),
+        "sources": sources_table(),
+    }
+
+
+# --------------------------------------------------------------------------- the files
+
+
+def csv_text(frame: pd.DataFrame, *, finnish: bool = False) -> str:
+    """A table as CSV text: plain (comma, decimal point) or Finnish (semicolon, decimal comma).
+
+    The byte-order mark of the Finnish dialect is added when the file is written.
+    """
+    return frame.to_csv(index=False, sep=";" if finnish else ",", decimal="," if finnish else ".",
+                        float_format=CSV_FLOAT_FORMAT, lineterminator="\r\n" if finnish else "\n")
+
+
+def write_xlsx(tables: dict[str, pd.DataFrame], path: Path) -> Path:
+    """A workbook with one sheet per table: bold, frozen header row, numbers as numbers."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+
+    workbook = Workbook()
+    workbook.remove(workbook.active)
+    for name, frame in tables.items():
+        sheet = workbook.create_sheet(name)
+        sheet.append(list(frame.columns))
+        for cell in sheet[1]:
+            cell.font = Font(bold=True)
+        for row in frame.itertuples(index=False):
+            sheet.append([None if (isinstance(v, float) and v != v) else v for v in row])
+        sheet.freeze_panes = "A2"
+        for position, column in enumerate(frame.columns, start=1):
+            width = max([len(str(column)), *(len(str(v)) for v in frame[column].head(200))] or [8])
+            sheet.column_dimensions[sheet.cell(1, position).column_letter].width = min(max(width + 2, 8), 60)
+    moment = _fixed_moment()
+    workbook.properties.creator = "ohti"
+    workbook.properties.created = moment
+    workbook.properties.modified = moment
+    with _replacing(path) as temporary:
+        workbook.save(temporary)
+        _fix_xlsx_dates(temporary, moment)
+    return path
+
+
+def readme_text(code: str, name: str, period: str) -> str:
+    """What the package holds, in Finnish, Swedish and English."""
+    attribution = "; ".join(dict.fromkeys(sources_table()["attribution"]))
+    return "\n".join([
+        f"{name} ({code}), {period}",
+        "",
+        "Työllisyysalueen ja sen kuntien indikaattoriarvot luottamusväleineen, huomautuksineen ja",
+        "tietosuojasta johtuvine salauksineen (sarake suppression), indikaattorien määritelmät ja lähteet.",
+        "values = alue ja koko maa, municipalities = kunnat, definitions = määritelmät, sources = lähteet.",
+        "*_fi.csv: puolipiste erottimena ja desimaalipilkku (Excel, suomalainen asetus); *.csv: pilkku ja",
+        "desimaalipiste. Puuttuva tai salattu arvo on tyhjä solu, ei nolla.",
+        "",
+        "Områdets och dess kommuners indikatorvärden med konfidensintervall, anmärkningar och skydd av",
+        "små tal (kolumnen suppression), indikatorernas definitioner och källor. *_fi.csv: semikolon och",
+        "decimalkomma; *.csv: komma och decimalpunkt. Saknade eller skyddade värden är tomma celler.",
+        "",
+        "The area's and its municipalities' indicator values with 95 % intervals, notes and the",
+        "suppression of small counts applied (column suppression), the indicators' definitions and",
+        "sources. *_fi.csv: semicolon and decimal comma; *.csv: comma and decimal point. Missing or",
+        "suppressed values are empty cells, never zero.",
+        "",
+        "Lisenssi / Licens / Licence: CC BY 4.0 (https://creativecommons.org/licenses/by/4.0/).",
+        f"Lähde / Källa / Source: {attribution}.",
+        "",
+    ])
+
+
+def write_package(code: str, period: str, period_dir: Path) -> Package:
+    """Write one area's package into ``<period_dir>/data/`` (files replaced atomically)."""
+    (code,) = areas.check_codes("area", [code])
+    name = areas.unit_name("area", code, "fi")
+    stem = package_stem(code)
+    folder = Path(period_dir) / PACKAGES_FOLDER / stem
+    folder.mkdir(parents=True, exist_ok=True)
+    tables = area_tables(code, period)
+    files: dict[str, bytes] = {}
+    plain, finnish = {}, {}
+    for table, frame in tables.items():
+        files[f"{table}.csv"] = csv_text(frame).encode("utf-8")
+        files[f"{table}_fi.csv"] = b"\xef\xbb\xbf" + csv_text(frame, finnish=True).encode("utf-8")
+        plain[table] = folder / f"{table}.csv"
+        finnish[table] = folder / f"{table}_fi.csv"
+    files[README_NAME] = readme_text(code, name, period).encode("utf-8")
+    for file_name, content in files.items():
+        _write_bytes(folder / file_name, content)
+    xlsx = write_xlsx(tables, folder / f"{stem}.xlsx")
+    archive = Path(period_dir) / PACKAGES_FOLDER / f"{stem}.zip"
+    _write_zip(archive, stem, {**files, xlsx.name: xlsx.read_bytes()})
+    return Package(code=code, name=name, folder=folder, zip=archive, xlsx=xlsx, csv=plain, csv_fi=finnish)
+
+
+def write_packages(codes, period: str, outputs_dir=None, *, progress: bool = True) -> dict[str, Package]:
+    """Write the packages of the given areas for a period; return them by area code.
+
+    Raises
+    ------
+    UnknownAreaError, PeriodError
+        For an unknown area code or a period without data.
+    """
+    from tqdm import tqdm
+
+    codes = areas.check_codes("area", list(codes))
+    if not isinstance(period, str) or not period:
+        raise ParameterError(f"period {period!r}: give a month as YYYY-MM")
+    period_dir = Path(outputs_dir if outputs_dir is not None else OUTPUTS_DIR).resolve() / period
+    period_values(period)  # computed once, before the bar starts
+    packages = {}
+    for code in tqdm(codes, desc="data packages", unit="area", file=sys.stderr, disable=not progress):
+        packages[code] = write_package(code, period, period_dir)
+    return packages
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def _fixed_moment() -> datetime.datetime:
+    """The build's fixed date (``SOURCE_DATE_EPOCH``), so that the same data give the same bytes."""
+    from .build import source_date_epoch
+
+    return datetime.datetime.fromtimestamp(int(source_date_epoch()), tz=datetime.timezone.utc).replace(tzinfo=None)
+
+
+def _fix_xlsx_dates(path: Path, moment: datetime.datetime) -> None:
+    """Rewrite the workbook with fixed dates in its properties and zip entries (openpyxl stamps
+    the time of saving)."""
+    stamp = moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+    with zipfile.ZipFile(path) as source:
+        entries = [(info.filename, source.read(info.filename)) for info in source.infolist()]
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as target:
+        for name, content in entries:
+            if name == "docProps/core.xml":
+                content = re.sub(rb"(<dcterms:(?:created|modified)[^>]*>)[^<]*(<)",
+                                 lambda m: m.group(1) + stamp.encode() + m.group(2), content)
+            info = zipfile.ZipInfo(name, date_time=moment.timetuple()[:6])
+            info.compress_type = zipfile.ZIP_DEFLATED
+            target.writestr(info, content)
+    path.write_bytes(buffer.getvalue())
+
+
+def _write_zip(path: Path, folder: str, files: dict[str, bytes]) -> None:
+    moment = _fixed_moment().timetuple()[:6]
+    with _replacing(path) as temporary:
+        with zipfile.ZipFile(temporary, "w", zipfile.ZIP_DEFLATED) as archive:
+            for name in sorted(files):
+                info = zipfile.ZipInfo(f"{folder}/{name}", date_time=moment)
+                info.compress_type = zipfile.ZIP_DEFLATED
+                info.external_attr = (PUBLISHED_FILE_MODE | 0o100000) << 16
+                archive.writestr(info, files[name])
+
+
+def _write_bytes(path: Path, content: bytes) -> None:
+    with _replacing(path) as temporary:
+        temporary.write_bytes(content)
+
+
+class _replacing:
+    """A temporary file beside `path`, moved onto it when the block succeeds."""
+
+    def __init__(self, path):
+        self.path = Path(path)
+
+    def __enter__(self) -> Path:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        descriptor, name = tempfile.mkstemp(dir=self.path.parent, prefix=f".{self.path.stem}-",
+                                            suffix=self.path.suffix)
+        os.close(descriptor)
+        self.temporary = Path(name)
+        return self.temporary
+
+    def __exit__(self, kind, value, traceback):
+        try:
+            if kind is None:
+                os.chmod(self.temporary, PUBLISHED_FILE_MODE)
+                os.replace(self.temporary, self.path)
+        finally:
+            self.temporary.unlink(missing_ok=True)
+        return False

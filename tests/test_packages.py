@@ -1,0 +1,158 @@
+"""Data packages: an area's values, its municipalities', definitions and sources as CSV and XLSX."""
+
+from __future__ import annotations
+
+import csv
+import io
+import math
+import zipfile
+
+import pytest
+
+from ohti import areas
+from ohti.audit import audit, audit_csv, audit_xlsx
+from ohti.comparison import compare_values
+from ohti.packages import PACKAGE_COLUMNS, package_stem, slug, write_packages
+
+PERIOD = "2023-10"
+CODE = "36"  # Savonlinna: Enonkoski, Rantasalmi, Savonlinna, Sulkava
+
+
+@pytest.fixture(scope="module")
+def package(tmp_path_factory):
+    outputs = tmp_path_factory.mktemp("outputs")
+    return write_packages([CODE], PERIOD, outputs, progress=False)[CODE]
+
+
+def _rows(path, *, delimiter=",", encoding="utf-8"):
+    with open(path, encoding=encoding, newline="") as handle:
+        return list(csv.DictReader(handle, delimiter=delimiter))
+
+
+def test_slug_and_stem():
+    assert slug("Etelä-Häme") == "etela_hame"
+    assert slug("Espoo–Kauniainen ") == "espoo_kauniainen"
+    assert package_stem("36") == "36_savonlinna"
+
+
+def test_files_of_a_package(package):
+    assert package.folder.name == "36_savonlinna"
+    names = sorted(p.name for p in package.folder.iterdir())
+    assert names == sorted(["36_savonlinna.xlsx", "LUEMINUT.txt", "definitions.csv", "definitions_fi.csv",
+                            "municipalities.csv", "municipalities_fi.csv", "sources.csv", "sources_fi.csv",
+                            "values.csv", "values_fi.csv"])
+    with zipfile.ZipFile(package.zip) as archive:
+        assert sorted(archive.namelist()) == sorted(f"36_savonlinna/{name}" for name in names)
+        assert archive.read("36_savonlinna/values.csv") == package.csv["values"].read_bytes()
+
+
+def test_values_are_the_gated_comparison(package):
+    rows = _rows(package.csv["values"])
+    assert list(rows[0]) == PACKAGE_COLUMNS
+    assert {row["level"] for row in rows} == {"area", "national"}
+    assert {row["area_code"] for row in rows if row["level"] == "area"} == {CODE}
+    rate = next(r for r in rows if r["indicator"] == "unemployment_rate" and r["level"] == "area")
+    expected = compare_values("unemployment_rate", "area", periods=[PERIOD], codes=[CODE]).iloc[0]
+    assert rate["period"] == PERIOD
+    assert math.isclose(float(rate["value"]), expected["value"], rel_tol=1e-9)
+    assert math.isclose(float(rate["lower"]), expected["lower"], rel_tol=1e-8)
+    assert math.isclose(float(rate["upper"]), expected["upper"], rel_tol=1e-8)
+    assert rate["significance"] == expected["significance"]
+    # published figure: Savonlinna had 1 770 unemployed job seekers in 10/2023 (tyonv 12r5)
+    unemployed = next(r for r in rows if r["indicator"] == "unemployed" and r["level"] == "area")
+    assert unemployed["value"] == "1770"
+
+
+def test_municipalities_of_the_area_with_suppression(package):
+    rows = _rows(package.csv["municipalities"])
+    members = set(areas.members("area", CODE).index)
+    assert {row["area_code"] for row in rows} == members
+    assert all(row["level"] == "municipality" for row in rows)
+    suppressed = [row for row in rows if row["suppression"]]
+    for row in suppressed:  # a suppressed value is missing, not zero, and says why
+        assert row["value"] == "" and row["numerator"] == "" and row["note"].startswith("suppressed")
+    gated = compare_values("unemployed", "municipality", periods=[PERIOD], codes=sorted(members))
+    by_code = {r["area_code"]: r["value"] for r in rows if r["indicator"] == "unemployed"}
+    for _, expected in gated.iterrows():
+        shown = by_code[expected["area_code"]]
+        assert (shown == "") if math.isnan(expected["value"]) else float(shown) == expected["value"]
+
+
+def test_finnish_csv_has_bom_semicolons_and_decimal_commas(package):
+    raw = package.csv_fi["values"].read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbf")
+    plain = _rows(package.csv["values"])
+    finnish = _rows(package.csv_fi["values"], delimiter=";", encoding="utf-8-sig")
+    assert len(plain) == len(finnish)
+    for a, b in zip(plain, finnish):
+        assert list(b) == PACKAGE_COLUMNS
+        assert b["value"] == a["value"].replace(".", ",")
+        assert b["note"] == a["note"]
+    assert any("," in row["value"] for row in finnish)  # rates have decimals
+    assert not any("." in row["value"] for row in finnish)
+
+
+def test_workbook_sheets(package):
+    from openpyxl import load_workbook
+
+    workbook = load_workbook(package.xlsx, read_only=True)
+    assert workbook.sheetnames == ["values", "municipalities", "definitions", "sources"]
+    values = list(workbook["values"].iter_rows(values_only=True))
+    assert list(values[0]) == PACKAGE_COLUMNS
+    assert len(values) - 1 == len(_rows(package.csv["values"]))
+    unemployed = next(r for r in values if r[4] == "unemployed" and r[0] == "area")
+    assert unemployed[5] == 1770  # a number, not text
+    definitions = list(workbook["definitions"].iter_rows(values_only=True))
+    header = definitions[0]
+    rate = next(r for r in definitions if r[0] == "unemployment_rate")
+    assert rate[header.index("name_fi")] == "Työttömyysaste"
+    assert rate[header.index("polarity")] == "lower_is_better"
+    sources = list(workbook["sources"].iter_rows(values_only=True))
+    assert sources[0][:3] == ("file", "publisher", "licence")
+    assert all(row[2] == "CC BY 4.0" for row in sources[1:])
+    assert all(row[-1] for row in sources[1:])  # every source has its attribution
+    workbook.close()
+
+
+def test_package_passes_the_audit(package):
+    files, findings = audit([package.folder.parent])
+    assert findings == []
+    assert {f.suffix for f in files} == {".csv", ".xlsx"}
+
+
+def test_audit_reads_finnish_csv_and_workbooks(tmp_path):
+    text = "\ufefflevel;area_code;period;indicator;value;numerator;denominator\r\n" \
+           "municipality;046;2023-10;unemployed;3;3;\r\nmunicipality;046;2023-10;unemployment_rate;3,5;3;85\r\n"
+    findings = audit_csv(text, "x_fi.csv")
+    assert [(f.where, f.value) for f in findings] == [
+        ("row 2, column value (indicator unemployed)", "3"),
+        ("row 2, column numerator (indicator unemployed)", "3"),
+        ("row 3, column numerator (indicator unemployment_rate)", "3"),
+    ]
+    from openpyxl import Workbook
+
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.title = "values"
+    sheet.append(["level", "area_code", "period", "indicator", "value", "numerator", "denominator"])
+    sheet.append(["municipality", "046", "2023-10", "unemployed", 2, 2, None])
+    sheet.append(["municipality", "046", "2023-10", "unemployed", 41, 41, None])
+    workbook.save(tmp_path / "x.xlsx")
+    findings = audit_xlsx(tmp_path / "x.xlsx", "x.xlsx")
+    assert [f.where for f in findings] == ["row 2, column value (indicator unemployed)",
+                                          "row 2, column numerator (indicator unemployed)"]
+    assert findings[0].file == "x.xlsx (sheet values)"
+
+
+def test_same_data_give_the_same_bytes(package, tmp_path):
+    again = write_packages([CODE], PERIOD, tmp_path, progress=False)[CODE]
+    assert again.zip.read_bytes() == package.zip.read_bytes()
+    assert again.xlsx.read_bytes() == package.xlsx.read_bytes()
+
+
+def test_unknown_area_is_a_clear_error(tmp_path):
+    from ohti.errors import OhtiError
+
+    with pytest.raises(OhtiError):
+        write_packages(["99"], PERIOD, tmp_path, progress=False)
+    assert not (tmp_path / PERIOD).exists()
