@@ -282,28 +282,34 @@ def readme_text(code: str, name: str, period: str) -> str:
     ])
 
 
+def package_files(code: str, period_dir: Path, tables=None) -> Package:
+    """Where one area's package lies in ``<period_dir>/data/`` (nothing is written)."""
+    (code,) = areas.check_codes("area", [code])
+    stem = package_stem(code)
+    folder = Path(period_dir) / PACKAGES_FOLDER / stem
+    tables = list(tables) if tables is not None else list(TABLES)
+    return Package(code=code, name=areas.unit_name("area", code, "fi"), folder=folder,
+                   zip=Path(period_dir) / PACKAGES_FOLDER / f"{stem}.zip", xlsx=folder / f"{stem}.xlsx",
+                   csv={table: folder / f"{table}.csv" for table in tables},
+                   csv_fi={table: folder / f"{table}_fi.csv" for table in tables})
+
+
 def write_package(code: str, period: str, period_dir: Path) -> Package:
     """Write one area's package into ``<period_dir>/data/`` (files replaced atomically)."""
     (code,) = areas.check_codes("area", [code])
-    name = areas.unit_name("area", code, "fi")
-    stem = package_stem(code)
-    folder = Path(period_dir) / PACKAGES_FOLDER / stem
-    folder.mkdir(parents=True, exist_ok=True)
     tables = area_tables(code, period)
+    package = package_files(code, period_dir, tables)
+    package.folder.mkdir(parents=True, exist_ok=True)
     files: dict[str, bytes] = {}
-    plain, finnish = {}, {}
     for table, frame in tables.items():
-        files[f"{table}.csv"] = csv_text(frame).encode("utf-8")
-        files[f"{table}_fi.csv"] = b"\xef\xbb\xbf" + csv_text(frame, finnish=True).encode("utf-8")
-        plain[table] = folder / f"{table}.csv"
-        finnish[table] = folder / f"{table}_fi.csv"
-    files[README_NAME] = readme_text(code, name, period).encode("utf-8")
+        files[package.csv[table].name] = csv_text(frame).encode("utf-8")
+        files[package.csv_fi[table].name] = b"\xef\xbb\xbf" + csv_text(frame, finnish=True).encode("utf-8")
+    files[README_NAME] = readme_text(code, package.name, period).encode("utf-8")
     for file_name, content in files.items():
-        _write_bytes(folder / file_name, content)
-    xlsx = write_xlsx(tables, folder / f"{stem}.xlsx")
-    archive = Path(period_dir) / PACKAGES_FOLDER / f"{stem}.zip"
-    _write_zip(archive, stem, {**files, xlsx.name: xlsx.read_bytes()})
-    return Package(code=code, name=name, folder=folder, zip=archive, xlsx=xlsx, csv=plain, csv_fi=finnish)
+        _write_bytes(package.folder / file_name, content)
+    write_xlsx(tables, package.xlsx)
+    _write_zip(package.zip, package.folder.name, {**files, package.xlsx.name: package.xlsx.read_bytes()})
+    return package
 
 
 def write_packages(codes, period: str, outputs_dir=None, *, progress: bool = True) -> dict[str, Package]:

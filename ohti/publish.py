@@ -195,9 +195,7 @@ def build_area_documents(codes: str = "all", period: str | None = None, formats=
     # workers: it fills the cores the last documents leave idle.
     with concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="ohti-catalogue") as side:
         catalogue_done = side.submit(publish_catalogue, outputs_dir, force=force)
-        from .packages import write_packages  # each area's data package (ohti.packages)
-
-        packages_done = side.submit(write_packages, codes, period, outputs_dir, progress=False)
+        packages_done = side.submit(publish_packages, codes, period, outputs_dir, force=force)
         results = build.build_documents(specs, period=period, formats=formats, jobs=jobs,
                                         outputs_dir=outputs_dir, notebook=AREA_NOTEBOOK, progress=progress,
                                         force=force, scheduler=scheduler)
@@ -232,6 +230,31 @@ def publish_catalogue(outputs_dir, *, force: bool = False) -> Path:
     written = Path(write_catalogue(outputs_dir))
     store.record("catalogue", digest, status="ok", outputs={"html": written}, parts=shared)
     return written
+
+
+def publish_packages(codes, period: str, outputs_dir, *, force: bool = False) -> dict:
+    """Write each area's data package (:mod:`ohti.packages`) unless it is up to date: the same
+    ohti files, registry, libraries and period as when it was written, and its files unchanged.
+    Returns the packages by area code."""
+    from . import stamps
+    from .packages import package_files, period_values, write_package
+
+    period_dir = Path(outputs_dir) / period
+    store = stamps.StampStore(period_dir / STAMPS_FOLDER)
+    shared = stamps.shared_digests()
+    shared.pop("git", None)  # the packages do not show the commit
+    packages = {}
+    for code in areas.check_codes("area", list(codes)):
+        digest = stamps.combine_parts({**shared, "package": f"{code} {period}"})
+        package = package_files(code, period_dir)
+        files = {"zip": package.zip, "xlsx": package.xlsx}
+        if force or store.current(f"package-{code}", digest, files) is None:
+            period_values(period)  # once for all areas (cached)
+            package = write_package(code, period, period_dir)
+            store.record(f"package-{code}", digest, status="ok", outputs={"zip": package.zip, "xlsx": package.xlsx},
+                         parts=shared)
+        packages[code] = package
+    return packages
 
 
 def validity_links(results, index, language: str = "fi") -> list[tuple[str, str]]:

@@ -256,5 +256,17 @@ def index_extras(results, period: str, outputs_dir, *, language: str = "fi", pro
     return {
         "packages": {code: {"xlsx": str(p.xlsx), "zip": str(p.zip)} for code, p in packages.items()},
         "directory": area_directory(),
-        "summary": summary_table(period, language, documents=documents),
+        "summary": _kept_summary(period, language, documents, period_dir),
     }
+
+
+def _kept_summary(period: str, language: str, documents: dict, period_dir: Path) -> dict:
+    """:func:`summary_table`, kept in the period's stamps folder while its inputs are the same
+    (so that a build with nothing to do rewrites the index without computing anything)."""
+    from . import stamps
+
+    shared = stamps.shared_digests()
+    shared.pop("git", None)
+    key = stamps.combine_parts({**shared, "summary": stamps.value_digest([period, language, documents])})
+    return stamps.memo(period_dir / ".stamps", f"summary-{language}", key,
+                       lambda: summary_table(period, language, documents=documents))

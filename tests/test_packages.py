@@ -156,3 +156,16 @@ def test_unknown_area_is_a_clear_error(tmp_path):
     with pytest.raises(OhtiError):
         write_packages(["99"], PERIOD, tmp_path, progress=False)
     assert not (tmp_path / PERIOD).exists()
+
+
+def test_an_up_to_date_package_is_not_written_again(tmp_path, monkeypatch):
+    from ohti import packages, publish
+
+    first = publish.publish_packages(["25"], PERIOD, tmp_path)["25"]
+    written = []
+    monkeypatch.setattr(packages, "write_package", lambda *args: written.append(args) or first)
+    again = publish.publish_packages(["25"], PERIOD, tmp_path)["25"]
+    assert written == [] and again == first
+    first.zip.write_bytes(b"changed")  # a damaged package is written again
+    publish.publish_packages(["25"], PERIOD, tmp_path)
+    assert len(written) == 1
