@@ -104,6 +104,30 @@ def area_jobs(codes, period: str, language: str | None = "fi", grouping: str | N
     ]
 
 
+def with_extract(specs, extract: str | None, period: str) -> list[dict]:
+    """The area documents' jobs with the configured extract as the notebook parameter
+    ``extract`` and as an input file, so that its content hash is part of each document's stamp
+    and a changed extract rebuilds them. No extract configured: the jobs unchanged."""
+    from .extract import ENV_VARIABLE, resolve
+
+    extract = extract if extract else os.environ.get(ENV_VARIABLE, "").strip()
+    if extract == "demo":
+        from .demo_extract import demo_extract_path
+
+        path = demo_extract_path(period)
+    else:
+        path = resolve(extract)
+    if path is None:
+        return specs
+    out = []
+    for spec in specs:
+        if Path(spec["notebook"]).resolve() == Path(AREA_NOTEBOOK).resolve():
+            spec = {**spec, "parameters": {**spec["parameters"], "extract": str(path)},
+                    "inputs": [*spec.get("inputs", []), str(path)]}
+        out.append(spec)
+    return out
+
+
 def _assessments_dir() -> Path:
     from . import paths
 
@@ -144,7 +168,7 @@ def checked_period(period: str, outputs_dir=None) -> str:
 def build_area_documents(codes: str = "all", period: str | None = None, formats=FORMATS, jobs: int | None = None,
                          language: str | None = "fi", progress: bool = True, outputs_dir=None, *,
                          force: bool = False, scheduler: str | None = None,
-                         grouping: str | None = None) -> BuildSummary:
+                         grouping: str | None = None, extract: str | None = None) -> BuildSummary:
     """Execute the area notebook once per area and publish HTML, PDF, the index and the catalogue.
 
     Parameters
@@ -167,6 +191,10 @@ def build_area_documents(codes: str = "all", period: str | None = None, formats=
         Build every document again, also those whose inputs have not changed.
     scheduler : str, optional
         Address of a Dask distributed scheduler to build on (see :mod:`ohti.distributed`).
+    extract : str, optional
+        A customer-register extract for the process indicators of the area documents: a file,
+        or ``demo`` for the synthetic demonstration extract; by default the environment
+        variable ``OHTI_EXTRACT``, else none (the documents then state that they are not measured).
 
     Returns
     -------
@@ -184,6 +212,7 @@ def build_area_documents(codes: str = "all", period: str | None = None, formats=
     if jobs < 1:
         raise ParameterError(f"--jobs must be at least 1, not {jobs}")
     specs = area_jobs(codes, period, language, grouping)
+    specs = with_extract(specs, extract, period)
     from .validate import check_parameters
 
     for spec in specs:  # refuse parameters a notebook does not declare (papermill only warns)
