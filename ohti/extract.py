@@ -160,7 +160,10 @@ def load_extract(spec, *, threads: int | None = None) -> Extract:
     if not path.is_file():
         raise ParameterError(f"extract {path} does not exist")
     connection = duckdb.connect(":memory:")
-    connection.execute("SET enable_progress_bar = false")
+    try:  # no progress bar on the terminal (in a Jupyter kernel DuckDB refuses the setting)
+        connection.execute("SET enable_progress_bar = false")
+    except duckdb.Error:
+        pass
     if threads:
         connection.execute(f"SET threads TO {int(threads)}")
     try:
@@ -180,6 +183,19 @@ def load_extract(spec, *, threads: int | None = None) -> Extract:
                     else last)
     synthetic = metadata.get("ohti.synthetic", "").lower() == "true" or "synthetic" in path.name.lower()
     return Extract(str(path), connection, extract_date, first, synthetic, file_digest(path), rows)
+
+
+def describe_extract(path) -> dict:
+    """Name, content hash and whether an extract is synthetic, read without loading it."""
+    import pyarrow.parquet as pq
+
+    path = Path(path)
+    metadata = {}
+    if path.suffix.lower() == ".parquet":
+        raw = pq.read_schema(path).metadata or {}
+        metadata = {k.decode(): v.decode() for k, v in raw.items()}
+    synthetic = metadata.get("ohti.synthetic", "").lower() == "true" or "synthetic" in path.name.lower()
+    return {"name": path.name, "sha256": file_digest(path), "synthetic": synthetic}
 
 
 def validate_extract(spec) -> dict:

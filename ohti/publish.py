@@ -104,19 +104,24 @@ def area_jobs(codes, period: str, language: str | None = "fi", grouping: str | N
     ]
 
 
-def with_extract(specs, extract: str | None, period: str) -> list[dict]:
-    """The area documents' jobs with the configured extract as the notebook parameter
-    ``extract`` and as an input file, so that its content hash is part of each document's stamp
-    and a changed extract rebuilds them. No extract configured: the jobs unchanged."""
+def configured_extract(extract: str | None, period: str) -> Path | None:
+    """The customer-register extract a build uses: `extract` (a file or ``demo``), else the
+    environment variable ``OHTI_EXTRACT``, else None. ``demo`` is the synthetic demonstration
+    extract of the 12 months ending at `period` (generated on first use)."""
     from .extract import ENV_VARIABLE, resolve
 
     extract = extract if extract else os.environ.get(ENV_VARIABLE, "").strip()
     if extract == "demo":
         from .demo_extract import demo_extract_path
 
-        path = demo_extract_path(period)
-    else:
-        path = resolve(extract)
+        return demo_extract_path(period)
+    return resolve(extract) if extract else None
+
+
+def with_extract(specs, path: Path | None) -> list[dict]:
+    """The area documents' jobs with the extract `path` as the notebook parameter ``extract``
+    and as an input file, so that its content hash is part of each document's stamp and a
+    changed extract rebuilds them. No extract: the jobs unchanged."""
     if path is None:
         return specs
     out = []
@@ -212,7 +217,8 @@ def build_area_documents(codes: str = "all", period: str | None = None, formats=
     if jobs < 1:
         raise ParameterError(f"--jobs must be at least 1, not {jobs}")
     specs = area_jobs(codes, period, language, grouping)
-    specs = with_extract(specs, extract, period)
+    extract_path = configured_extract(extract, period)
+    specs = with_extract(specs, extract_path)
     from .validate import check_parameters
 
     for spec in specs:  # refuse parameters a notebook does not declare (papermill only warns)
@@ -220,7 +226,8 @@ def build_area_documents(codes: str = "all", period: str | None = None, formats=
     # The catalogue is written meanwhile, in this process, which otherwise only waits for the
     # workers: it fills the cores the last documents leave idle.
     with concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="ohti-catalogue") as side:
-        catalogue_done = side.submit(publish_catalogue, outputs_dir, force=force)
+        catalogue_done = side.submit(publish_catalogue, outputs_dir, force=force,
+                                     **({"extract": extract_path} if extract_path else {}))
         results = build.build_documents(specs, period=period, formats=formats, jobs=jobs,
                                         outputs_dir=outputs_dir, notebook=AREA_NOTEBOOK, progress=progress,
                                         force=force, scheduler=scheduler)
@@ -233,9 +240,10 @@ def build_area_documents(codes: str = "all", period: str | None = None, formats=
     return BuildSummary(period, results, index)
 
 
-def publish_catalogue(outputs_dir, *, force: bool = False) -> Path:
+def publish_catalogue(outputs_dir, *, force: bool = False, extract=None) -> Path:
     """Write the indicator catalogue (:func:`ohti.catalogue.write_catalogue`) unless it is up to
-    date: the same ohti files, registry and libraries as when it was written, and unchanged."""
+    date: the same ohti files, registry and libraries as when it was written, and unchanged.
+    With an `extract` (a file) the customer-register entries name it (and label a synthetic one)."""
     from . import stamps
     from .catalogue import CATALOGUE_DIR, CATALOGUE_FILE, write_catalogue
 
@@ -243,9 +251,15 @@ def publish_catalogue(outputs_dir, *, force: bool = False) -> Path:
     store = stamps.StampStore(Path(outputs_dir) / STAMPS_FOLDER)
     shared = stamps.shared_digests()
     shared.pop("git", None)  # the catalogue does not show the commit
+    described = None
+    if extract is not None:
+        from .extract import describe_extract
+
+        described = describe_extract(extract)
+        shared["extract"] = described["sha256"]
     digest = stamps.combine_parts(shared)
     if not force and store.current("catalogue", digest, {"html": path}) is not None:
         return path
-    written = Path(write_catalogue(outputs_dir))
+    written = Path(write_catalogue(outputs_dir, **({"extract": described} if described else {})))
     store.record("catalogue", digest, status="ok", outputs={"html": written}, parts=shared)
     return written

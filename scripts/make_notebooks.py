@@ -16,7 +16,8 @@ AREA = [
 area_code = "01"
 period = "2023-10"
 language = "fi"
-extract = ""  # a customer-register extract (path) for the process indicators; "" = none'''),
+# a customer-register extract (a file) for the process indicators; "" = none configured
+extract = ""'''),
     ("setup", [], '''from IPython.display import HTML, display
 
 from ohti import charts, maps, present, provenance, report
