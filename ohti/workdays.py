@@ -78,7 +78,7 @@ def calendar(start, end) -> pd.DataFrame:
         raise ParameterError(f"calendar end {end} is before its start {start}")
     days = pd.date_range(start, end, freq="D")
     off = _holidays(start.year, end.year)
-    working = (days.weekday < 5) & ~np.isin(days.date, list(off))
+    working = (days.day_of_week < 5) & ~np.isin(days.date, list(off))
     return pd.DataFrame({"day": days.date, "working": working, "workday_index": np.cumsum(working)})
 
 
