@@ -176,7 +176,6 @@ def load_extract(spec, *, threads: int | None = None) -> Extract:
     if problems:
         connection.close()
         raise SourceDataError(path, problems)
-    _materialise(connection)
     first, last, rows = connection.execute(
         "SELECT min(start_date), greatest(max(start_date), max(end_date)), count(*) FROM records").fetchall()[0]
     extract_date = (dt.date.fromisoformat(metadata["ohti.extract_date"]) if "ohti.extract_date" in metadata
@@ -217,30 +216,47 @@ def _in_list(values) -> str:
     return ", ".join("'" + v + "'" for v in values)
 
 
+def _text(column: str, kind: str, trimmed: bool = True) -> str:
+    """SQL for a column as text (empty → NULL), trimmed of spaces for text files."""
+    value = f'"{column}"' if kind == "VARCHAR" else f'CAST("{column}" AS VARCHAR)'
+    return f"nullif(trim({value}), '')" if trimmed else f"nullif({value}, '')"
+
+
+def _date(column: str, kind: str) -> tuple[str, str]:
+    """SQL for a date column as DATE, and for its text as written (for messages)."""
+    if kind == "DATE":
+        return f'"{column}"', f'CAST("{column}" AS VARCHAR)'
+    text = _text(column, kind)
+    return f"TRY_CAST({text} AS DATE)", text
+
+
 def _validate(connection, path: Path) -> list[str]:
-    columns = [row[0] for row in connection.execute("DESCRIBE source").fetchall()]
-    missing = [c for c in COLUMNS if c not in columns]
+    kinds = {row[0]: row[1] for row in connection.execute("DESCRIBE source").fetchall()}
+    missing = [c for c in COLUMNS if c not in kinds]
     if missing:
         return [f"column {c}: missing (required columns: {', '.join(COLUMNS)})" for c in missing]
     # the row of the file (Parquet) or its line (CSV, after the header)
-    line = "file_row_number + 1" if "file_row_number" in columns else "row_number() OVER () + 1"
+    line = "file_row_number + 1" if "file_row_number" in kinds else "row_number() OVER () + 1"
+    start, start_text = _date("start_date", kinds["start_date"])
+    stop, end_text = _date("end_date", kinds["end_date"])
+    trim = "file_row_number" not in kinds  # text files may pad cells with spaces; Parquet is typed
     connection.execute(f"""
-        CREATE TEMP TABLE checked AS SELECT
+        CREATE TEMP VIEW checked AS SELECT
             {line} AS line,
-            trim(CAST("table" AS VARCHAR)) AS table_name,
-            CAST(person_id AS VARCHAR) AS person_id,
-            trim(CAST(area_code AS VARCHAR)) AS area_code,
-            nullif(trim(CAST("type" AS VARCHAR)), '') AS type,
-            CAST(start_date AS VARCHAR) AS start_text,
-            nullif(trim(CAST(end_date AS VARCHAR)), '') AS end_text,
-            TRY_CAST(CAST(start_date AS VARCHAR) AS DATE) AS start_date,
-            TRY_CAST(nullif(trim(CAST(end_date AS VARCHAR)), '') AS DATE) AS end_date,
-            nullif(trim(CAST(end_reason AS VARCHAR)), '') AS end_reason
+            {_text("table", kinds["table"], trim)} AS table_name,
+            {_text("person_id", kinds["person_id"], trim)} AS person_id,
+            {_text("area_code", kinds["area_code"], trim)} AS area_code,
+            {_text("type", kinds["type"], trim)} AS type,
+            {start_text} AS start_text,
+            {end_text} AS end_text,
+            {start} AS start_date,
+            {stop} AS end_date,
+            {_text("end_reason", kinds["end_reason"], trim)} AS end_reason
         FROM source""")
     rules = [
         ("table", "table_name", f"table_name IS NULL OR table_name NOT IN ({_in_list(TABLES)})",
          f"is not one of {', '.join(TABLES)}"),
-        ("person_id", "NULL", "person_id IS NULL OR trim(person_id) = ''", "is empty (every row needs a person id)"),
+        ("person_id", "NULL", "person_id IS NULL", "is empty (every row needs a person id)"),
         ("area_code", "area_code", f"area_code IS NULL OR area_code NOT IN ({_in_list(AREA_CODES)})",
          "is not an employment-area code of the 2025 division (01–45)"),
         ("start_date", "start_text", "start_date IS NULL", "is not a date (YYYY-MM-DD)"),
@@ -270,9 +286,11 @@ def _validate(connection, path: Path) -> list[str]:
         values = ", ".join(repr(v) for v in shown) if column != "person_id" else "(ids not shown)"
         problems.append(f"column {column}: {n} row(s) {text} (rows {', '.join(map(str, lines))}"
                         f"{'…' if n > len(lines) else ''}; values {values})")
+    if problems:
+        return problems
+    _materialise(connection)
     overlap = connection.execute("""
-        WITH s AS (SELECT line, person_id, start_date, coalesce(end_date, DATE '9999-12-31') AS stop
-                   FROM checked WHERE table_name = 'spell' AND start_date IS NOT NULL),
+        WITH s AS (SELECT line, person_id, start_date, coalesce(end_date, DATE '9999-12-31') AS stop FROM spells),
              o AS (SELECT line, start_date > lag(stop) OVER (PARTITION BY person_id ORDER BY start_date, line)
                           OR lag(stop) OVER (PARTITION BY person_id ORDER BY start_date, line) IS NULL AS ok FROM s)
         SELECT count(*), list(line ORDER BY line)[1:3] FROM o WHERE NOT ok""").fetchall()[0]
@@ -283,13 +301,12 @@ def _validate(connection, path: Path) -> list[str]:
 
 
 def _materialise(connection) -> None:
-    connection.execute("""CREATE TABLE spells AS SELECT person_id, area_code, start_date, end_date, end_reason
+    connection.execute("""CREATE TABLE spells AS SELECT person_id, area_code, start_date, end_date, end_reason, line
                           FROM checked WHERE table_name = 'spell'""")
     connection.execute("""CREATE TABLE events AS SELECT person_id, area_code, type, start_date AS event_date
                           FROM checked WHERE table_name = 'event'""")
     connection.execute("""CREATE TABLE services AS SELECT person_id, area_code, type, start_date, end_date, end_reason
                           FROM checked WHERE table_name = 'service'""")
-    connection.execute("DROP TABLE checked")
     connection.execute("""CREATE VIEW records AS
         SELECT 'spell' AS table_name, person_id, area_code, NULL AS type, start_date, end_date FROM spells
         UNION ALL SELECT 'event', person_id, area_code, type, event_date, NULL FROM events

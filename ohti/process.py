@@ -138,7 +138,7 @@ _RULE_NUMBERS = ("interview_days", "plan_days", "supplementary_count", "suppleme
                  "intensive_length", "intensive_discussions", "assessment_months", "koto_plan_days")
 
 
-def _setup(connection, extract, rules: pd.DataFrame) -> None:
+def _setup(connection, extract, rules: pd.DataFrame, first: dt.date, last: dt.date) -> None:
     from .workdays import calendar
 
     start = min(extract.first_date, extract.extract_date) - dt.timedelta(days=400)
@@ -158,29 +158,54 @@ def _setup(connection, extract, rules: pd.DataFrame) -> None:
         CREATE OR REPLACE TEMP TABLE sp AS
         SELECT row_number() OVER () AS sid, person_id, area_code, start_date,
                coalesce(end_date, DATE '9999-12-31') AS stop, end_reason FROM spells""")
-    # the first initial interview of each spell
-    connection.execute("""
-        CREATE OR REPLACE TEMP TABLE sp_ii AS
-        SELECT s.sid, s.person_id, s.area_code, s.start_date, s.stop, min(e.event_date) AS interview
-        FROM sp s LEFT JOIN (SELECT person_id, event_date FROM events WHERE type = 'initial_interview') e
-          ON e.person_id = s.person_id AND e.event_date >= s.start_date AND e.event_date <= s.stop
-        GROUP BY ALL""")
-    # each spell with the rules in force on its three cohort days and the windows they set
-    connection.execute("""
+    # each spell with its first initial interview, the rules in force on its three cohort days
+    # (the start, the interview, 6 months on) and the windows they set; only spells with a
+    # cohort day in the months asked for
+    params = ", ".join(
+        f"{_rule_value(rules, rule, field)} AS {name}" for rule, field, name in (
+            ("rule_start", "interview_days", "interview_days"), ("rule_interview", "plan_days", "plan_days"),
+            ("rule_interview", "supplementary_count", "supplementary_count"),
+            ("rule_interview", "supplementary_months", "supplementary_months"),
+            ("rule_six", "intensive_after", "intensive_after"), ("rule_six", "intensive_length", "intensive_length"),
+            ("rule_six", "intensive_discussions", "intensive_discussions")))
+    connection.execute(f"""
         CREATE OR REPLACE TEMP TABLE sf AS
-        SELECT s.*, CAST(s.start_date + INTERVAL 6 MONTH AS DATE) AS six,
-               a.rule_id AS rule_start, w.day AS interview_deadline,
-               b.rule_id AS rule_interview, b.plan_days, b.supplementary_count,
-               CAST(s.interview + to_months(b.supplementary_months) AS DATE) AS supplementary_until,
-               c.rule_id AS rule_six, c.intensive_discussions,
-               CAST(s.start_date + to_months(c.intensive_after) AS DATE) AS intensive_from,
-               CAST(s.start_date + to_months(c.intensive_after) + to_months(c.intensive_length) AS DATE) AS intensive_to
-        FROM sp_ii s
-        LEFT JOIN rules a ON s.start_date BETWEEN a.valid_from AND a.valid_to
-        LEFT JOIN cal k ON k.day = s.start_date
-        LEFT JOIN workday w ON w.workday_index = k.workday_index + a.interview_days
-        LEFT JOIN rules b ON s.interview BETWEEN b.valid_from AND b.valid_to
-        LEFT JOIN rules c ON CAST(s.start_date + INTERVAL 6 MONTH AS DATE) BETWEEN c.valid_from AND c.valid_to""")
+        WITH first_interview AS (
+            SELECT s.sid, min(e.event_date) AS interview
+            FROM sp s JOIN (SELECT person_id, event_date FROM events WHERE type = 'initial_interview') e
+              ON e.person_id = s.person_id AND e.event_date >= s.start_date AND e.event_date <= s.stop
+            GROUP BY s.sid),
+        days AS (
+            SELECT s.*, f.interview, CAST(s.start_date + INTERVAL 6 MONTH AS DATE) AS six
+            FROM sp s LEFT JOIN first_interview f USING (sid)
+            WHERE s.start_date <= DATE '{last}'
+              AND (s.start_date >= DATE '{first}' OR f.interview >= DATE '{first}'
+                   OR s.start_date + INTERVAL 6 MONTH >= DATE '{first}')),
+        ruled AS (
+            SELECT *, {_rule_case(rules, "start_date")} AS rule_start,
+                   {_rule_case(rules, "interview")} AS rule_interview, {_rule_case(rules, "six")} AS rule_six
+            FROM days),
+        valued AS (SELECT *, {params} FROM ruled)
+        SELECT v.* EXCLUDE (supplementary_months, intensive_after, intensive_length),
+               w.day AS interview_deadline,
+               CAST(v.interview + to_months(v.supplementary_months) AS DATE) AS supplementary_until,
+               CAST(v.start_date + to_months(v.intensive_after) AS DATE) AS intensive_from,
+               CAST(v.start_date + to_months(v.intensive_after) + to_months(v.intensive_length) AS DATE) AS intensive_to
+        FROM valued v
+        LEFT JOIN cal k ON k.day = v.start_date
+        LEFT JOIN workday w ON w.workday_index = k.workday_index + v.interview_days""")
+    # the first start of a spell or a service after each service ends (for the outcomes)
+    connection.execute(f"""
+        CREATE OR REPLACE TEMP TABLE service_outcome AS
+        WITH ended AS (SELECT row_number() OVER () AS vid, person_id, area_code, end_date, end_reason,
+                              {_rule_case(rules, "end_date")} AS rule_id
+                       FROM services WHERE end_date IS NOT NULL),
+             starts AS (SELECT person_id, start_date FROM spells UNION ALL SELECT person_id, start_date FROM services)
+        SELECT e.vid, any_value(e.area_code) AS area_code, any_value(e.end_date) AS end_date,
+               any_value(e.end_reason) AS end_reason, any_value(e.rule_id) AS rule_id,
+               min(t.start_date) AS next_start
+        FROM ended e LEFT JOIN starts t ON t.person_id = e.person_id AND t.start_date > e.end_date
+        GROUP BY e.vid""")
     # the events that fall in each spell's windows, counted in one pass over the events
     connection.execute("""
         CREATE OR REPLACE TEMP TABLE sc AS
@@ -202,6 +227,20 @@ def _setup(connection, extract, rules: pd.DataFrame) -> None:
 
 
 _RULE_JOIN = "JOIN rules r ON {day} BETWEEN r.valid_from AND r.valid_to"
+
+
+def _rule_value(rules: pd.DataFrame, rule_column: str, field: str) -> str:
+    """SQL for a rule field of the version named in `rule_column` (NULL where unset)."""
+    cases = " ".join(f"WHEN '{r['rule_id']}' THEN {int(r[field])}" for r in rules.to_dict("records")
+                     if pd.notna(r[field]))
+    return f"CAST(CASE {rule_column} {cases} END AS INTEGER)" if cases else "CAST(NULL AS INTEGER)"
+
+
+def _rule_case(rules: pd.DataFrame, day: str) -> str:
+    """SQL naming the rule version in force on `day` (NULL before the first)."""
+    cases = " ".join(f"WHEN {day} BETWEEN DATE '{r.valid_from}' AND DATE '{r.valid_to}' THEN '{r.rule_id}'"
+                     for r in rules.itertuples())
+    return f"CASE {cases} END"
 
 _QUERIES = {
     # cohort rows: area_code, day (the cohort day), rule_id, required, until, ok, eligible
@@ -253,16 +292,12 @@ _QUERIES = {
 
 def _service_query(months: int) -> str:
     return f"""
-        SELECT v.area_code, v.end_date AS day, r.rule_id, true AS required,
-               CAST(v.end_date + INTERVAL {months} MONTH AS DATE) AS until,
-               v.end_reason = 'open_labour_market'
-               AND NOT EXISTS (SELECT 1 FROM spells s WHERE s.person_id = v.person_id AND s.start_date > v.end_date
-                               AND s.start_date <= v.end_date + INTERVAL {months} MONTH)
-               AND NOT EXISTS (SELECT 1 FROM services w WHERE w.person_id = v.person_id AND w.start_date > v.end_date
-                               AND w.start_date <= v.end_date + INTERVAL {months} MONTH) AS ok,
+        SELECT area_code, end_date AS day, rule_id, true AS required,
+               CAST(end_date + INTERVAL {months} MONTH AS DATE) AS until,
+               end_reason = 'open_labour_market'
+               AND (next_start IS NULL OR next_start > end_date + INTERVAL {months} MONTH) AS ok,
                true AS eligible
-        FROM services v {_RULE_JOIN.format(day="v.end_date")}
-        WHERE v.end_date IS NOT NULL"""
+        FROM service_outcome WHERE rule_id IS NOT NULL"""
 
 
 def _query(indicator: str) -> str:
@@ -274,8 +309,8 @@ def _aggregate(connection, indicator: str, first: dt.date, last: dt.date, extrac
     """Cohort counts by area and month: rows that are required, eligible and observed."""
     sql = f"""
         WITH cohort AS ({_query(indicator)})
-        SELECT area_code, strftime(day, '%Y-%m') AS period,
-               string_agg(DISTINCT rule_id, '+' ORDER BY rule_id) AS rule_version,
+        SELECT area_code, date_trunc('month', day) AS month,
+               min(rule_id) AS first_rule, max(rule_id) AS last_rule,
                bool_and(required) AS required,
                max(until) AS until,
                count(*) FILTER (WHERE eligible) AS denominator,
@@ -283,7 +318,11 @@ def _aggregate(connection, indicator: str, first: dt.date, last: dt.date, extrac
         FROM cohort
         WHERE day BETWEEN DATE '{first}' AND DATE '{last}'
         GROUP BY ALL"""
-    return connection.execute(sql).df()
+    frame = connection.execute(sql).df()
+    frame["period"] = pd.to_datetime(frame["month"]).dt.strftime("%Y-%m")
+    frame["rule_version"] = frame["first_rule"].where(frame["first_rule"] == frame["last_rule"],
+                                                      frame["first_rule"] + "+" + frame["last_rule"])
+    return frame.drop(columns=["month", "first_rule", "last_rule"])
 
 
 def _months(periods, extract) -> list[str]:
@@ -373,9 +412,9 @@ def compute_process(extract, *, indicators=None, periods=None, disclosure: bool 
         months = _months(periods, extract)
         rules = load_rules()
         connection = extract.connection
-        _setup(connection, extract, rules)
         first = pd.Period(min(months), "M").start_time.date()
         last = pd.Period(max(months), "M").end_time.date()
+        _setup(connection, extract, rules, first, last)
         codes = list(AREA_CODES) + ([NATIONAL_CODE] if national else [])
         frames = []
         for indicator in chosen:
