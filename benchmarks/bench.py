@@ -282,6 +282,8 @@ def process_figures(results: dict, events: int = PROCESS_EVENTS) -> None:
     started = time.perf_counter()
     path = demo_extract_path(PERIOD, events=events)
     print(f"{'synthetic extract (generated or cached, not timed)':58s} {time.perf_counter() - started:8.3f} s")
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    cpu_before = usage.ru_utime + usage.ru_stime
     started = time.perf_counter()
     extract = load_extract(path)
     loaded = time.perf_counter()
@@ -290,15 +292,19 @@ def process_figures(results: dict, events: int = PROCESS_EVENTS) -> None:
     finally:
         extract.close()
     done = time.perf_counter()
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    cpu = usage.ru_utime + usage.ru_stime - cpu_before
     areas = values.loc[values["level"] == "area", "area_code"].nunique()
     months = values["period"].nunique()
     results.update({"process_s": round(done - started, 3), "process_load_s": round(loaded - started, 3),
-                    "process_compute_s": round(done - loaded, 3), "process_rows": extract.rows,
+                    "process_compute_s": round(done - loaded, 3), "process_cpu_s": round(cpu, 3),
+                    "process_load_average": round(os.getloadavg()[0], 2), "process_rows": extract.rows,
                     "process_areas": int(areas), "process_months": int(months)})
     print(f"{'process: load + validate extract':58s} {loaded - started:8.3f} s")
     print(f"{'process: indicators, every area × month':58s} {done - loaded:8.3f} s")
     print(f"  {extract.rows:,} rows (synthetic demonstration data), {areas} areas × {months} months, "
-          f"{values['indicator'].nunique()} indicators")
+          f"{values['indicator'].nunique()} indicators; {cpu:.1f} s of CPU (all threads), "
+          f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
 
 
 def main(argv=None) -> int:

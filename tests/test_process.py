@@ -220,3 +220,51 @@ def test_rule_table_is_validated(tmp_path):
                    encoding="utf-8")
     with pytest.raises(DefinitionError, match="not a whole number"):
         load_rules(str(bad))
+
+
+# --- the area document's section and the build's wiring --------------------------------------
+
+def test_area_section_states_plainly_when_no_extract_is_configured():
+    from ohti.process_report import process_section_html
+
+    text = process_section_html("01", "2023-10", "", "en")
+    assert "are not measured in this document" in text and "none is configured" in text
+    assert "Initial interview within five working days" in text  # listed among the unmeasured
+
+
+def test_area_section_shows_and_labels_a_synthetic_extract(tmp_path, monkeypatch):
+    import ohti.paths
+    from ohti.process_report import process_section_html
+
+    monkeypatch.setattr(ohti.paths, "OUTPUTS_DIR", tmp_path / "outputs")
+    rows = []
+    for k in range(40):  # 40 spells in area 01 in January 2023, 30 interviewed in time
+        person = f"Q{k}"
+        rows.append(spell(person, "2023-01-02"))
+        day = "2023-01-04" if k < 30 else "2023-01-20"
+        rows += [event(person, "initial_interview", day), event(person, "employment_plan", day)]
+    path = write(tmp_path, rows, extract_date="2023-10-31", name="synthetic_hand_made.parquet")
+    text = process_section_html("01", "2023-10", str(path), "en")
+    assert text.count("synthetic demonstration data") >= 9  # every row of the table
+    assert "Synthetic demonstration data." in text
+    assert "75.0" in text  # 30 of 40
+    assert "Nordic labour market service model" in text  # the rule version measured under
+    assert "Q1" not in text
+    assert list((tmp_path / "outputs" / "extracts" / ".cache").glob("process_*.parquet"))
+
+
+def test_build_passes_the_extract_to_area_documents_and_their_stamps(tmp_path):
+    from ohti import stamps
+    from ohti.publish import area_jobs, with_extract
+
+    path = write(tmp_path, [spell("A", "2023-01-02")], name="synthetic_small.parquet")
+    specs = area_jobs(["01"], "2023-10", "fi", "ely")
+    wired = with_extract(specs, path)
+    area = [s for s in wired if s["parameters"].get("area_code") == "01"][0]
+    assert area["parameters"]["extract"] == str(path) and str(path) in area["inputs"]
+    assert all("extract" not in s["parameters"] for s in wired if "area_code" not in s["parameters"])
+    assert with_extract(specs, None) == specs
+    before = stamps.document_parts({}, notebook=area["notebook"], parameters=area["parameters"], inputs=area["inputs"])
+    write(tmp_path, [spell("A", "2023-01-03")], name="synthetic_small.parquet")
+    after = stamps.document_parts({}, notebook=area["notebook"], parameters=area["parameters"], inputs=area["inputs"])
+    assert before["inputs"] != after["inputs"]  # a changed extract rebuilds the documents
