@@ -218,6 +218,7 @@ def _setup(connection, extract, rules: pd.DataFrame, first: dt.date, last: dt.da
                                 AND e.event_date >= f.intensive_from AND e.event_date < f.intensive_to) AS intensive
         FROM sf f JOIN events e ON e.person_id = f.person_id
         WHERE e.type IN ('employment_plan', 'supplementary_discussion', 'job_search_discussion')
+          AND e.event_date >= least(f.interview, f.intensive_from)
         GROUP BY f.sid""")
     connection.execute("""
         CREATE OR REPLACE TEMP TABLE spell_facts AS
