@@ -219,6 +219,10 @@ def build_area_documents(codes: str = "all", period: str | None = None, formats=
     specs = area_jobs(codes, period, language, grouping)
     extract_path = configured_extract(extract, period)
     specs = with_extract(specs, extract_path)
+    if extract_path is not None:  # compute the extract's indicators once, before the workers start
+        from .process_report import extract_values
+
+        extract_values(str(extract_path), period)
     from .validate import check_parameters
 
     for spec in specs:  # refuse parameters a notebook does not declare (papermill only warns)

@@ -163,3 +163,18 @@ def test_demo_file_names_must_say_synthetic(tmp_path):
 
     with pytest.raises(ParameterError, match="must contain 'synthetic'"):
         write_demo_extract(tmp_path / "demo.parquet", "2023-10")
+
+
+def test_extract_commands(tmp_path, capsys):
+    from ohti.cli import main
+
+    assert main(["extract", "validate", str(write_csv(tmp_path, GOOD))]) == 0
+    out = capsys.readouterr().out
+    assert "spells=2" in out and "events=1" in out and "synthetic=False" in out
+    bad = tmp_path / "bad"
+    bad.mkdir()
+    assert main(["extract", "validate", str(write_csv(bad, GOOD + [("visit", "P9", "01", "", "2025-01-01", "", "")]))]) == 2
+    error = capsys.readouterr().err
+    assert error.startswith("ohti: error: ") and "column table" in error and "Traceback" not in error
+    assert main(["values", "--indicator", "unemployed", "--level", "area", "--extract", str(tmp_path / "none.csv")]) == 2
+    assert "does not exist" in capsys.readouterr().err
