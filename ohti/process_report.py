@@ -118,6 +118,42 @@ def _rule_labels(versions: str, language: str) -> str:
     return "; ".join(names)
 
 
+#: The process indicator drawn month by month in the area document.
+CHARTED = "initial_interview_within_5_days"
+
+
+def monthly_series(area_code: str, period: str, extract: str, indicator: str = CHARTED) -> pd.DataFrame:
+    """The area's and the nation's monthly values of one process indicator (published values
+    only), as :func:`ohti.charts.plot_area_vs_nation` takes them."""
+    values, _ = extract_values(extract, period)
+    part = values[values["indicator"] == indicator]
+    area = part[part["area_code"] == area_code].set_index("period")["value"]
+    nation = part[part["level"] == "national"].set_index("period")["value"]
+    frame = pd.DataFrame({"area": area, "national": nation.reindex(area.index)}).sort_index()
+    measured = frame["area"].notna() | frame["national"].notna()
+    if not measured.any():
+        return frame.iloc[0:0].assign(period=pd.Series(dtype="datetime64[ns]"))
+    frame = frame.loc[: measured[measured].index[-1]]
+    return frame.assign(period=pd.to_datetime(frame.index + "-01")).reset_index(drop=True)
+
+
+def _chart(area_code: str, period: str, extract: str, language: str, synthetic: bool) -> str:
+    from .charts import figure_html, plot_area_vs_nation
+    from .registry import get_indicator
+
+    series = monthly_series(area_code, period, extract)
+    if len(series) < 2 or series["area"].notna().sum() < 2:
+        return ""
+    indicator = get_indicator(CHARTED)
+    name = indicator.label(language) + (f" ({label('synthetic_short', language)})" if synthetic else "")
+    from .areas import unit_name
+
+    fig, alt = plot_area_vs_nation(series, area_name=unit_name("area", area_code, language),
+                                   indicator_name=indicator.label(language),
+                                   unit="%", decimals=indicator.decimals, language=language)
+    return figure_html(fig, alt + (f" {label('synthetic_banner', language)}" if synthetic else ""), caption=name)
+
+
 def process_section_html(area_code: str, period: str, extract: str = "", language: str = "fi") -> str:
     """The customer-process section's body: the measured indicators, or a plain statement that
     they are not measured; then the catalogue's other indicators the document cannot show."""
@@ -160,6 +196,7 @@ def process_section_html(area_code: str, period: str, extract: str = "", languag
     caption = label("process_caption", language) + (f" — {label('synthetic_banner', language)}" if synthetic else "")
     parts.append(html_table(rows, columns, caption=caption))
     parts.append(f"<p class=\"small\">{html.escape(label('process_method', language))}</p>")
+    parts.append(_chart(area_code, period, extract, language, synthetic))
     public_only = others[others["reason"] != "customer_register"]
     registry_ids = set(table["indicator"])
     unmeasured = others[(others["reason"] == "customer_register") & ~others["indicator"].isin(registry_ids)]

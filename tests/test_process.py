@@ -238,18 +238,20 @@ def test_area_section_shows_and_labels_a_synthetic_extract(tmp_path, monkeypatch
 
     monkeypatch.setattr(ohti.paths, "OUTPUTS_DIR", tmp_path / "outputs")
     rows = []
-    for k in range(40):  # 40 spells in area 01 in January 2023, 30 interviewed in time
-        person = f"Q{k}"
-        rows.append(spell(person, "2023-01-02"))
-        day = "2023-01-04" if k < 30 else "2023-01-20"
-        rows += [event(person, "initial_interview", day), event(person, "employment_plan", day)]
+    for month in ("01", "02"):  # 40 spells in area 01 each month, 30 interviewed in time
+        for k in range(40):
+            person = f"Q{month}{k}"
+            rows.append(spell(person, f"2023-{month}-01"))
+            day = f"2023-{month}-03" if k < 30 else f"2023-{month}-20"
+            rows += [event(person, "initial_interview", day), event(person, "employment_plan", day)]
     path = write(tmp_path, rows, extract_date="2023-10-31", name="synthetic_hand_made.parquet")
     text = process_section_html("01", "2023-10", str(path), "en")
     assert text.count("synthetic demonstration data") >= 9  # every row of the table
     assert "Synthetic demonstration data." in text
-    assert "75.0" in text  # 30 of 40
+    assert "75.0" in text  # 60 of 80
+    assert "<img" in text and "Synthetic demonstration data." in text.split("<img", 1)[1]  # the chart's alt text
     assert "Nordic labour market service model" in text  # the rule version measured under
-    assert "Q1" not in text
+    assert "Q01" not in text and "Q02" not in text
     assert list((tmp_path / "outputs" / "extracts" / ".cache").glob("process_*.parquet"))
 
 
