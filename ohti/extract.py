@@ -171,11 +171,14 @@ def load_extract(spec, *, threads: int | None = None) -> Extract:
     except duckdb.Error as error:
         connection.close()
         raise SourceDataError(path, [f"cannot be read: {str(error).splitlines()[0]}"]) from error
+    if path.suffix.lower() == ".parquet":  # rows carry their file row number: order is not needed
+        connection.execute("SET preserve_insertion_order = false")
     metadata = _metadata(connection, path)
     problems = _validate(connection, path)
     if problems:
         connection.close()
         raise SourceDataError(path, problems)
+    connection.execute("SET preserve_insertion_order = false")  # the computations need no row order
     first, last, rows = connection.execute(
         "SELECT min(start_date), greatest(max(start_date), max(end_date)), count(*) FROM records").fetchall()[0]
     extract_date = (dt.date.fromisoformat(metadata["ohti.extract_date"]) if "ohti.extract_date" in metadata

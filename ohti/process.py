@@ -156,7 +156,7 @@ def _setup(connection, extract, rules: pd.DataFrame, first: dt.date, last: dt.da
     connection.unregister("rules_frame")
     connection.execute("""
         CREATE OR REPLACE TEMP TABLE sp AS
-        SELECT row_number() OVER () AS sid, person_id, area_code, start_date,
+        SELECT rowid AS sid, person_id, area_code, start_date,
                coalesce(end_date, DATE '9999-12-31') AS stop, end_reason FROM spells""")
     # each spell with its first initial interview, the rules in force on its three cohort days
     # (the start, the interview, 6 months on) and the windows they set; only spells with a
