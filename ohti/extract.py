@@ -234,17 +234,23 @@ def _date(column: str, kind: str) -> tuple[str, str]:
 
 
 def _validate(connection, path: Path) -> list[str]:
+    """Check every rule over the whole file; on success leave the tables spells, events and
+    services (each row with its ``line`` in the file) in the connection."""
     kinds = {row[0]: row[1] for row in connection.execute("DESCRIBE source").fetchall()}
     missing = [c for c in COLUMNS if c not in kinds]
     if missing:
         return [f"column {c}: missing (required columns: {', '.join(COLUMNS)})" for c in missing]
+    parquet = "file_row_number" in kinds
     # the row of the file (Parquet) or its line (CSV, after the header)
-    line = "file_row_number + 1" if "file_row_number" in kinds else "row_number() OVER () + 1"
+    line = "file_row_number + 1" if parquet else "row_number() OVER () + 1"
     start, start_text = _date("start_date", kinds["start_date"])
     stop, end_text = _date("end_date", kinds["end_date"])
-    trim = "file_row_number" not in kinds  # text files may pad cells with spaces; Parquet is typed
+    typed_end = kinds["end_date"] == "DATE"
+    trim = not parquet  # text files may pad cells with spaces; Parquet is typed
+    # a Parquet file is read where it lies; a text file once, into memory (its line numbers
+    # come from its order)
     connection.execute(f"""
-        CREATE TEMP VIEW checked AS SELECT
+        CREATE TEMP {"VIEW" if parquet else "TABLE"} checked AS SELECT
             {line} AS line,
             {_text("table", kinds["table"], trim)} AS table_name,
             {_text("person_id", kinds["person_id"], trim)} AS person_id,
@@ -254,46 +260,54 @@ def _validate(connection, path: Path) -> list[str]:
             {end_text} AS end_text,
             {start} AS start_date,
             {stop} AS end_date,
+            {"false" if typed_end else f"({end_text} IS NOT NULL AND {stop} IS NULL)"} AS end_bad,
+            {f'"end_date" IS NOT NULL' if typed_end else f"{end_text} IS NOT NULL"} AS end_given,
             {_text("end_reason", kinds["end_reason"], trim)} AS end_reason
         FROM source""")
+    _materialise(connection)
+    # the rules over the rows of the three tables and the rows of no known table (from memory)
     rules = [
-        ("table", "table_name", f"table_name IS NULL OR table_name NOT IN ({_in_list(TABLES)})",
-         f"is not one of {', '.join(TABLES)}"),
         ("person_id", "NULL", "person_id IS NULL", "is empty (every row needs a person id)"),
         ("area_code", "area_code", f"area_code IS NULL OR area_code NOT IN ({_in_list(AREA_CODES)})",
          "is not an employment-area code of the 2025 division (01–45)"),
         ("start_date", "start_text", "start_date IS NULL", "is not a date (YYYY-MM-DD)"),
-        ("end_date", "end_text", "end_text IS NOT NULL AND end_date IS NULL", "is not a date (YYYY-MM-DD)"),
+        ("end_date", "end_text", "end_bad", "is not a date (YYYY-MM-DD)"),
         ("end_date", "end_text", "end_date < start_date", "is before start_date"),
         ("type", "type", f"table_name = 'event' AND (type IS NULL OR type NOT IN ({_in_list(EVENT_TYPES)}))",
          f"is not an event type ({', '.join(EVENT_TYPES)})"),
         ("type", "type", "table_name = 'service' AND type IS NULL", "is empty (a service needs its type)"),
-        ("end_date", "end_text", "table_name = 'event' AND end_text IS NOT NULL", "is set on an event (events have one date)"),
+        ("end_date", "end_text", "table_name = 'event' AND end_given", "is set on an event (events have one date)"),
         ("end_reason", "end_reason",
          f"table_name IN ('spell', 'service') AND end_reason IS NOT NULL AND end_reason NOT IN ({_in_list(END_REASONS)})",
          f"is not one of {', '.join(END_REASONS)}"),
         ("end_reason", "end_reason", "table_name IN ('spell', 'service') AND end_reason IS NULL AND end_date IS NOT NULL",
          "is empty although the spell or service ended"),
-        ("end_reason", "end_reason", "table_name IN ('spell', 'service') AND end_reason IS NOT NULL AND end_date IS NULL",
+        ("end_reason", "end_reason", "table_name IN ('spell', 'service') AND end_reason IS NOT NULL AND end_given",
          "is set although the spell or service has not ended"),
     ]
+    # (the last rule: end_given is false where end_date is missing, so it needs NOT end_given)
+    rules[-1] = (*rules[-1][:2], "table_name IN ('spell', 'service') AND end_reason IS NOT NULL AND NOT end_given",
+                 rules[-1][3])
+    table_rule = ("table", "table_name", f"table_name IS NULL OR table_name NOT IN ({_in_list(TABLES)})",
+                  f"is not one of {', '.join(TABLES)}")
+    rules = [table_rule, *rules]
     counts = connection.execute("SELECT " + ", ".join(
-        f"count(*) FILTER (WHERE {condition})" for _, _, condition, _ in rules) + " FROM checked").fetchall()[0]
+        f"count(*) FILTER (WHERE {condition})" for _, _, condition, _ in rules) + " FROM loaded").fetchall()[0]
     problems = []
     for (column, value, condition, text), n in zip(rules, counts):
         if not n:
             continue
-        lines, shown = connection.execute(f"""
-            SELECT list(line ORDER BY line)[1:{_SHOWN}], list(DISTINCT CAST({value} AS VARCHAR))[1:{_SHOWN}]
-            FROM (SELECT * FROM checked WHERE {condition} ORDER BY line LIMIT 1000)""").fetchall()[0]
-        values = ", ".join(repr(v) for v in shown) if column != "person_id" else "(ids not shown)"
+        lines = connection.execute(f"SELECT line FROM loaded WHERE {condition} ORDER BY line LIMIT {_SHOWN}").fetchall()
+        lines = [row[0] for row in lines]
+        shown = connection.execute(f"""
+            SELECT list(DISTINCT CAST({value} AS VARCHAR)) FROM checked
+            WHERE line IN ({', '.join(map(str, lines))})""").fetchall()[0][0] or []
+        values = ", ".join(repr(v) for v in shown[:_SHOWN]) if column != "person_id" else "(ids not shown)"
         problems.append(f"column {column}: {n} row(s) {text} (rows {', '.join(map(str, lines))}"
                         f"{'…' if n > len(lines) else ''}; values {values})")
-    if problems:
-        return problems
-    _materialise(connection)
     overlap = connection.execute("""
-        WITH s AS (SELECT line, person_id, start_date, coalesce(end_date, DATE '9999-12-31') AS stop FROM spells),
+        WITH s AS (SELECT line, person_id, start_date, coalesce(end_date, DATE '9999-12-31') AS stop FROM spells
+                   WHERE start_date IS NOT NULL AND person_id IS NOT NULL),
              o AS (SELECT line, start_date > lag(stop) OVER (PARTITION BY person_id ORDER BY start_date, line)
                           OR lag(stop) OVER (PARTITION BY person_id ORDER BY start_date, line) IS NULL AS ok FROM s)
         SELECT count(*), list(line ORDER BY line)[1:3] FROM o WHERE NOT ok""").fetchall()[0]
@@ -304,12 +318,26 @@ def _validate(connection, path: Path) -> list[str]:
 
 
 def _materialise(connection) -> None:
-    connection.execute("""CREATE TABLE spells AS SELECT person_id, area_code, start_date, end_date, end_reason, line
-                          FROM checked WHERE table_name = 'spell'""")
-    connection.execute("""CREATE TABLE events AS SELECT person_id, area_code, type, start_date AS event_date
-                          FROM checked WHERE table_name = 'event'""")
-    connection.execute("""CREATE TABLE services AS SELECT person_id, area_code, type, start_date, end_date, end_reason
-                          FROM checked WHERE table_name = 'service'""")
+    connection.execute("""CREATE TABLE spells AS
+        SELECT person_id, area_code, start_date, end_date, end_reason, line, type, end_bad, end_given
+        FROM checked WHERE table_name = 'spell'""")
+    connection.execute("""CREATE TABLE events AS
+        SELECT person_id, area_code, type, start_date AS event_date, line, end_bad, end_given
+        FROM checked WHERE table_name = 'event'""")
+    connection.execute("""CREATE TABLE services AS
+        SELECT person_id, area_code, type, start_date, end_date, end_reason, line, end_bad, end_given
+        FROM checked WHERE table_name = 'service'""")
+    connection.execute(f"""CREATE TEMP TABLE unknown_rows AS
+        SELECT table_name, line, person_id, area_code, type, start_date, end_date, end_reason, end_bad, end_given
+        FROM checked WHERE table_name IS NULL OR table_name NOT IN ({_in_list(TABLES)})""")
+    connection.execute("""CREATE TEMP VIEW loaded AS
+        SELECT 'spell' AS table_name, line, person_id, area_code, type, start_date, end_date, end_reason,
+               end_bad, end_given FROM spells
+        UNION ALL SELECT 'event', line, person_id, area_code, type, event_date, NULL, NULL, end_bad, end_given
+        FROM events
+        UNION ALL SELECT 'service', line, person_id, area_code, type, start_date, end_date, end_reason,
+               end_bad, end_given FROM services
+        UNION ALL SELECT * FROM unknown_rows""")
     connection.execute("""CREATE VIEW records AS
         SELECT 'spell' AS table_name, person_id, area_code, NULL AS type, start_date, end_date FROM spells
         UNION ALL SELECT 'event', person_id, area_code, type, event_date, NULL FROM events
