@@ -206,8 +206,10 @@ def _setup(connection, extract, rules: pd.DataFrame, first: dt.date, last: dt.da
                min(t.start_date) AS next_start
         FROM ended e LEFT JOIN starts t ON t.person_id = e.person_id AND t.start_date > e.end_date
         GROUP BY e.vid""")
-    # the events that fall in each spell's windows, counted in one pass over the events
-    connection.execute("""
+    # the events that fall in each spell's windows, counted in one pass over the events; every
+    # window starts on or after its cohort day, so events before the first month asked for count
+    # for no cohort that is measured
+    connection.execute(f"""
         CREATE OR REPLACE TEMP TABLE sc AS
         SELECT f.sid,
                count(*) FILTER (WHERE e.type = 'employment_plan'
@@ -218,7 +220,7 @@ def _setup(connection, extract, rules: pd.DataFrame, first: dt.date, last: dt.da
                                 AND e.event_date >= f.intensive_from AND e.event_date < f.intensive_to) AS intensive
         FROM sf f JOIN events e ON e.person_id = f.person_id
         WHERE e.type IN ('employment_plan', 'supplementary_discussion', 'job_search_discussion')
-          AND e.event_date >= least(f.interview, f.intensive_from)
+          AND e.event_date >= least(f.interview, f.intensive_from) AND e.event_date >= DATE '{first}'
         GROUP BY f.sid""")
     connection.execute("""
         CREATE OR REPLACE TEMP TABLE spell_facts AS
