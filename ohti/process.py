@@ -54,10 +54,7 @@ from .errors import DefinitionError, ParameterError
 RULES_PATH = Path(__file__).with_name("rules.yaml")
 LEVEL = "area"
 NATIONAL_CODE = "SSS"
-_FAR = "DATE '9999-12-31'"
-
-#: indicator id → (SQL producing cohort rows, the rule field it needs or None,
-#: follow-up after the cohort day as SQL interval text in terms of the rule alias r)
+#: The registry's customer-register indicators this module measures, in document order.
 INDICATORS = (
     "initial_interview_within_5_days",
     "employment_plan_at_initial_interview",
@@ -500,8 +497,8 @@ def _disclose(frame: pd.DataFrame, threshold: int | None) -> pd.DataFrame:
 
 def pooled(values: pd.DataFrame) -> pd.DataFrame:
     """Per indicator and unit, the months with a published value pooled: numerator and
-    denominator summed over them (suppressed months stay out, so nothing hidden is revealed
-    by difference only if their counts are also left out — they are)."""
+    denominator summed over them, with Wilson 95 % limits. Months that are suppressed, not yet
+    observable or not measured stay out, so the pooled value reveals nothing they hide."""
     from .stats import wilson_limits
 
     ok = values[values["value"].notna()]
