@@ -210,7 +210,8 @@ def test_read_table_refuses_a_ragged_file():
 # --- parameters (item 6) ----------------------------------------------------------------------
 
 def test_notebook_declares_its_parameters():
-    assert validate.notebook_parameters(AREA_NOTEBOOK) == {"area_code": "01", "period": "2023-10", "language": "fi"}
+    assert validate.notebook_parameters(AREA_NOTEBOOK) == {"area_code": "01", "period": "2023-10", "language": "fi",
+                                                           "extract": ""}
 
 
 def test_unknown_parameter_is_refused_with_the_allowed_ones():
