@@ -216,9 +216,9 @@ def test_notebook_declares_its_parameters():
 
 def test_unknown_parameter_is_refused_with_the_allowed_ones():
     with pytest.raises(ParameterError, match=r"unknown parameter 'perod' \(the notebook declares: area_code, "
-                                             r"period, language\); Papermill would only warn") as caught:
+                                             r"period, language, extract\); Papermill would only warn") as caught:
         validate.check_parameters(AREA_NOTEBOOK, {"area_code": "36", "perod": "2023-10"})
-    assert caught.value.unknown == ["perod"] and caught.value.allowed == ["area_code", "period", "language"]
+    assert caught.value.unknown == ["perod"] and caught.value.allowed == ["area_code", "period", "language", "extract"]
 
 
 def test_known_parameters_pass_unchanged():
