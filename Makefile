@@ -31,8 +31,8 @@ install: $(STAMP) ## Create .venv (if missing) and install ohti with its depende
 
 GROUPING ?= ely
 
-reports: $(STAMP) ## Build the area, regional (GROUPING=ely|maakunta|evk) and national documents, index, catalogue
-	$(BIN)/ohti build --areas all --grouping $(GROUPING) --validity $(BUILD_ARGS)
+reports: $(STAMP) ## Build the area, regional (GROUPING=ely|maakunta|evk) and national documents, index, catalogue (EXTRACT=path|demo)
+	$(BIN)/ohti build --areas all --grouping $(GROUPING) --validity $(if $(EXTRACT),--extract $(EXTRACT)) $(BUILD_ARGS)
 	$(BIN)/ohti audit "$$($(BIN)/python -c 'from ohti.paths import OUTPUTS_DIR; from ohti.publish import default_period as latest; print(OUTPUTS_DIR / ("$(PERIOD)" or latest()))')"
 
 catalogue: $(STAMP) ## Publish the HTML indicator catalogue (outputs/catalogue/index.html)

@@ -85,7 +85,7 @@ def catalogue_table(key_year: int | None = None) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def _facts(indicator, row) -> list[tuple[str, str]]:
+def _facts(indicator, row, extract: dict | None = None) -> list[tuple[str, str]]:
     source = SOURCES[indicator.source].title if indicator.source in SOURCES else "TE-asiakasrekisteri / customer register (not public)"
     definition = (f"{_describe_derivation(indicator.derive)}" if indicator.derive
                   else f"{' + '.join(indicator.numerator)}" + (f" / ({' + '.join(indicator.denominator)})" if indicator.denominator else ""))
@@ -106,6 +106,9 @@ def _facts(indicator, row) -> list[tuple[str, str]]:
         ("key set", ", ".join(str(y) for y in indicator.key) or "—"),
     ]
     facts.append(("validity", validity_fact(indicator.id)))
+    if extract and not indicator.computable:
+        facts[0] = ("availability", "customer register: measured in the area documents from the extract below")
+        facts.append(("measured from", extract_text(extract)))
     return facts
 
 
@@ -131,7 +134,13 @@ def validity_fact(indicator_id: str) -> str:
 _VALIDITY_FACTS: dict = {}
 
 
-def write_catalogue(outputs_dir) -> Path:
+def extract_text(extract: dict) -> str:
+    """How the catalogue names the customer-register extract the documents were measured from."""
+    text = f"{extract['name']} (SHA-256 {extract['sha256'][:12]}…)"
+    return text + (" — synthetic demonstration data, not real register data" if extract.get("synthetic") else "")
+
+
+def write_catalogue(outputs_dir, *, extract: dict | None = None) -> Path:
     """Publish the HTML catalogue at ``<outputs_dir>/catalogue/index.html`` (atomically)."""
     from .build import render_template
 
@@ -145,13 +154,14 @@ def write_catalogue(outputs_dir) -> Path:
         themes.append({"name": THEME_NAMES[theme], "indicators": [
             {"id": i.id, "name_fi": i.name["fi"], "name_sv": i.name["sv"], "name_en": i.name["en"],
              "computable": i.computable, "description": i.description, "interpretation": i.interpretation,
-             "unit": i.unit, "facts": _facts(i, table.loc[i.id])}
+             "unit": i.unit, "facts": _facts(i, table.loc[i.id], extract)}
             for i in members]})
     computable = int((table["availability"] == "public").sum())
     page = render_template(
         "catalogue.html.j2", language="fi", title="Indikaattoriluettelo / Indikatorkatalog / Indicator catalogue",
         summary=f"{len(table)} indicators: {computable} computed from public statistics, "
-                f"{len(table) - computable} needing customer-register data.",
+                f"{len(table) - computable} needing customer-register data."
+                + (f" The area documents measure these from the extract {extract_text(extract)}." if extract else ""),
         themes=themes,
         labels={"contents": "Sisällys", "register": "asiakasrekisteri", "description": "Kuvaus / Beskrivning / Description",
                 "interpretation": "Tulkinta / Tolkning / Interpretation", "unit": "Yksikkö / Enhet / Unit"},

@@ -30,6 +30,8 @@ def cmd_areas(args) -> int:
 def cmd_values(args) -> int:
     from .comparison import compare_values
 
+    if getattr(args, "extract", None):
+        return cmd_extract_values(args)
     codes = [c for c in args.area.split(",") if c] if args.area else None
     periods = [args.period] if args.period else None
     values = compare_values(args.indicator, args.level, periods=periods, codes=codes, disclosure=False)
@@ -38,6 +40,41 @@ def cmd_values(args) -> int:
 
         values = apply_disclosure(values, threshold=args.threshold).drop(columns=STATUS_COLUMN)
     _write_csv(values)
+    return 0
+
+
+def cmd_extract_values(args) -> int:
+    """Customer-process indicators from an extract (aggregates only, through the disclosure gate)."""
+    from .process import compute_process
+
+    if args.level not in ("area", "national"):
+        from .errors import ParameterError
+
+        raise ParameterError(f"--extract: process indicators are computed for the levels area and national, "
+                             f"not {args.level!r}")
+    values = compute_process(args.extract, indicators=[args.indicator],
+                             periods=[args.period] if args.period else None,
+                             disclosure=not args.no_disclosure, threshold=args.threshold)
+    values = values[values["level"] == args.level]
+    if args.area:
+        values = values[values["area_code"].isin([c for c in args.area.split(",") if c])]
+    _write_csv(values.drop(columns=["disclosure"], errors="ignore"))
+    return 0
+
+
+def cmd_extract(args) -> int:
+    if args.extract_command == "demo":
+        from .demo_extract import DEFAULT_SEED, demo_extract_path
+
+        path = demo_extract_path(args.period, seed=args.seed if args.seed is not None else DEFAULT_SEED,
+                                 events=args.events, force=args.force)
+        print(path)
+        return 0
+    from .extract import validate_extract
+
+    summary = validate_extract(args.path)
+    for key, value in summary.items():
+        print(f"{key}={value}")
     return 0
 
 
@@ -112,7 +149,7 @@ def cmd_build(args) -> int:
     summary = build_area_documents(
         codes=args.areas, period=args.period, formats=formats, jobs=args.jobs,
         language=args.language, progress=not args.quiet, force=args.force, scheduler=args.scheduler,
-        grouping=args.grouping, validity=args.validity,
+        grouping=args.grouping, validity=args.validity, **({"extract": args.extract} if args.extract else {}),
     )
     print(summary.text(), file=sys.stderr)
     return 0 if summary.ok else 1
@@ -142,7 +179,22 @@ def make_parser() -> argparse.ArgumentParser:
                    help="suppress counts of persons below this (default: each indicator's suppression_threshold)")
     p.add_argument("--no-disclosure", action="store_true",
                    help="do not suppress small counts of persons (internal use only: never publish the output)")
+    p.add_argument("--extract", metavar="PATH|demo",
+                   help="compute a customer-process indicator from this customer-register extract")
     p.set_defaults(run=cmd_values)
+
+    p = commands.add_parser("extract", help="customer-register extracts: the synthetic demonstration extract, validation")
+    extract_commands = p.add_subparsers(dest="extract_command", required=True, metavar="SUBCOMMAND")
+    q = extract_commands.add_parser("demo", help="generate the synthetic demonstration extract (cached) and print its path")
+    q.add_argument("--seed", type=int, default=None, help="random seed (default: a fixed one)")
+    q.add_argument("--events", type=int, default=None,
+                   help="rows to reach (spells + events + services), by adding short spells")
+    q.add_argument("--period", help="last month of the 12-month window (default: the latest month of the data)")
+    q.add_argument("--force", action="store_true", help="generate again even if cached")
+    q.set_defaults(run=cmd_extract)
+    q = extract_commands.add_parser("validate", help="check an extract against the schema and list every problem")
+    q.add_argument("path", help="the extract (.parquet or .csv), or demo")
+    q.set_defaults(run=cmd_extract)
 
     p = commands.add_parser("validate", help="check input files (default: the shipped data) and list every problem")
     p.add_argument("paths", nargs="*", metavar="PATH", help="files to check; each file's kind is read from its header")
@@ -188,6 +240,9 @@ def make_parser() -> argparse.ArgumentParser:
                    help="build every document again (by default only those whose inputs changed)")
     p.add_argument("--scheduler", metavar="ADDRESS",
                    help="build on a Dask distributed cluster (e.g. tcp://host:8786) instead of local processes")
+    p.add_argument("--extract", metavar="PATH|demo",
+                   help="customer-register extract for the process indicators (a file, or demo for the synthetic "
+                        "demonstration extract; default: $OHTI_EXTRACT, else none)")
     p.set_defaults(run=cmd_build)
     return parser
 

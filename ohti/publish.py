@@ -105,6 +105,35 @@ def area_jobs(codes, period: str, language: str | None = "fi", grouping: str | N
     ]
 
 
+def configured_extract(extract: str | None, period: str) -> Path | None:
+    """The customer-register extract a build uses: `extract` (a file or ``demo``), else the
+    environment variable ``OHTI_EXTRACT``, else None. ``demo`` is the synthetic demonstration
+    extract of the 12 months ending at `period` (generated on first use)."""
+    from .extract import ENV_VARIABLE, resolve
+
+    extract = extract if extract else os.environ.get(ENV_VARIABLE, "").strip()
+    if extract == "demo":
+        from .demo_extract import demo_extract_path
+
+        return demo_extract_path(period)
+    return resolve(extract) if extract else None
+
+
+def with_extract(specs, path: Path | None) -> list[dict]:
+    """The area documents' jobs with the extract `path` as the notebook parameter ``extract``
+    and as an input file, so that its content hash is part of each document's stamp and a
+    changed extract rebuilds them. No extract: the jobs unchanged."""
+    if path is None:
+        return specs
+    out = []
+    for spec in specs:
+        if Path(spec["notebook"]).resolve() == Path(AREA_NOTEBOOK).resolve():
+            spec = {**spec, "parameters": {**spec["parameters"], "extract": str(path)},
+                    "inputs": [*spec.get("inputs", []), str(path)]}
+        out.append(spec)
+    return out
+
+
 def _assessments_dir() -> Path:
     from . import paths
 
@@ -145,7 +174,8 @@ def checked_period(period: str, outputs_dir=None) -> str:
 def build_area_documents(codes: str = "all", period: str | None = None, formats=FORMATS, jobs: int | None = None,
                          language: str | None = "fi", progress: bool = True, outputs_dir=None, *,
                          force: bool = False, scheduler: str | None = None,
-                         grouping: str | None = None, validity: bool = False) -> BuildSummary:
+                         grouping: str | None = None, validity: bool = False,
+                         extract: str | None = None) -> BuildSummary:
     """Execute the area notebook once per area and publish HTML, PDF, the index and the catalogue.
 
     Parameters
@@ -170,6 +200,10 @@ def build_area_documents(codes: str = "all", period: str | None = None, formats=
         Build every document again, also those whose inputs have not changed.
     scheduler : str, optional
         Address of a Dask distributed scheduler to build on (see :mod:`ohti.distributed`).
+    extract : str, optional
+        A customer-register extract for the process indicators of the area documents: a file,
+        or ``demo`` for the synthetic demonstration extract; by default the environment
+        variable ``OHTI_EXTRACT``, else none (the documents then state that they are not measured).
 
     Returns
     -------
@@ -187,6 +221,12 @@ def build_area_documents(codes: str = "all", period: str | None = None, formats=
     if jobs < 1:
         raise ParameterError(f"--jobs must be at least 1, not {jobs}")
     specs = area_jobs(codes, period, language, grouping, validity)
+    extract_path = configured_extract(extract, period)
+    specs = with_extract(specs, extract_path)
+    if extract_path is not None:  # compute the extract's indicators once, before the workers start
+        from .process_report import extract_values
+
+        extract_values(str(extract_path), period)
     from .validate import check_parameters
 
     for spec in specs:  # refuse parameters a notebook does not declare (papermill only warns)
@@ -194,7 +234,8 @@ def build_area_documents(codes: str = "all", period: str | None = None, formats=
     # The catalogue is written meanwhile, in this process, which otherwise only waits for the
     # workers: it fills the cores the last documents leave idle.
     with concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="ohti-catalogue") as side:
-        catalogue_done = side.submit(publish_catalogue, outputs_dir, force=force)
+        catalogue_done = side.submit(publish_catalogue, outputs_dir, force=force,
+                                     **({"extract": extract_path} if extract_path else {}))
         packages_done = side.submit(publish_packages, codes, period, outputs_dir, force=force)
         results = build.build_documents(specs, period=period, formats=formats, jobs=jobs,
                                         outputs_dir=outputs_dir, notebook=AREA_NOTEBOOK, progress=progress,
@@ -214,9 +255,10 @@ def build_area_documents(codes: str = "all", period: str | None = None, formats=
     return BuildSummary(period, results, index)
 
 
-def publish_catalogue(outputs_dir, *, force: bool = False) -> Path:
+def publish_catalogue(outputs_dir, *, force: bool = False, extract=None) -> Path:
     """Write the indicator catalogue (:func:`ohti.catalogue.write_catalogue`) unless it is up to
-    date: the same ohti files, registry and libraries as when it was written, and unchanged."""
+    date: the same ohti files, registry and libraries as when it was written, and unchanged.
+    With an `extract` (a file) the customer-register entries name it (and label a synthetic one)."""
     from . import stamps
     from .catalogue import CATALOGUE_DIR, CATALOGUE_FILE, write_catalogue
 
@@ -224,10 +266,16 @@ def publish_catalogue(outputs_dir, *, force: bool = False) -> Path:
     store = stamps.StampStore(Path(outputs_dir) / STAMPS_FOLDER)
     shared = stamps.shared_digests()
     shared.pop("git", None)  # the catalogue does not show the commit
+    described = None
+    if extract is not None:
+        from .extract import describe_extract
+
+        described = describe_extract(extract)
+        shared["extract"] = described["sha256"]
     digest = stamps.combine_parts(shared)
     if not force and store.current("catalogue", digest, {"html": path}) is not None:
         return path
-    written = Path(write_catalogue(outputs_dir))
+    written = Path(write_catalogue(outputs_dir, **({"extract": described} if described else {})))
     store.record("catalogue", digest, status="ok", outputs={"html": written}, parts=shared)
     return written
 

@@ -15,11 +15,14 @@ AREA = [
     ("parameters", ["parameters"], '''# Parameters (Papermill injects the values of each run after this cell)
 area_code = "01"
 period = "2023-10"
-language = "fi"'''),
+language = "fi"
+# a customer-register extract (a file) for the process indicators; "" = none configured
+extract = ""'''),
     ("setup", [], '''from IPython.display import HTML, display
 
 from ohti import charts, maps, present, provenance, report
 from ohti.assessments import assessment_html
+from ohti.process_report import process_section_html
 from ohti.expected import fit_expected, model_spec
 from ohti.peers import peer_comparison, peer_groups
 from ohti.registry import get_indicator
@@ -41,7 +44,7 @@ fig, alt = maps.plot_locator("area", area_code, name=profile["name"], language=l
 display(HTML(charts.figure_html(fig, alt, raster=True, css_class="locator")))
 display(HTML(present.members_html(profile, language)))'''),
     ("processes", [], '''display(HTML(present.heading("processes", language)))
-display(HTML(present.not_measured_html(report.not_measured(area_code, language), language)))'''),
+display(HTML(process_section_html(area_code, period, extract, language)))'''),
     ("job-seekers", [], '''display(HTML(present.heading("job_seekers", language)))
 for ident in ["unemployment_rate", "unemployed"]:
     indicator = get_indicator(ident)
@@ -82,7 +85,8 @@ shown = ["unemployed", "labour_force", "unemployment_rate", "vacancies", "unempl
 breakdown = report.municipality_breakdown(area_code, period, indicators=shown, language=language)
 display(HTML(present.breakdown_html(breakdown, [get_indicator(i) for i in shown], language)))'''),
     ("assessment", [], '''display(HTML(assessment_html(area_code, period, table, language)))'''),
-    ("about", [], '''display(HTML(provenance.about_html({"area_code": area_code, "period": period, "language": language}, language)))'''),
+    ("about", [], '''display(HTML(provenance.about_html({"area_code": area_code, "period": period, "language": language,
+                                          **({"extract": extract} if extract else {})}, language)))'''),
 ]
 
 REGION = [
