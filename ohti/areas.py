@@ -314,7 +314,7 @@ def units(level: str) -> pd.DataFrame:
     Examples
     --------
     >>> units("area").loc["01", "name_fi"]
-    'Helsinki'
+    'Espoo-Kauniainen'
     """
     return _units(level).copy()
 

@@ -22,11 +22,15 @@ import numbers
 
 import numpy as np
 import pandas as pd
-from scipy import special
-from scipy import stats as distributions
-from statsmodels.stats.proportion import proportion_confint
 
 from .errors import ParameterError
+from .lazy import LazyModule
+
+# SciPy and statsmodels take over a second to import: loaded on first use, so that commands that
+# compute nothing (a build with every document up to date) start fast.
+special = LazyModule("scipy.special")
+distributions = LazyModule("scipy.stats")
+_proportion = LazyModule("statsmodels.stats.proportion")
 
 __all__ = [
     "OUTPUT_COLUMNS",
@@ -141,7 +145,7 @@ def wilson_limits(x, n, confidence: float = 0.95):
     if valid.any():
         # statsmodels' Wilson interval is the same formula as PHE's wilson_lower/upper and clips
         # to [0, 1], which makes the limits exactly 0 at x = 0 and exactly 1 at x = n.
-        lower[valid], upper[valid] = proportion_confint(x[valid], n[valid], alpha=1 - level,
+        lower[valid], upper[valid] = _proportion.proportion_confint(x[valid], n[valid], alpha=1 - level,
                                                         method="wilson")
     return lower, upper
 

@@ -33,10 +33,12 @@ import warnings
 
 import numpy as np
 import pandas as pd
-from scipy import stats as distributions
 
 from .errors import ParameterError
+from .lazy import LazyModule
 from .stats import BYAR_MINIMUM_EVENTS, POLARITY_LABELS, byar_limits, exact_poisson_limits
+
+distributions = LazyModule("scipy.stats")  # loaded on first use (see ohti.stats)
 
 __all__ = [
     "TREND_CONFIDENCE",
