@@ -147,6 +147,7 @@ def engine_figures() -> dict:
     def clear():
         compute.evaluate.cache_clear()
         compute.component.cache_clear()
+        compute.expression.cache_clear()
         compute._current.cache_clear()
         compute._earlier_columns.cache_clear()
         compute.axis.cache_clear()

@@ -318,6 +318,7 @@ def _to_frequency(part: Wide, spec, frequency: str) -> Wide:
     return Wide(value, value, value.notna().astype(float), _notes(notes, value.index, years))
 
 
+@functools.lru_cache(maxsize=1024)
 def expression(variables: tuple, level: str, frequency: str) -> Wide:
     """The sum of one or more variables (``a + b``) at a level and frequency."""
     parts = [_to_frequency(component(v, level), sources.VARIABLES[v], frequency) for v in variables]
