@@ -41,7 +41,6 @@ And for trust:
 
 from __future__ import annotations
 
-import collections
 import concurrent.futures
 import contextlib
 import copy
@@ -868,10 +867,6 @@ def _run_locally(pending, settings: _Settings, jobs: int, finish) -> None:
 
                 shutdown_kernels()
         return
-    # Documents of the rarer notebooks (the national overview, the regional documents) are the
-    # larger ones: they start first, so that small documents, not large ones, finish the build.
-    uses = collections.Counter(job.notebook for _, job, _ in pending)
-    pending = sorted(pending, key=lambda item: uses[item[1].notebook])
     # "spawn": workers start clean, whatever threads this process runs.
     context = multiprocessing.get_context("spawn")
     workers = min(jobs, len(pending))
