@@ -71,18 +71,28 @@ class Expected:
 Z95 = 1.959963984540054
 
 
-def between_area_variance(y, variances, degrees_of_freedom) -> float:
+def between_area_variance(y, variances, degrees_of_freedom=None):
     """DerSimonian–Laird τ²: the variance of ``y`` between areas beyond their own variances.
 
     ``τ² = max(0, (Q − df) / (Σw − Σw² / Σw))`` with ``w = 1 / variance`` and ``Q`` the
-    weighted sum of squares about the weighted mean (DerSimonian & Laird 1986).
+    weighted sum of squares about the weighted mean (DerSimonian & Laird 1986). Computed along
+    the last axis, so that each row of 2-D arrays (e.g. bootstrap samples) gets its own τ²;
+    ``degrees_of_freedom`` is ``n − 1`` by default.
+
+    Returns
+    -------
+    float for 1-D input, else an array with one τ² per row.
     """
     y = np.asarray(y, dtype=float)
     weights = 1.0 / np.asarray(variances, dtype=float)
-    mean = np.sum(weights * y) / np.sum(weights)
-    q = np.sum(weights * (y - mean) ** 2)
-    denominator = np.sum(weights) - np.sum(weights ** 2) / np.sum(weights)
-    return float(max(0.0, (q - degrees_of_freedom) / denominator))
+    total = weights.sum(axis=-1)
+    mean = (weights * y).sum(axis=-1) / total
+    q = (weights * (y - mean[..., None]) ** 2).sum(axis=-1)
+    spread = total - (weights ** 2).sum(axis=-1) / total
+    df = y.shape[-1] - 1 if degrees_of_freedom is None else degrees_of_freedom
+    with np.errstate(invalid="ignore", divide="ignore"):
+        tau2 = np.maximum(0.0, (q - df) / spread)
+    return float(tau2) if tau2.ndim == 0 else tau2
 
 
 def design_matrix(frame: pd.DataFrame) -> pd.DataFrame:

@@ -107,18 +107,6 @@ SAMPLING_MODELS = {"wilson": "binomial", "byar": "poisson"}
 # Statistics on arrays (pure functions)
 # --------------------------------------------------------------------------------------------
 
-def _dl_tau2(y: np.ndarray, v: np.ndarray) -> np.ndarray:
-    """DerSimonian–Laird τ² along the last axis (rows are independent samples)."""
-    w = 1.0 / v
-    sw = w.sum(axis=-1)
-    mean = (w * y).sum(axis=-1) / sw
-    q = (w * (y - mean[..., None]) ** 2).sum(axis=-1)
-    spread = sw - (w ** 2).sum(axis=-1) / sw
-    n = y.shape[-1]
-    with np.errstate(invalid="ignore", divide="ignore"):
-        return np.maximum(0.0, (q - (n - 1)) / spread)
-
-
 def calculate_rankability(values, variances, *, confidence: float = 0.95, samples: int = BOOTSTRAP_SAMPLES,
                           seed: int = BOOTSTRAP_SEED) -> dict:
     """Rankability of units: τ² / (τ² + median within-unit sampling variance).
@@ -152,6 +140,8 @@ def calculate_rankability(values, variances, *, confidence: float = 0.95, sample
     >>> r["tau2"], r["value"]
     (3.0, 0.75)
     """
+    from .expected import between_area_variance
+
     y = np.asarray(values, dtype=float).ravel()
     v = np.asarray(variances, dtype=float).ravel()
     if y.shape != v.shape:
@@ -162,13 +152,13 @@ def calculate_rankability(values, variances, *, confidence: float = 0.95, sample
               "n": int(y.size)}
     if y.size < 3:
         return result
-    tau2 = float(_dl_tau2(y, v))
+    tau2 = between_area_variance(y, v)
     median = float(np.median(v))
     result.update(value=tau2 / (tau2 + median), tau2=tau2, median_variance=median)
     if samples:
         rng = np.random.default_rng(seed)
         pick = rng.integers(0, y.size, size=(samples, y.size))
-        boot_tau2 = _dl_tau2(y[pick], v[pick])
+        boot_tau2 = between_area_variance(y[pick], v[pick])
         boot = boot_tau2 / (boot_tau2 + np.median(v[pick], axis=1))
         tail = (1 - confidence) / 2 * 100
         result["lower"], result["upper"] = (float(x) for x in np.nanpercentile(boot, [tail, 100 - tail]))
