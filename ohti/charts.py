@@ -9,6 +9,7 @@ from __future__ import annotations
 import base64
 import html
 import io
+import weakref
 
 import matplotlib
 
@@ -36,6 +37,17 @@ STYLE = {
 }
 
 
+#: Figures whose tight layout keeps every label inside them (see :func:`_lay_out`).
+_LAID_OUT = weakref.WeakSet()
+
+
+def _lay_out(fig) -> None:
+    """Fit the axes, their labels and legends into the figure (tight layout), and remember that
+    the figure needs no cropping when it is saved."""
+    fig.tight_layout()
+    _LAID_OUT.add(fig)
+
+
 def figure_html(fig, alt: str, *, caption: str | None = None, raster: bool = False,
                 css_class: str | None = None) -> str:
     """Embed a figure as an ``<img>`` with alt text (and an optional caption); close it.
@@ -44,11 +56,14 @@ def figure_html(fig, alt: str, *, caption: str | None = None, raster: bool = Fal
     would be large. Neither carries a date, so the same figure gives the same bytes.
     """
     buffer = io.BytesIO()
+    # A chart laid out by _lay_out fills its figure already: saved as it is, it is drawn once;
+    # cropping to the drawn extent (maps, the spine chart) draws it twice.
+    crop = raster or fig not in _LAID_OUT
     with plt.rc_context(STYLE):
         if raster:
             fig.savefig(buffer, format="png", dpi=RASTER_DPI, bbox_inches="tight", metadata={"Software": None})
         else:
-            fig.savefig(buffer, format="svg", bbox_inches="tight", metadata={"Date": None})
+            fig.savefig(buffer, format="svg", bbox_inches="tight" if crop else None, metadata={"Date": None})
     plt.close(fig)
     data = base64.b64encode(buffer.getvalue()).decode("ascii")
     kind = "png" if raster else "svg+xml"
@@ -88,7 +103,7 @@ def plot_area_vs_nation(series, *, area_name: str, indicator_name: str, unit: st
         ax.set_ylabel(f"{indicator_name} ({unit})" if unit else indicator_name)
         ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: format_number(v, max(decimals, 0), language)))
         ax.legend(frameon=False, loc="best")
-        fig.tight_layout()
+        _lay_out(fig)
     last = series.iloc[-1]
     alt = label(
         "chart_alt_series" if with_nation else "chart_alt_area", language, indicator=indicator_name, area=area_name,
@@ -469,7 +484,7 @@ def plot_funnel(values, denominators, limits, *, target, focal=None, labels=None
         ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: format_number(v, 0, language)))
         ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.16), ncol=3, frameon=False,
                   fontsize=8)
-        fig.tight_layout()
+        _lay_out(fig)
     alt = _funnel_alt(values, status, target, focal, labels, decimals, language)
     return fig, alt
 
@@ -594,13 +609,17 @@ def plot_caterpillar(table, *, national: float, indicator_name: str, unit: str, 
     markers = {"better": ("o", "#0072B2"), "worse": ("s", "#D55E00"), "similar": ("D", "#F0E442")}
     with plt.rc_context(STYLE):
         fig, ax = plt.subplots(figsize=(6.6, height))
-        y = list(range(len(rows)))[::-1]
-        for position, row in zip(y, rows.itertuples()):
-            marker, colour = markers.get(row.significance, ("o", "#FFFFFF"))
-            if not pd.isna(row.lower):
-                ax.plot([row.lower, row.upper], [position, position], color="#555555", linewidth=0.8)
-            ax.plot([row.value], [position], marker=marker, color=colour, markeredgecolor="#000000",
-                    markersize=5.5 if row.area_name not in highlight else 7.5, linestyle="none")
+        y = np.arange(len(rows))[::-1]
+        with_interval = rows["lower"].notna().to_numpy()
+        ax.hlines(y[with_interval], rows["lower"][with_interval], rows["upper"][with_interval],
+                  color="#555555", linewidth=0.8)
+        # One artist per kind of marker (significance × highlighted), drawn over the intervals.
+        style = [markers.get(s, ("o", "#FFFFFF")) for s in rows["significance"]]
+        big = rows["area_name"].isin(set(highlight)).to_numpy()
+        for (marker, colour), large in dict.fromkeys(zip(style, big)):
+            pick = np.array([st == (marker, colour) for st in style]) & (big == large)
+            ax.plot(rows["value"].to_numpy()[pick], y[pick], marker=marker, color=colour,
+                    markeredgecolor="#000000", markersize=7.5 if large else 5.5, linestyle="none")
         ax.axvline(national, color=NATIONAL_COLOUR, linestyle="--", linewidth=1)
         ax.set_yticks(y)
         ax.set_yticklabels(rows["area_name"], fontsize=7)
@@ -611,7 +630,7 @@ def plot_caterpillar(table, *, national: float, indicator_name: str, unit: str, 
         ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: format_number(v, decimals, language)))
         ax.grid(axis="y", visible=False)
         ax.set_ylim(-0.8, len(rows) - 0.2)
-        fig.tight_layout()
+        _lay_out(fig)
     counts = rows["significance"].value_counts()
     alt = label("chart_alt_caterpillar", language, indicator=indicator_name, count=len(rows),
                 national=format_number(national, decimals, language),

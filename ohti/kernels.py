@@ -83,6 +83,7 @@ SHARED_RESULTS = (
     "ohti.compute:compute_values",
     "ohti.compute:coverage",
     "ohti.comparison:compare_values",
+    "ohti.report:area_indicator_tables",
     "ohti.report:funnel_data",
     "ohti.report:league_table",
     "ohti.expected:fit_expected",
@@ -231,6 +232,10 @@ def _ohti_warmup(modules, shared, size):
         os.chdir(cwd)
         get_ipython().reset(new_session=True)
         gc.collect()
+        # What survives is the kernel's own state (modules, caches, shared results): moved out
+        # of the collector's sight, so that the collections while a document runs (and the two
+        # at the next reset) scan only what that document creates.
+        gc.freeze()
 
     state.restore = restore
     sys.modules["_ohti_warm_state"] = state

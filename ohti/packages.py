@@ -43,7 +43,6 @@ import csv
 import dataclasses
 import datetime
 import functools
-import io
 import os
 import re
 import sys
@@ -52,6 +51,7 @@ import unicodedata
 import zipfile
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from . import areas
@@ -228,31 +228,34 @@ def csv_text(frame: pd.DataFrame, *, finnish: bool = False) -> str:
 
 
 def write_xlsx(tables: dict[str, pd.DataFrame], path: Path) -> Path:
-    """A workbook with one sheet per table: bold, frozen header row, numbers as numbers."""
-    from openpyxl import Workbook
-    from openpyxl.styles import Font
+    """A workbook with one sheet per table: bold, frozen header row, numbers as numbers, missing
+    values as empty cells. Written with XlsxWriter, whose zip entries carry a fixed date; the
+    document properties carry the build's fixed date, so the same tables give the same bytes."""
+    import xlsxwriter
 
-    workbook = Workbook()
-    workbook.remove(workbook.active)
-    for name, frame in tables.items():
-        sheet = workbook.create_sheet(name)
-        sheet.append(list(frame.columns))
-        for cell in sheet[1]:
-            cell.font = Font(bold=True)
-        for row in frame.itertuples(index=False):
-            sheet.append([None if (isinstance(v, float) and v != v) else v for v in row])
-        sheet.freeze_panes = "A2"
-        for position, column in enumerate(frame.columns, start=1):
-            width = max([len(str(column)), *(len(str(v)) for v in frame[column].head(200))] or [8])
-            sheet.column_dimensions[sheet.cell(1, position).column_letter].width = min(max(width + 2, 8), 60)
     moment = _fixed_moment()
-    workbook.properties.creator = "ohti"
-    workbook.properties.created = moment
-    workbook.properties.modified = moment
     with _replacing(path) as temporary:
-        workbook.save(temporary)
-        _fix_xlsx_dates(temporary, moment)
+        workbook = xlsxwriter.Workbook(str(temporary))
+        workbook.set_properties({"author": "ohti", "created": moment})
+        bold = workbook.add_format({"bold": True})
+        for name, frame in tables.items():
+            sheet = workbook.add_worksheet(name)
+            sheet.write_row(0, 0, [str(column) for column in frame.columns], bold)
+            for line, row in enumerate(frame.itertuples(index=False), start=1):
+                for position, value in enumerate(row):
+                    if not _missing(value):
+                        sheet.write(line, position, value.item() if isinstance(value, np.generic) else value)
+            sheet.freeze_panes(1, 0)
+            for position, column in enumerate(frame.columns):
+                width = max([len(str(column)), *(len(str(v)) for v in frame[column].head(200))] or [8])
+                sheet.set_column(position, position, min(max(width + 2, 8), 60))
+        workbook.close()
     return path
+
+
+def _missing(value) -> bool:
+    """A cell left empty: None, NaN, pd.NA or NaT."""
+    return value is None or value is pd.NA or value is pd.NaT or (isinstance(value, float) and value != value)
 
 
 def readme_text(code: str, name: str, period: str) -> str:
@@ -341,24 +344,6 @@ def _fixed_moment() -> datetime.datetime:
     from .build import source_date_epoch
 
     return datetime.datetime.fromtimestamp(int(source_date_epoch()), tz=datetime.timezone.utc).replace(tzinfo=None)
-
-
-def _fix_xlsx_dates(path: Path, moment: datetime.datetime) -> None:
-    """Rewrite the workbook with fixed dates in its properties and zip entries (openpyxl stamps
-    the time of saving)."""
-    stamp = moment.strftime("%Y-%m-%dT%H:%M:%SZ")
-    with zipfile.ZipFile(path) as source:
-        entries = [(info.filename, source.read(info.filename)) for info in source.infolist()]
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as target:
-        for name, content in entries:
-            if name == "docProps/core.xml":
-                content = re.sub(rb"(<dcterms:(?:created|modified)[^>]*>)[^<]*(<)",
-                                 lambda m: m.group(1) + stamp.encode() + m.group(2), content)
-            info = zipfile.ZipInfo(name, date_time=moment.timetuple()[:6])
-            info.compress_type = zipfile.ZIP_DEFLATED
-            target.writestr(info, content)
-    path.write_bytes(buffer.getvalue())
 
 
 def _write_zip(path: Path, folder: str, files: dict[str, bytes]) -> None:

@@ -114,7 +114,23 @@ def indicator_table(code: str, period: str, *, indicators=None, language: str = 
     check_language(language)
     (code,) = areas.check_codes("area", [code])
     (period,) = check_periods([period])
-    rows = []
+    table = area_indicator_tables(period, indicators=list(indicators) if indicators else None, language=language)
+    return table[table["area_code"] == code].drop(columns="area_code").reset_index(drop=True)
+
+
+def area_indicator_tables(period: str, *, indicators=None, language: str = "fi") -> pd.DataFrame:
+    """:func:`indicator_table` of every employment area at once: its columns after
+    ``area_code``, the areas in code order within each indicator.
+
+    Every area's table comes from the same values of all areas (ranks and the spread of values
+    need them anyway), so computing them together costs hardly more than one; a warm kernel
+    computes this once for all the documents of a build (see :mod:`ohti.kernels`).
+    """
+    from .trends import red_red
+
+    check_language(language)
+    (period,) = check_periods([period])
+    pieces = []
     for ident in indicators or indicator_ids(computable=True):
         indicator = get_indicator(ident)
         shown = resolve_period(ident, period)
@@ -127,7 +143,9 @@ def indicator_table(code: str, period: str, *, indicators=None, language: str = 
         now = area_values[area_values["period"] == shown].set_index("area_code")
         before = area_values[area_values["period"] == previous].set_index("area_code")["value"]
         rank = rank_areas(now["value"], indicator.polarity)
-        rows.append({
+        national = nation.get(shown, float("nan"))
+        piece = pd.DataFrame({
+            "area_code": now.index,
             "indicator": ident,
             "name": indicator.label(language),
             "unit": indicator.unit[language],
@@ -137,50 +155,62 @@ def indicator_table(code: str, period: str, *, indicators=None, language: str = 
             "key": bool(indicator.key),
             "period": shown,
             "current": shown == (period if len(shown) == 7 else period[:4]),
-            "value": now.at[code, "value"],
-            "national": nation.get(shown, float("nan")),
-            "rank": rank.get(code),
+            "value": now["value"].to_numpy(),
+            "national": national,
+            "rank": rank.to_numpy(),
             "n_ranked": int(rank.notna().sum()),
-            "change": now.at[code, "value"] - before.get(code, float("nan")),
-            "national_change": nation.get(shown, float("nan")) - nation.get(previous, float("nan")),
-            "lower": now.at[code, "lower"],
-            "upper": now.at[code, "upper"],
-            "significance": now.at[code, "significance"],
-            **_trend(indicator, code, shown),
-            "minimum": now["value"].min(),
-            "q25": now["value"].quantile(0.25),
-            "q75": now["value"].quantile(0.75),
-            "maximum": now["value"].max(),
-            "note": now.at[code, "note"],
+            "change": (now["value"] - before.reindex(now.index)).to_numpy(),
+            "national_change": national - nation.get(previous, float("nan")),
+            "lower": now["lower"].to_numpy(),
+            "upper": now["upper"].to_numpy(),
+            "significance": now["significance"].to_numpy(),
         })
-    table = pd.DataFrame(rows)
-    if not table.empty:
-        from .trends import red_red
-
-        table["red_red"] = red_red(table["significance"], table["trend_label"])
+        piece = piece.join(_trends(indicator, shown).reindex(now.index), on="area_code")
+        piece["minimum"] = now["value"].min()
+        piece["q25"] = now["value"].quantile(0.25)
+        piece["q75"] = now["value"].quantile(0.75)
+        piece["maximum"] = now["value"].max()
+        piece["note"] = now["note"].to_numpy()
+        pieces.append(piece)
+    if not pieces:
+        return pd.DataFrame(columns=["area_code"])
+    table = pd.concat(pieces, ignore_index=True)
+    table["red_red"] = red_red(table["significance"], table["trend_label"])
     return table
 
 
 TREND_STATISTICS = {"proportion": "proportion", "rate": "rate", "count": "count"}
 
 
-def _trend(indicator, code: str, shown: str) -> dict:
-    """Fingertips' trend marker over the latest five annual points (the same month in each
-    year), for indicators built from counts with an interval method; 'not calculated'
-    otherwise."""
-    from .trends import TREND_POINTS, trend_marker
+def _trends(indicator, shown: str) -> pd.DataFrame:
+    """Fingertips' trend marker of every area over the latest five annual points (the same
+    month in each year), for indicators built from counts with an interval method; 'not
+    calculated' otherwise. Columns ``trend, trend_label, trend_reason`` by area code."""
+    from .trends import TREND_POINTS, trend_table
 
+    codes = areas.units(RANK_LEVEL).index
     statistic = TREND_STATISTICS.get(indicator.statistic)
     if statistic is None or indicator.derive or indicator.ci_method == "none":
-        return {"trend": "", "trend_label": "not calculated", "trend_reason": ""}
+        return pd.DataFrame({"trend": "", "trend_label": "not calculated", "trend_reason": ""}, index=codes)
     step = -12 if len(shown) == 7 else -1
     first = coverage(indicator.id, RANK_LEVEL)[0]
     periods = [p for p in (shift_period(shown, step * i) for i in range(TREND_POINTS - 1, -1, -1)) if p >= first]
-    frame = compute_values(indicator.id, RANK_LEVEL, periods=periods, codes=[code])
-    trend = trend_marker(frame["period"].tolist(), frame["numerator"].to_numpy(),
-                         frame["denominator"].to_numpy() if indicator.denominator else None,
-                         statistic=statistic, polarity=indicator.polarity)
-    return {"trend": trend.direction, "trend_label": trend.label, "trend_reason": trend.reason}
+    frame = compute_values(indicator.id, RANK_LEVEL, periods=periods)
+    columns = ["area_code", "period", "numerator"] + (["denominator"] if indicator.denominator else [])
+    table = trend_table(frame[columns], statistic=statistic, polarity=indicator.polarity)
+    return (table.set_index("area_code")[["direction", "label", "reason"]]
+            .set_axis(["trend", "trend_label", "trend_reason"], axis=1))
+
+
+def _rows_of(frame: pd.DataFrame, code: str) -> pd.DataFrame:
+    """The rows of one unit in a frame of every unit of a level (as computed for all units).
+
+    Documents take their unit's rows from the level's frame, which a warm kernel computes once
+    for all the documents of a build (see :mod:`ohti.kernels`). The disclosure gate decides on
+    the whole level whatever rows it is given, so the rows are those a call for this unit alone
+    would give.
+    """
+    return frame[frame["area_code"] == code].reset_index(drop=True)
 
 
 def not_measured(code: str, language: str = "fi") -> pd.DataFrame:
@@ -364,7 +394,7 @@ def unit_indicator_table(level: str, code: str, period: str, *, indicators=None,
         shown = resolve_period(ident, period, level)
         if shown is None:
             continue
-        row = compare_values(ident, level, periods=[shown], codes=[code], language=language).iloc[0]
+        row = _rows_of(compare_values(ident, level, periods=[shown], language=language), code).iloc[0]
         nation = compute_values(ident, "national", periods=[shown])["value"].iloc[0]
         rows.append({"indicator": ident, "name": indicator.label(language), "unit": indicator.unit[language],
                      "decimals": indicator.decimals, "polarity": indicator.polarity, "theme": indicator.theme,
