@@ -85,9 +85,16 @@ def unit_paths(level: str) -> dict:
 
 
 def _outline(geometry) -> Path:
-    """A (multi)polygon as one compound path: each ring moves to its start, runs and closes."""
+    """A (multi)polygon as one compound path: each ring moves to its start, runs and closes.
+
+    Rings are oriented (outer rings counter-clockwise, holes clockwise), so that matplotlib's
+    non-zero fill leaves the holes empty.
+    """
+    from shapely.geometry.polygon import orient
+
     vertices, codes = [], []
     for polygon in getattr(geometry, "geoms", [geometry]):
+        polygon = orient(polygon)
         for ring in [polygon.exterior, *polygon.interiors]:
             xy = np.asarray(ring.coords)[:, :2]
             vertices.append(xy)
@@ -95,9 +102,16 @@ def _outline(geometry) -> Path:
     return Path(np.concatenate(vertices), np.concatenate(codes).astype(Path.code_type))
 
 
-def _draw_outlines(ax, paths, *, facecolor, edgecolor, linewidth) -> None:
+def _draw_outlines(ax, paths, *, facecolor, edgecolor, linewidth, hatch=None) -> None:
     ax.add_collection(PathCollection(list(paths), facecolors=facecolor, edgecolors=edgecolor,
-                                     linewidths=linewidth))
+                                     linewidths=linewidth, hatch=hatch or None))
+
+
+def _frame_finland(ax) -> None:
+    """Show what is drawn (the whole country) with the usual margins, true to scale, without axes."""
+    ax.autoscale_view()
+    ax.set_axis_off()
+    ax.set_aspect("equal")
 
 
 def plot_locator(level: str, code: str, *, name: str, language: str = "fi"):
@@ -113,17 +127,12 @@ def plot_locator(level: str, code: str, *, name: str, language: str = "fi"):
     units = unit_paths(level)
     if code not in units:
         raise ParameterError(f"{level} {code} has no boundary to show on a map")
-    xmin, ymin, xmax, ymax = municipality_shapes().total_bounds
     with plt.rc_context(STYLE):
         fig, ax = plt.subplots(figsize=(1.8, 3.0))
         _draw_outlines(ax, municipalities.values(), facecolor=BASE_COLOUR, edgecolor=EDGE_COLOUR, linewidth=0.2)
         _draw_outlines(ax, units.values(), facecolor="none", edgecolor="#9A9A9A", linewidth=0.4)
         _draw_outlines(ax, [units[code]], facecolor=FOCUS_COLOUR, edgecolor="#000000", linewidth=0.6)
-        margin = 0.01 * max(xmax - xmin, ymax - ymin)
-        ax.set_xlim(xmin - margin, xmax + margin)
-        ax.set_ylim(ymin - margin, ymax + margin)
-        ax.set_axis_off()
-        ax.set_aspect("equal")
+        _frame_finland(ax)
         fig.tight_layout(pad=0.1)
     return fig, label("map_alt_locator", language, name=name)
 
@@ -155,22 +164,24 @@ def plot_choropleth(values: pd.Series, *, title: str, decimals: int, language: s
     with plt.rc_context({**STYLE, "hatch.linewidth": 0.5, "hatch.color": "#333333"}):
         fig, ax = plt.subplots(figsize=(3.4, 5.0))
         handles = []
+        outlines = unit_paths("area")
         for index in range(len(breaks) - 1):
-            part = shapes[classes_of == index]
+            part = shapes.index[(classes_of == index).to_numpy()]
             colour, hatch = CLASS_COLOURS[index % len(CLASS_COLOURS)], CLASS_HATCHES[index % len(CLASS_HATCHES)]
             if len(part):
-                part.plot(ax=ax, color=colour, edgecolor="#666666", linewidth=0.3, hatch=hatch)
+                _draw_outlines(ax, [outlines[code] for code in part], facecolor=colour, edgecolor="#666666",
+                               linewidth=0.3, hatch=hatch)
             handles.append(Patch(facecolor=colour, edgecolor="#666666", hatch=hatch,
                                  label=f"{format_number(breaks[index], decimals, language)} – "
                                        f"{format_number(breaks[index + 1], decimals, language)}"))
-        missing = shapes[shapes["value"].isna()]
+        missing = shapes.index[shapes["value"].isna().to_numpy()]
         if len(missing):
-            missing.plot(ax=ax, color="#FFFFFF", edgecolor="#666666", linewidth=0.3)
+            _draw_outlines(ax, [outlines[code] for code in missing], facecolor="#FFFFFF", edgecolor="#666666",
+                           linewidth=0.3)
             handles.append(Patch(facecolor="#FFFFFF", edgecolor="#666666", label=label("no_data", language)))
         ax.legend(handles=handles, loc="upper left", fontsize=7, frameon=False, title=title, title_fontsize=7,
                   bbox_to_anchor=(0.0, 1.0))
-        ax.set_axis_off()
-        ax.set_aspect("equal")
+        _frame_finland(ax)
         fig.tight_layout(pad=0.1)
     names = areas.units("area")[f"name_{language}"]
     ordered = values.dropna().sort_values()

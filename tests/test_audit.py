@@ -156,3 +156,18 @@ def test_missing_folder_is_an_error(capsys, tmp_path):
     assert "no such file or folder" in capsys.readouterr().err
     with pytest.raises(ParameterError, match="is not a whole number"):
         audit([tmp_path], threshold=0)
+
+
+def test_reading_in_parallel_finds_the_same_in_the_same_order(tmp_path):
+    # Hand-made CSV files: every third has a small count, in a different row each.
+    header = "level,area_code,period,indicator,value,numerator,denominator\n"
+    for number in range(100):
+        small = number % 3 == 0
+        rows = [f"area,{code:02d},2023-10,unemployed,{3 if small and code == number % 7 else 250},"
+                f"{3 if small and code == number % 7 else 250}," for code in range(7)]
+        (tmp_path / f"values_{number:03d}.csv").write_text(header + "\n".join(rows) + "\n", encoding="utf-8")
+    serial_files, serial = audit([tmp_path], jobs=1)
+    parallel_files, parallel = audit([tmp_path], jobs=2)
+    assert parallel_files == serial_files and len(serial_files) == 100
+    assert len(serial) == 2 * 34  # value and numerator of each planted count
+    assert parallel == serial
