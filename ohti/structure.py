@@ -9,6 +9,8 @@ latest year with data). To use another covariate, add a function here and its na
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 import pandas as pd
 
@@ -106,6 +108,13 @@ def covariates(names, period: str) -> pd.DataFrame:
     unknown = [n for n in names if n not in COVARIATES]
     if unknown:
         raise ParameterError(f"unknown covariate(s) {', '.join(unknown)}; choose from: {', '.join(COVARIATES)}")
+    return _covariates(tuple(names), period).copy()
+
+
+@functools.lru_cache(maxsize=64)
+def _covariates(names: tuple, period: str) -> pd.DataFrame:
+    """:func:`covariates`, remembered (a pure function of the shipped data): the validity
+    analysis asks for the same years for every indicator."""
     frame = pd.DataFrame({name: COVARIATES[name](period) for name in names})
     frame.index.name = "area_code"
     return frame.reindex(areas.units("area").index)

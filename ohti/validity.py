@@ -205,6 +205,12 @@ def calculate_icc(panel: pd.DataFrame) -> float:
     ``value ~ year (fixed) + area (random intercept)``, fitted by REML with statsmodels MixedLM
     on values standardised to unit variance; ICC = σ²(area) / (σ²(area) + σ²(residual)).
 
+    A complete panel (every unit has a value every year) is balanced, and there REML has a
+    closed form: the two-way analysis-of-variance estimators σ²(residual) = MS(residual),
+    σ²(area) = (MS(area) − MS(residual)) / years, with σ²(area) = 0 when that is negative
+    (Searle, Casella & McCulloch 1992, sections 4.7 and 6.8). It gives the model's estimate
+    without the iterative fit; the tests check it against MixedLM.
+
     Parameters
     ----------
     panel : DataFrame
@@ -219,9 +225,13 @@ def calculate_icc(panel: pd.DataFrame) -> float:
     ----------
     Shrout PE, Fleiss JL. Intraclass correlations: uses in assessing rater reliability. Psychol
     Bull 1979; 86: 420-428.
+    Searle SR, Casella G, McCulloch CE. Variance Components. Wiley, 1992.
     """
     import statsmodels.formula.api as smf
 
+    grid = panel.to_numpy(dtype=float)
+    if grid.ndim == 2 and grid.shape[0] >= 3 and grid.shape[1] >= 2 and np.isfinite(grid).all():
+        return _balanced_icc(grid)
     long = panel.rename_axis(index="unit", columns="year").stack().rename("value").reset_index()
     long = long[np.isfinite(long["value"])]
     if long["year"].nunique() < 2 or long["unit"].nunique() < 3:
@@ -241,6 +251,21 @@ def calculate_icc(panel: pd.DataFrame) -> float:
     if not np.isfinite(between) or not np.isfinite(within) or between + within <= 0:
         return np.nan
     return max(0.0, between) / (max(0.0, between) + within)
+
+
+def _balanced_icc(grid: np.ndarray) -> float:
+    """The REML intraclass correlation of a complete units × years grid (see :func:`calculate_icc`)."""
+    units, years = grid.shape
+    unit_means = grid.mean(axis=1, keepdims=True)
+    year_means = grid.mean(axis=0, keepdims=True)
+    grand = grid.mean()
+    residual = grid - unit_means - year_means + grand
+    ms_residual = float((residual ** 2).sum()) / ((units - 1) * (years - 1))
+    ms_units = years * float(((unit_means - grand) ** 2).sum()) / (units - 1)
+    between = max(0.0, (ms_units - ms_residual) / years)
+    if between + ms_residual <= 0:
+        return np.nan
+    return between / (between + ms_residual)
 
 
 def calculate_structural_share(values, design: pd.DataFrame) -> float:

@@ -76,8 +76,42 @@ def test_icc_equals_the_anova_estimate_on_balanced_data():
     ms_resid = ((values - row - col + grand) ** 2).sum() / ((n - 1) * (k - 1))
     between = (ms_area - ms_resid) / k
     expected = between / (between + ms_resid)
-    assert validity.calculate_icc(panel) == pytest.approx(expected, abs=1e-3)
+    assert validity.calculate_icc(panel) == pytest.approx(expected, abs=1e-12)
     assert 0.3 < expected < 0.7  # the true ICC is 0.5
+    # ... and the closed form is the REML fit of the mixed model (statsmodels MixedLM).
+    assert validity.calculate_icc(panel) == pytest.approx(_mixedlm_icc(panel), abs=1e-3)
+
+
+def _mixedlm_icc(panel):
+    """The ICC from statsmodels' REML fit of value ~ year + (1 | area), as the reference."""
+    import warnings
+
+    import statsmodels.formula.api as smf
+
+    long = panel.rename_axis(index="unit", columns="year").stack().rename("value").reset_index().dropna()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        fit = smf.mixedlm("value ~ C(year)", long, groups=long["unit"]).fit(reml=True)
+    between, within = max(0.0, float(np.asarray(fit.cov_re)[0, 0])), float(fit.scale)
+    return between / (between + within)
+
+
+def test_icc_worked_by_hand():
+    # Three areas, two years. Area means 2.5, 2.5, 7.5; grand mean 25/6; residuals ±1/3, ±2/3,
+    # ±1/3: MS(residual) = (4/3) / 2 = 2/3; MS(area) = 2 × (2 × (5/3)² + (10/3)²) / 2 = 50/3;
+    # σ²(area) = (50/3 − 2/3) / 2 = 8; ICC = 8 / (8 + 2/3) = 12/13.
+    panel = pd.DataFrame([[1, 4], [2, 3], [6, 9]], index=["A", "B", "C"], columns=["2021", "2022"], dtype=float)
+    assert validity.calculate_icc(panel) == pytest.approx(12 / 13, abs=1e-12)
+    assert _mixedlm_icc(panel) == pytest.approx(12 / 13, abs=1e-4)
+
+
+def test_icc_of_a_panel_with_gaps_is_the_mixed_model_fit():
+    rng = np.random.default_rng(2)
+    values = rng.normal(0, 1.0, size=(45, 1)) + rng.normal(0, 1.0, size=(45, 6))
+    values[3, 2] = values[10, 5] = np.nan
+    panel = pd.DataFrame(values, index=AREAS, columns=YEARS[:6])
+    # calculate_icc standardises before fitting; the ICC does not depend on the scale
+    assert validity.calculate_icc(panel) == pytest.approx(_mixedlm_icc(panel), abs=1e-3)
 
 
 # --- simulated data where the truth is known (synthetic) ---------------------------------------
