@@ -106,3 +106,29 @@ def test_assessment_in_a_document_is_escaped(documents):
     assert "<h3>Strengths</h3>" in html
     assert "<script>alert" not in html and "&lt;script&gt;" in html
     assert "The rate is 10.8 %" in html
+
+
+def test_area_tables_are_each_areas_table_and_the_region_rows_its_units():
+    """Documents take their rows from tables of every unit (shared in a warm kernel); the rows
+    are those the unit's own table has, and ranks and trends are each area's own."""
+    from ohti.comparison import compare_values
+
+    indicators = ["unemployment_rate", "unemployed", "vacancies_per_unemployed"]
+    every = report.area_indicator_tables("2023-10", indicators=indicators)
+    assert len(every) == 45 * len(indicators)
+    for code in ("08", "36"):
+        own = report.indicator_table(code, "2023-10", indicators=indicators)
+        assert own.equals(every[every["area_code"] == code].drop(columns="area_code").reset_index(drop=True))
+    rate = every[every["indicator"] == "unemployment_rate"].set_index("area_code")
+    # Ranks: 1 is the lowest unemployment rate, and the areas' values are in rank order.
+    assert rate["rank"].min() == 1 and rate["n_ranked"].iloc[0] == 45
+    assert rate.sort_values("rank")["value"].is_monotonic_increasing
+    # Trends are those of each area's own five points (the same month of five years).
+    single = report.area_indicator_tables("2023-10", indicators=["unemployment_rate"])
+    assert single.set_index("area_code")["trend_label"].equals(rate["trend_label"])
+    assert set(rate["trend_label"]) <= {"better", "worse", "no significant change", "not calculated"}
+    region = report.unit_indicator_table("ely", "02", "2023-10", indicators=["unemployment_rate"])
+    alone = compare_values("unemployment_rate", "ely", periods=["2023-10"], codes=["02"])
+    assert region["value"].iloc[0] == alone["value"].iloc[0]
+    assert region["lower"].iloc[0] == alone["lower"].iloc[0]
+    assert region["significance"].iloc[0] == alone["significance"].iloc[0]
