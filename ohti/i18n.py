@@ -32,7 +32,9 @@ def check_language(language: str) -> str:
 
 @functools.lru_cache(maxsize=1)
 def _labels() -> dict:
-    return yaml.safe_load((PACKAGE_DIR / "labels.yaml").read_text(encoding="utf-8"))
+    # libyaml's loader when PyYAML has it (the same safe subset, about ten times quicker)
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    return yaml.load((PACKAGE_DIR / "labels.yaml").read_text(encoding="utf-8"), Loader=loader)  # noqa: S506
 
 
 def label(key: str, language: str = "fi", **fields) -> str:

@@ -232,8 +232,13 @@ def build_area_documents(codes: str = "all", period: str | None = None, formats=
     for spec in specs:  # refuse parameters a notebook does not declare (papermill only warns)
         check_parameters(spec["notebook"], spec["parameters"])
     # The catalogue is written meanwhile, in this process, which otherwise only waits for the
-    # workers: it fills the cores the last documents leave idle.
+    # workers: it fills the cores the last documents leave idle. First the sources are read
+    # and validated once, while the workers start their kernels, so that those read the
+    # validated frames from disk instead of each reading the files again.
+    from .sources import load_all_sources
+
     with concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="ohti-catalogue") as side:
+        side.submit(load_all_sources)
         catalogue_done = side.submit(publish_catalogue, outputs_dir, force=force,
                                      **({"extract": extract_path} if extract_path else {}))
         packages_done = side.submit(publish_packages, codes, period, outputs_dir, force=force)

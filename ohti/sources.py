@@ -776,6 +776,13 @@ def load_source(source_id: str) -> pd.DataFrame:
     return frame
 
 
+def load_all_sources() -> None:
+    """Load every shipped source, so that its validated frame is on disk (see
+    :func:`load_source`) for the other processes of a build."""
+    for source_id in SOURCES:
+        load_source(source_id)
+
+
 def _cache_key(source: Source) -> str:
     """Key of a source's cached frame; checks every file against the manifest first."""
     manifest = load_manifest().set_index("file")
