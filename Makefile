@@ -32,8 +32,7 @@ install: $(STAMP) ## Create .venv (if missing) and install ohti with its depende
 GROUPING ?= ely
 
 reports: $(STAMP) ## Build the area, regional (GROUPING=ely|maakunta|evk) and national documents, index, catalogue (EXTRACT=path|demo)
-	$(BIN)/ohti build --areas all --grouping $(GROUPING) --validity $(if $(EXTRACT),--extract $(EXTRACT)) $(BUILD_ARGS)
-	$(BIN)/ohti audit "$$($(BIN)/python -c 'from ohti.paths import OUTPUTS_DIR; from ohti.publish import default_period as latest; print(OUTPUTS_DIR / ("$(PERIOD)" or latest()))')"
+	$(BIN)/ohti build --areas all --grouping $(GROUPING) --validity --audit $(if $(EXTRACT),--extract $(EXTRACT)) $(BUILD_ARGS)
 
 catalogue: $(STAMP) ## Publish the HTML indicator catalogue (outputs/catalogue/index.html)
 	$(BIN)/ohti catalogue

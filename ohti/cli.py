@@ -7,6 +7,7 @@ status 2, without a traceback.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 
 from . import __version__
@@ -89,9 +90,14 @@ def cmd_validate(args) -> int:
 
 
 def cmd_audit(args) -> int:
+    return _report_audit(args.paths, threshold=args.threshold)
+
+
+def _report_audit(paths, *, threshold=None) -> int:
+    """Audit `paths` (:func:`ohti.audit.audit`), print the findings; 1 if any, else 0."""
     from .audit import audit
 
-    files, findings = audit(args.paths, threshold=args.threshold)
+    files, findings = audit(paths, threshold=threshold)
     for finding in findings:
         print(finding)
     if findings:
@@ -152,7 +158,8 @@ def cmd_build(args) -> int:
         grouping=args.grouping, validity=args.validity, **({"extract": args.extract} if args.extract else {}),
     )
     print(summary.text(), file=sys.stderr)
-    return 0 if summary.ok else 1
+    audited = _report_audit([os.path.dirname(summary.index)]) if args.audit else 0
+    return 0 if summary.ok and audited == 0 else 1
 
 
 def make_parser() -> argparse.ArgumentParser:
@@ -243,6 +250,9 @@ def make_parser() -> argparse.ArgumentParser:
     p.add_argument("--extract", metavar="PATH|demo",
                    help="customer-register extract for the process indicators (a file, or demo for the synthetic "
                         "demonstration extract; default: $OHTI_EXTRACT, else none)")
+    p.add_argument("--audit", action="store_true",
+                   help="then audit the period's published files as `ohti audit outputs/<period>` does (exit 1 "
+                        "on a count of persons below the threshold)")
     p.set_defaults(run=cmd_build)
     return parser
 

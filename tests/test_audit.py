@@ -171,3 +171,19 @@ def test_reading_in_parallel_finds_the_same_in_the_same_order(tmp_path):
     assert parallel_files == serial_files and len(serial_files) == 100
     assert len(serial) == 2 * 34  # value and numerator of each planted count
     assert parallel == serial
+
+
+@pytest.mark.parametrize("plant", [False, True])
+def test_build_with_audit_checks_what_it_built(monkeypatch, capsys, built, tmp_path, plant):
+    """`ohti build --audit` (what `make reports` runs) audits the period's folder of the build."""
+    from ohti import publish
+
+    folder = built
+    if plant:
+        folder = planted(built, tmp_path, lambda soup: column_cells(soup, "Työttömät työnhakijat")[0].string.replace_with("3"))
+    summary = publish.BuildSummary(folder.name, [], str(folder / "index.html"))
+    monkeypatch.setattr(publish, "build_area_documents", lambda **_: summary)
+    assert cli.main(["build", "--areas", "36", "--audit", "--quiet"]) == (1 if plant else 0)
+    out = capsys.readouterr().out
+    assert ("count(s) of persons below the threshold" in out) == plant
+    assert ("no count of persons below the threshold" in out) != plant
