@@ -6,8 +6,9 @@ A document's notebook spends most of a fresh run starting a kernel (0.7 s), impo
 matplotlib, statsmodels and ohti (2-3 s) and recomputing what every document of a period
 shares: the sources, every indicator at every level (the engine's caches), comparisons of all
 areas, model fits. A :class:`WarmKernel` is started once per build worker and kept for all the
-documents that worker builds, so only the first document pays for that (about 11 s for the
-area notebook, against 1.5-2 s for each later one); the others reuse the imported modules,
+documents that worker builds, so only the first document pays for that (about 3 s of imports
+and 5 s for the first area document, against under 1 s of the kernel's time for each later
+one, measured in November 2026 on 2 cores); the others reuse the imported modules,
 ohti's in-memory caches (``functools.lru_cache`` of pure functions of the shipped data) and the
 shared results described below.
 
@@ -25,7 +26,12 @@ kernel back in the state it had right after start-up and warm-up imports:
 - open matplotlib figures are closed and ``rcParams`` restored; pandas options, NumPy print
   options and floating-point error handling restored;
 - warning filters are restored and the "already shown" registries invalidated, so a warning a
-  library gives is shown (and recorded in the notebook) in every document, not only the first.
+  library gives is shown (and recorded in the notebook) in every document, not only the first;
+- garbage is collected, and what survives (modules, caches, shared results) is frozen
+  (``gc.freeze``), so that the collector's passes during the next document scan only what that
+  document creates: without it they took about a third of a warm document's time. The price:
+  a frozen object that later becomes cyclic garbage (a shared result the size limit evicts) is
+  not collected before the kernel ends, at most a few tens of megabytes over a build.
 
 What is kept between documents is imported modules with their caches, and the *shared
 results*: the functions listed in :data:`SHARED_RESULTS` (indicator values and comparisons of
