@@ -243,7 +243,7 @@ def write_xlsx(tables: dict[str, pd.DataFrame], path: Path) -> Path:
             sheet.write_row(0, 0, [str(column) for column in frame.columns], bold)
             for line, row in enumerate(frame.itertuples(index=False), start=1):
                 for position, value in enumerate(row):
-                    if not _missing(value):
+                    if not pd.isna(value):  # None, NaN, pd.NA and NaT stay empty cells
                         sheet.write(line, position, value.item() if isinstance(value, np.generic) else value)
             sheet.freeze_panes(1, 0)
             for position, column in enumerate(frame.columns):
@@ -251,11 +251,6 @@ def write_xlsx(tables: dict[str, pd.DataFrame], path: Path) -> Path:
                 sheet.set_column(position, position, min(max(width + 2, 8), 60))
         workbook.close()
     return path
-
-
-def _missing(value) -> bool:
-    """A cell left empty: None, NaN, pd.NA or NaT."""
-    return value is None or value is pd.NA or value is pd.NaT or (isinstance(value, float) and value != value)
 
 
 def readme_text(code: str, name: str, period: str) -> str:

@@ -227,11 +227,11 @@ def calculate_icc(panel: pd.DataFrame) -> float:
     Bull 1979; 86: 420-428.
     Searle SR, Casella G, McCulloch CE. Variance Components. Wiley, 1992.
     """
-    import statsmodels.formula.api as smf
-
     grid = panel.to_numpy(dtype=float)
     if grid.ndim == 2 and grid.shape[0] >= 3 and grid.shape[1] >= 2 and np.isfinite(grid).all():
         return _balanced_icc(grid)
+    import statsmodels.formula.api as smf
+
     long = panel.rename_axis(index="unit", columns="year").stack().rename("value").reset_index()
     long = long[np.isfinite(long["value"])]
     if long["year"].nunique() < 2 or long["unit"].nunique() < 3:
