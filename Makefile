@@ -61,8 +61,8 @@ browser-tools: $(BROWSER_STAMP) ## Install what the browser tests need (chromium
 test: $(STAMP) $(BROWSER_STAMP) ## Run the test suite
 	OHTI_REQUIRE_BROWSER=$$([ "$$(id -u)" = 0 ] && echo 1 || echo 0) $(BIN)/python -m pytest
 
-bench: $(STAMP) ## Measure load, compute and build times (naive loop, ohti build, floor; N=areas)
-	$(BIN)/python benchmarks/bench.py $(if $(N),--n $(N)) $(if $(JOBS),--jobs $(JOBS))
+bench: $(STAMP) ## Measure load, compute and build times (naive loop, ohti build, floor; N=areas, ROUNDS=runs of b and c)
+	$(BIN)/python benchmarks/bench.py $(if $(N),--n $(N)) $(if $(JOBS),--jobs $(JOBS)) $(if $(ROUNDS),--rounds $(ROUNDS))
 
 lab: $(STAMP) ## Install JupyterLab into .venv and open the notebooks
 	$(BIN)/python -m pip install --quiet -e '.[lab]'

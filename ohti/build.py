@@ -846,13 +846,29 @@ def build_documents(
             else:
                 pending.append((position, job, (digest, parts)))
 
-        if scheduler:
-            from ohti import distributed
+        with _sharing_results(settings) as settings:
+            if scheduler:
+                from ohti import distributed
 
-            distributed.run_jobs(scheduler, pending, settings, finish, document=_build_document)
-        else:
-            _run_locally(pending, settings, jobs, finish)
+                distributed.run_jobs(scheduler, pending, settings, finish, document=_build_document)
+            else:
+                _run_locally(pending, settings, jobs, finish)
     return results
+
+
+@contextlib.contextmanager
+def _sharing_results(settings: _Settings) -> Iterator[_Settings]:
+    """`settings` whose kernels share the period's results through a folder of the build's own
+    (see :data:`ohti.kernels.WARMUP_CODE`), removed when the block ends."""
+    if not settings.reuse_kernels:
+        yield settings
+        return
+    from ohti.kernels import SHARED_FOLDER_VARIABLE
+
+    with tempfile.TemporaryDirectory(prefix="ohti-shared-") as folder:
+        yield dataclasses.replace(
+            settings, environment=(*settings.environment, (SHARED_FOLDER_VARIABLE, folder))
+        )
 
 
 def _run_locally(pending, settings: _Settings, jobs: int, finish) -> None:

@@ -39,7 +39,10 @@ all areas, funnel data, model fits, peer groups) give every document of a period
 results, so the kernel remembers them by their arguments and hands each caller a deep copy.
 That is safe because those functions are pure (their results depend only on their arguments
 and on the build's inputs, which do not change during a build) and no caller can modify what
-the next document gets. The test
+the next document gets. The kernels of one build also share these results with each other
+through a folder of the build's own (see :data:`WARMUP_CODE`): the first kernel to need a
+result computes it, the others read it, so that the period's results are computed once per
+build rather than once per worker. The test
 ``tests/test_build.py::test_warm_kernel_gives_the_same_bytes_as_a_fresh_kernel`` runs a real
 document second in a warm kernel and compares its bytes with a fresh Papermill run. Known
 differences, by design: output printed while a module is *first imported*, or a warning given
@@ -100,6 +103,10 @@ SHARED_RESULTS = (
 #: How many results a warm kernel remembers (the least recently used are forgotten first).
 SHARED_RESULTS_SIZE = 20_000
 
+#: Environment variable naming a folder through which a build's kernels share results (see
+#: :data:`WARMUP_CODE`); unset or not a folder: each kernel computes its own.
+SHARED_FOLDER_VARIABLE = "OHTI_SHARED_RESULTS"
+
 #: Seconds to wait for a kernel to start and answer, and for a reset to finish.
 STARTUP_TIMEOUT = 60
 RESET_TIMEOUT = 60
@@ -113,9 +120,24 @@ RESET_TIMEOUT = 60
 #: (strings, numbers, and lists, tuples and dicts of them; any other argument calls through)
 #: and returns a deep copy of the remembered result, so that no document can change what the
 #: next one gets. A call that raises is not remembered.
+#:
+#: Across kernels: when the environment variable :data:`SHARED_FOLDER_VARIABLE` names an
+#: existing folder (a build gives its kernels one of its own), a result the kernel does not
+#: remember is looked up there before it is computed, and a computed one is written there
+#: (pickled, by a SHA-256 of its key). Each key has a lock file (``fcntl.flock``), held while
+#: the result is computed: a kernel that needs a result another kernel is computing waits for
+#: it instead of computing it too, so the first documents of a build's kernels compute the
+#: period's shared results once between them. Locks are taken in the order the functions
+#: call each other, which has no cycles, so two kernels never wait for each other. A result
+#: that cannot be pickled stays in the kernel that computed it; without ``fcntl`` (Windows)
+#: nothing is shared across kernels.
 WARMUP_CODE = r'''
-def _ohti_warmup(modules, shared, size):
-    import collections, copy, functools, importlib, os, sys, types, warnings
+def _ohti_warmup(modules, shared, size, folder_variable):
+    import collections, copy, functools, hashlib, importlib, os, pickle, sys, types, warnings
+    try:
+        import fcntl
+    except ImportError:  # not on POSIX: each kernel computes its own
+        fcntl = None
 
     for name in modules:
         try:
@@ -137,6 +159,29 @@ def _ohti_warmup(modules, shared, size):
 
     remembered = collections.OrderedDict()
 
+    def from_folder(key, compute):
+        """The result from the build's shared folder, else computed (and written there)."""
+        folder = os.environ.get(folder_variable, "")
+        if fcntl is None or not folder or not os.path.isdir(folder):
+            return compute()
+        path = os.path.join(folder, hashlib.sha256(repr(key).encode("utf-8")).hexdigest())
+        with open(path + ".lock", "ab") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file is closed
+            try:
+                with open(path + ".pickle", "rb") as handle:
+                    return pickle.load(handle)
+            except Exception:  # not there yet (or unreadable): compute it
+                pass
+            result = compute()
+            try:
+                data = pickle.dumps(result, protocol=pickle.HIGHEST_PROTOCOL)
+                with open(path + ".part", "wb") as handle:
+                    handle.write(data)
+                os.replace(path + ".part", path + ".pickle")
+            except Exception:  # not picklable, or the folder is gone: not shared
+                pass
+            return result
+
     def remembering(function):
         @functools.wraps(function)
         def wrapper(*args, **kwargs):
@@ -147,7 +192,7 @@ def _ohti_warmup(modules, shared, size):
             if key in remembered:
                 remembered.move_to_end(key)
                 return copy.deepcopy(remembered[key])
-            result = function(*args, **kwargs)
+            result = from_folder(key, lambda: function(*args, **kwargs))
             remembered[key] = copy.deepcopy(result)
             if len(remembered) > size:
                 remembered.popitem(last=False)
@@ -247,7 +292,7 @@ def _ohti_warmup(modules, shared, size):
     sys.modules["_ohti_warm_state"] = state
 
 
-_ohti_warmup(%(modules)r, %(shared)r, %(size)r)
+_ohti_warmup(%(modules)r, %(shared)r, %(size)r, %(folder_variable)r)
 del _ohti_warmup
 '''
 
@@ -360,7 +405,7 @@ class WarmKernel:
         # Sent now, awaited in prepare(): the kernel imports while its worker does other work.
         self._warmup_id = self.kc.execute(
             WARMUP_CODE % {"modules": self.warm_imports, "shared": self.shared_results,
-                           "size": SHARED_RESULTS_SIZE},
+                           "size": SHARED_RESULTS_SIZE, "folder_variable": SHARED_FOLDER_VARIABLE},
             silent=True, store_history=False,
         )
 

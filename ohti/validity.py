@@ -66,6 +66,7 @@ DerSimonian R, Laird N. Meta-analysis in clinical trials. Control Clin Trials 19
 from __future__ import annotations
 
 import dataclasses
+import functools
 import hashlib
 import warnings
 
@@ -681,14 +682,24 @@ def _cache_key() -> str:
     digest = hashlib.sha256(stamps.tree_digest(DATA_DIR).encode("ascii"))
     for path in (REGISTRY_PATH, PACKAGE_DIR / "model.yaml", *(PACKAGE_DIR / name for name in ANALYSIS_MODULES)):
         digest.update(path.name.encode("utf-8") + b"\0" + path.read_bytes())
+    digest.update(_library_versions().encode("ascii"))
+    return digest.hexdigest()
+
+
+@functools.lru_cache(maxsize=1)
+def _library_versions() -> str:
+    """The versions of the libraries the analysis computes with, read without importing them
+    (once per process: reading package metadata takes milliseconds, and the catalogue asks
+    for the analysis once per indicator)."""
     from importlib import metadata
 
-    for library in ("numpy", "pandas", "scipy", "statsmodels"):  # without importing them
+    versions = ""
+    for library in ("numpy", "pandas", "scipy", "statsmodels"):
         try:
-            digest.update(f"{library}={metadata.version(library)};".encode("ascii"))
+            versions += f"{library}={metadata.version(library)};"
         except metadata.PackageNotFoundError:  # pragma: no cover - all four are dependencies
             pass
-    return digest.hexdigest()
+    return versions
 
 
 _KEPT: dict = {}

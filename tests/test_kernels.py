@@ -105,3 +105,65 @@ def test_thread_kernels_are_shut_down(tmp_path):
     second = thread_kernel()
     assert second is not first
     shutdown_kernels()
+
+
+# A document that asks for one shared result and says whether this kernel computed it (the
+# engine's own cache of the indicator's values is empty when the result came from elsewhere).
+SHARED_CALL = (
+    "import ohti.compute as compute\n"
+    "frame = compute.compute_values('unemployment_rate', 'ely', periods=['2023-09', '2023-10'])\n"
+    "import pandas\n"
+    "print(compute.evaluate.cache_info().misses > 0, frame['value'].round(4).tolist(),\n"
+    "      int(pandas.util.hash_pandas_object(frame).sum()), frame.dtypes.astype(str).tolist())\n"
+)
+
+
+def _kernels_sharing(environment, count=2):
+    base = {"MPLBACKEND": "Agg", **environment}
+    return [WarmKernel(extra_arguments=["--IPKernelApp.log_level=ERROR"], environment=base,
+                       shared_results=("ohti.compute:compute_values",)) for _ in range(count)]
+
+
+def test_kernels_of_a_build_compute_a_shared_result_once_between_them(tmp_path):
+    from concurrent.futures import ThreadPoolExecutor
+
+    from ohti.kernels import SHARED_FOLDER_VARIABLE
+
+    folder = tmp_path / "shared"
+    folder.mkdir()
+    notebook = _notebook(tmp_path / "shared.ipynb", SHARED_CALL)
+    kernels = _kernels_sharing({SHARED_FOLDER_VARIABLE: str(folder)})
+    try:
+        def run(number):  # each kernel started and used in one thread, as a build's workers do
+            kernels[number].start()
+            nb = render_notebook(notebook, tmp_path / f"{number}.ipynb", {"step": number}, kernel=kernels[number])
+            return _outputs(nb)[0]
+
+        with ThreadPoolExecutor(2) as pool:  # both at once: one computes, the other waits for it
+            printed = list(pool.map(run, range(2)))
+    finally:
+        for warm in kernels:
+            warm.shutdown()
+    computed = [line.split(" ", 1)[0] for line in printed]
+    assert sorted(computed) == ["False", "True"]
+    assert printed[0].split(" ", 1)[1] == printed[1].split(" ", 1)[1]  # the same frame, to the bit
+    assert len(list(folder.glob("*.pickle"))) == 1  # one result, one file
+
+
+def test_without_a_shared_folder_each_kernel_computes_its_own(tmp_path):
+    from ohti.kernels import SHARED_FOLDER_VARIABLE
+
+    notebook = _notebook(tmp_path / "shared.ipynb", SHARED_CALL)
+    missing = tmp_path / "no-such-folder"
+    kernels = _kernels_sharing({SHARED_FOLDER_VARIABLE: str(missing)})
+    try:
+        printed = []
+        for number, warm in enumerate(kernels):
+            warm.start()
+            nb = render_notebook(notebook, tmp_path / f"{number}.ipynb", {"step": number}, kernel=warm)
+            printed.append(_outputs(nb)[0])
+    finally:
+        for warm in kernels:
+            warm.shutdown()
+    assert [line.split(" ", 1)[0] for line in printed] == ["True", "True"]
+    assert not missing.exists()
