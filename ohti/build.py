@@ -651,6 +651,10 @@ class Job:
         or a file appearing or disappearing, rebuilds the document.
     about : str, optional
         HTML fragment placed at the end of the page (see :func:`notebook_to_html`).
+    cost : float
+        How long the document takes to build, relative to the others (1 by default): a build
+        starts the costliest first, so that the last documents to finish are short ones and
+        no worker waits long for the others at the end.
     """
 
     code: str
@@ -661,6 +665,7 @@ class Job:
     group: str | None = None
     inputs: tuple = ()
     about: str | None = None
+    cost: float = 1.0
 
     @property
     def language(self) -> str:
@@ -695,6 +700,7 @@ def build_documents(
     force: bool = False,
     scheduler: str | None = None,
     reuse_kernels: bool = True,
+    pool: WorkerPool | None = None,
 ) -> list[dict]:
     """Build many documents in parallel; a failing one does not stop the rest.
 
@@ -710,9 +716,10 @@ def build_documents(
     jobs_spec : sequence of dict
         One per document: ``{"code": "01", "name": "Helsinki", "parameters": {...}}`` and
         optionally ``"notebook"`` (the template; `notebook` by default), ``"title"`` (the page
-        title; by default ``"<name> <period>"``), ``"group"`` and ``"inputs"`` (see
+        title; by default ``"<name> <period>"``), ``"group"``, ``"inputs"`` and ``"cost"`` (see
         :class:`Job`). The parameters go to the notebook and must include ``period`` (equal to
-        `period`) and ``language``.
+        `period`) and ``language``. Documents are started in decreasing cost (the order of
+        `jobs_spec` among equals), so that the last ones to finish are short.
     period : str
         The period being built, e.g. ``"2023-10"``; names the output folder.
     formats : iterable of {'html', 'pdf'}
@@ -739,6 +746,10 @@ def build_documents(
     reuse_kernels : bool
         Keep one warm kernel per worker (:mod:`ohti.kernels`); False starts a new kernel for
         every document, as the ``papermill`` command does.
+    pool : WorkerPool, optional
+        Workers to build on (perhaps started already, see :class:`WorkerPool`); the caller
+        closes it. By default the build starts `jobs` workers when it has documents to build
+        and stops them at the end.
 
     Returns
     -------
@@ -778,8 +789,8 @@ def build_documents(
         period_dir=Path(outputs_dir if outputs_dir is not None else OUTPUTS_DIR).resolve() / period,
         period=period,
         formats=formats,
-        reuse_kernels=reuse_kernels,
-        environment=tuple({**KERNEL_ENVIRONMENT, "SOURCE_DATE_EPOCH": source_date_epoch()}.items()),
+        reuse_kernels=pool.reuse_kernels if pool is not None else reuse_kernels,
+        environment=tuple(_worker_environment().items()),
     )
     (settings.period_dir / "notebooks").mkdir(parents=True, exist_ok=True)
     store = stamps.StampStore(settings.period_dir / stamps.STAMPS_FOLDER)
@@ -846,34 +857,110 @@ def build_documents(
             else:
                 pending.append((position, job, (digest, parts)))
 
-        with _sharing_results(settings) as settings:
-            if scheduler:
-                from ohti import distributed
+        pending.sort(key=lambda item: -item[1].cost)  # stable: equals keep their order
+        if scheduler:
+            from ohti import distributed
 
+            with _sharing_results(settings.reuse_kernels) as shared:
+                settings = dataclasses.replace(settings, environment=(*settings.environment, *shared))
                 distributed.run_jobs(scheduler, pending, settings, finish, document=_build_document)
-            else:
-                _run_locally(pending, settings, jobs, finish)
+        else:
+            _run_locally(pending, settings, jobs, finish, pool)
     return results
 
 
+def _worker_environment() -> dict:
+    """Variables set in the workers and their kernels (besides a shared-results folder)."""
+    return {**KERNEL_ENVIRONMENT, "SOURCE_DATE_EPOCH": source_date_epoch()}
+
+
 @contextlib.contextmanager
-def _sharing_results(settings: _Settings) -> Iterator[_Settings]:
-    """`settings` whose kernels share the period's results through a folder of the build's own
-    (see :data:`ohti.kernels.WARMUP_CODE`), removed when the block ends."""
-    if not settings.reuse_kernels:
-        yield settings
+def _sharing_results(reuse_kernels: bool = True) -> Iterator[tuple]:
+    """The variable that has warm kernels share the period's results through a folder of the
+    build's own (see :data:`ohti.kernels.WARMUP_CODE`), as ``(name, value)`` pairs; the folder
+    is removed when the block ends. Nothing without warm kernels."""
+    if not reuse_kernels:
+        yield ()
         return
     from ohti.kernels import SHARED_FOLDER_VARIABLE
 
     with tempfile.TemporaryDirectory(prefix="ohti-shared-") as folder:
-        yield dataclasses.replace(
-            settings, environment=(*settings.environment, (SHARED_FOLDER_VARIABLE, folder))
-        )
+        yield ((SHARED_FOLDER_VARIABLE, folder),)
 
 
-def _run_locally(pending, settings: _Settings, jobs: int, finish) -> None:
-    """Build `pending` documents in this process (jobs=1) or in a pool of `jobs` processes."""
-    if jobs == 1 or len(pending) <= 1:
+class WorkerPool:
+    """Build worker processes, each with its warm kernel, that may be started before the
+    documents of the build are known.
+
+    Starting a worker (a Python process, its kernel, and the imports of both) takes a few
+    seconds of CPU. A build starts its workers once it knows that it has documents to build; a
+    caller that knows it earlier (``ohti build`` into a folder with no stamps yet: everything
+    will be built) calls :meth:`start` first, so that the workers start on the cores the caller
+    leaves idle while it checks the period and plans the documents. Give the pool to
+    :func:`build_documents` (``pool=``); close it afterwards (or use it as a context manager).
+    The workers' kernels share the build's results through a folder the pool removes when it
+    is closed.
+
+    Parameters
+    ----------
+    jobs : int
+        Number of worker processes.
+    reuse_kernels : bool
+        Keep one warm kernel per worker (see :func:`build_documents`).
+    """
+
+    def __init__(self, jobs: int, *, reuse_kernels: bool = True):
+        if jobs < 1:
+            raise ParameterError(f"a worker pool needs at least 1 worker, not {jobs}")
+        self.jobs = jobs
+        self.reuse_kernels = reuse_kernels
+        self._sharing = _sharing_results(reuse_kernels)
+        self.environment = tuple(_worker_environment().items()) + self._sharing.__enter__()
+        self._executor = None
+
+    def start(self) -> WorkerPool:
+        """Start the workers now (they start their kernels and import while the caller goes on)."""
+        if self._executor is None:
+            # "spawn": workers start clean, whatever threads this process runs.
+            self._executor = concurrent.futures.ProcessPoolExecutor(
+                self.jobs, mp_context=multiprocessing.get_context("spawn"),
+                initializer=_start_worker, initargs=(self.environment, self.reuse_kernels),
+            )
+            for _ in range(self.jobs):  # the pool starts one worker per task waiting, up to jobs
+                self._executor.submit(int)
+        return self
+
+    @property
+    def started(self) -> bool:
+        return self._executor is not None
+
+    def submit(self, function, *args):
+        return self.start()._executor.submit(function, *args)
+
+    def close(self, *, wait: bool = True) -> None:
+        """Stop the workers (each shuts its kernel down) and remove the shared folder; with
+        ``wait=False``, return without waiting for the workers to end (this process waits for
+        them before it exits)."""
+        if self._executor is not None:
+            self._executor.shutdown(wait=wait)
+            self._executor = None
+        if self._sharing is not None:
+            self._sharing.__exit__(None, None, None)
+            self._sharing = None
+
+    def __enter__(self) -> WorkerPool:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+
+def _run_locally(pending, settings: _Settings, jobs: int, finish, pool: WorkerPool | None = None) -> None:
+    """Build `pending` documents in this process (jobs=1) or on worker processes: `pool`, else
+    a pool of `jobs` workers started here."""
+    if not pending:
+        return
+    if pool is None and (jobs == 1 or len(pending) <= 1):
         try:
             for position, job, key in pending:
                 finish(position, job, key, _build_document(job, settings))
@@ -883,12 +970,11 @@ def _run_locally(pending, settings: _Settings, jobs: int, finish) -> None:
 
                 shutdown_kernels()
         return
-    # "spawn": workers start clean, whatever threads this process runs.
-    context = multiprocessing.get_context("spawn")
-    workers = min(jobs, len(pending))
-    with concurrent.futures.ProcessPoolExecutor(
-        workers, mp_context=context, initializer=_start_worker, initargs=(settings,)
-    ) as pool:
+    owned = pool is None
+    if owned:
+        pool = WorkerPool(min(jobs, len(pending)), reuse_kernels=settings.reuse_kernels)
+    settings = dataclasses.replace(settings, environment=pool.environment)
+    try:
         futures = {
             pool.submit(_build_document, job, settings): (position, job, key)
             for position, job, key in pending
@@ -907,14 +993,17 @@ def _run_locally(pending, settings: _Settings, jobs: int, finish) -> None:
             except Exception as error:  # e.g. the result could not be sent back
                 result = _failed_result(job, settings, error, started=None)
             finish(position, job, key, result)
+    finally:
+        if owned:
+            pool.close()
 
 
-def _start_worker(settings: _Settings) -> None:
+def _start_worker(environment: tuple, reuse_kernels: bool) -> None:
     """Start a worker: its kernel first (it warms up meanwhile), then the conversion libraries."""
-    os.environ.update(settings.environment)  # this process is ours: its kernels inherit them
-    if settings.reuse_kernels:
+    os.environ.update(environment)  # this process is ours: its kernels inherit them
+    if reuse_kernels:
         try:
-            _worker_kernel(settings)
+            _worker_kernel(environment)
         except Exception:  # the first document tries again and reports the error
             pass
     import papermill  # noqa: F401
@@ -923,14 +1012,14 @@ def _start_worker(settings: _Settings) -> None:
     _exporter()
 
 
-def _worker_kernel(settings: _Settings):
+def _worker_kernel(environment: tuple):
     """This worker thread's warm kernel (started on first use)."""
     from ohti.kernels import thread_kernel
 
     return thread_kernel(
         kernel_name=KERNEL_NAME,
         extra_arguments=KERNEL_ARGUMENTS,
-        environment=dict(settings.environment),
+        environment=dict(environment),
     )
 
 
@@ -945,7 +1034,7 @@ def _build_document(job: Job, settings: _Settings) -> dict:
             from ohti.kernels import KernelStartError
 
             try:
-                kernel = _worker_kernel(settings)
+                kernel = _worker_kernel(settings.environment)
             except KernelStartError as error:
                 raise BuildError(f"{job.notebook.name} for {job.stem}: {error}") from error
         nb = render_notebook(job.notebook, paths["ipynb"], job.parameters, kernel=kernel)
@@ -1047,6 +1136,7 @@ def _job(spec: Mapping, default_notebook: Path) -> Job:
         title=spec.get("title"),
         group=spec.get("group"),
         inputs=tuple(spec.get("inputs") or ()),
+        cost=float(spec.get("cost", 1.0)),
     )
 
 
@@ -1103,6 +1193,9 @@ def _build_problems(specs, *, period, formats, jobs) -> list[str]:
         inputs = spec.get("inputs") or ()
         if isinstance(inputs, (str, bytes)) or not all(isinstance(i, str) for i in inputs):
             problems.append(f"{where}: inputs must be a list of glob patterns (str)")
+        cost = spec.get("cost", 1.0)
+        if isinstance(cost, bool) or not isinstance(cost, (int, float)) or not cost >= 0:
+            problems.append(f"{where}: cost must be a number ≥ 0, not {cost!r}")
         stem = f"{spec['code']}_{parameters['language']}"
         if stem in seen:
             problems.append(f"{where}: writes {stem}.* like document {seen[stem]}")

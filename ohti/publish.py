@@ -11,6 +11,7 @@ from __future__ import annotations
 import concurrent.futures
 import dataclasses
 import os
+import re
 from pathlib import Path
 
 from . import areas
@@ -23,6 +24,12 @@ FORMATS = ("html", "pdf")
 
 #: Where the stamps that are not about one period's documents are kept (in the outputs folder).
 STAMPS_FOLDER = ".stamps"
+
+#: How long each kind of document takes to build, relative to an area's (measured on 2 cores in
+#: November 2026: national overview 5 s, area 2.2 s, region 1.1 s): the build starts the longest
+#: first, so that short ones fill the end. The validity document comes after the areas: it
+#: reads the analysis that the catalogue computes at the start of a build.
+DOCUMENT_COSTS = {"national": 2.3, "area": 1.0, "validity": 0.9, "region": 0.5}
 
 
 @dataclasses.dataclass
@@ -100,6 +107,7 @@ def area_jobs(codes, period: str, language: str | None = "fi", grouping: str | N
             "notebook": str(document["notebook"]),
             "parameters": document["parameters"],
             "inputs": [f"{assessments}/{document['code']}.*"],
+            "cost": DOCUMENT_COSTS.get(document["kind"], 1.0),
         }
         for document in plan
     ]
@@ -213,17 +221,38 @@ def build_area_documents(codes: str = "all", period: str | None = None, formats=
 
     outputs_dir = outputs_dir or OUTPUTS_DIR
     codes = parse_area_codes(codes)
-    period = checked_period(period, outputs_dir) if period else default_period(outputs_dir)
     formats = parse_formats(formats)
     if language is not None:
         check_language(language)
     jobs = jobs or os.cpu_count() or 1
     if jobs < 1:
         raise ParameterError(f"--jobs must be at least 1, not {jobs}")
+    with build.WorkerPool(jobs) as pool:
+        if jobs > 1 and not scheduler and _nothing_built_yet(outputs_dir, period):
+            pool.start()  # every document will be built: the workers start while the period is checked
+        return _build_period(build, pool, codes, period, formats, jobs, language, progress, outputs_dir,
+                             force=force, scheduler=scheduler, grouping=grouping, validity=validity,
+                             extract=extract)
+
+
+def _nothing_built_yet(outputs_dir, period: str | None) -> bool:
+    """True when the outputs folder has no stamps of the period (of no period at all when it is
+    not given): a build will then build every document."""
+    if period is None:
+        return not (Path(outputs_dir) / STAMPS_FOLDER).is_dir()
+    if not isinstance(period, str) or not re.fullmatch(r"\d{4}(-\d{2})?", period.strip()):
+        return False  # the check of the period will refuse it: no workers needed
+    return not (Path(outputs_dir) / period.strip() / STAMPS_FOLDER).is_dir()
+
+
+def _build_period(build, pool, codes, period, formats, jobs, language, progress, outputs_dir, *,
+                  force, scheduler, grouping, validity, extract) -> BuildSummary:
+    """:func:`build_area_documents` once its arguments are checked, on the workers of `pool`."""
+    period = checked_period(period, outputs_dir) if period else default_period(outputs_dir)
     specs = area_jobs(codes, period, language, grouping, validity)
     extract_path = configured_extract(extract, period)
     specs = with_extract(specs, extract_path)
-    if extract_path is not None:  # compute the extract's indicators once, before the workers start
+    if extract_path is not None:  # compute the extract's indicators once, before any document runs
         from .process_report import extract_values
 
         extract_values(str(extract_path), period)
@@ -244,7 +273,9 @@ def build_area_documents(codes: str = "all", period: str | None = None, formats=
         packages_done = side.submit(publish_packages, codes, period, outputs_dir, force=force)
         results = build.build_documents(specs, period=period, formats=formats, jobs=jobs,
                                         outputs_dir=outputs_dir, notebook=AREA_NOTEBOOK, progress=progress,
-                                        force=force, scheduler=scheduler)
+                                        force=force, scheduler=scheduler,
+                                        pool=pool if jobs > 1 and not scheduler else None)
+        pool.close(wait=False)  # the workers stop while the index is written
         catalogue = catalogue_done.result()
         packages = packages_done.result()
     index = os.path.join(outputs_dir, period, "index.html")

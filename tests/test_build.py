@@ -438,3 +438,39 @@ def test_rebuilding_a_real_period_with_nothing_changed_is_quick(real_builds):
     assert time.perf_counter() - started < 2
     assert [r["rebuilt"] for r in again] == [False, False]
     assert [r["html"] for r in again] == [r["html"] for r in warm]
+
+
+# --------------------------------------------------------------------------- order and workers
+
+
+def test_the_costliest_documents_are_started_first(tmp_path):
+    specs = [{**_spec("01"), "cost": 0.5}, {**_spec("02"), "cost": 2}, _spec("03"), {**_spec("04"), "cost": 2}]
+    results = build_documents(specs, period=PERIOD, formats=("html",), outputs_dir=tmp_path,
+                              notebook=MINI, progress=False)
+    assert [r["code"] for r in results] == ["01", "02", "03", "04"]  # reported in the order given
+    written = sorted(results, key=lambda r: Path(r["ipynb"]).stat().st_mtime_ns)
+    assert [r["code"] for r in written] == ["02", "04", "03", "01"]  # built by cost, ties in order
+
+
+def test_a_cost_that_is_not_a_number_is_refused(tmp_path):
+    with pytest.raises(ParameterError, match=r"document 1 \(code '01'\): cost must be a number ≥ 0, not 'high'"):
+        build_documents([{**_spec("01"), "cost": "high"}], period=PERIOD, outputs_dir=tmp_path,
+                        notebook=MINI, progress=False)
+
+
+def test_a_pool_started_before_the_build_builds_its_documents(tmp_path):
+    from ohti.build import WorkerPool
+
+    with WorkerPool(2) as pool:
+        pool.start()  # as ohti build does into an empty folder, before it knows the documents
+        assert pool.started
+        results = build_documents([_spec("01"), _spec("02")], period=PERIOD, formats=("html",),
+                                  jobs=2, outputs_dir=tmp_path, notebook=MINI, progress=False, pool=pool)
+        assert [r["status"] for r in results] == ["ok", "ok"], [r["error"] for r in results]
+        assert pool.started  # the build leaves a pool it was given to its owner
+        shared = dict(pool.environment)
+        from ohti.kernels import SHARED_FOLDER_VARIABLE
+
+        assert Path(shared[SHARED_FOLDER_VARIABLE]).is_dir()
+    assert not pool.started
+    assert not Path(shared[SHARED_FOLDER_VARIABLE]).exists()  # the kernels' shared folder is removed
