@@ -11,14 +11,18 @@ The steps are separate functions so that each can be called alone:
 :func:`build_documents` runs steps 1-3 for many documents and records a failing document as
 failed instead of stopping the build. Its design, for speed:
 
-- **A process pool, one worker per core** (or a Dask cluster, :mod:`ohti.distributed`). Each
-  worker runs steps 1-3 in its own process: Papermill's Python API, nbconvert's exporter and
-  WeasyPrint are imported once per worker, never started as commands.
+- **A process pool, one worker per core** (:class:`WorkerPool`; or a Dask cluster,
+  :mod:`ohti.distributed`). Each worker runs steps 1-3 in its own process: Papermill's Python
+  API, nbconvert's exporter and WeasyPrint are imported once per worker, never started as
+  commands. A caller that knows every document will be built starts the workers before it has
+  planned the documents. Documents start in the order of their ``priority`` (see :class:`Job`),
+  so that, e.g., short ones fill the end.
 - **Warm kernels** (:mod:`ohti.kernels`): each worker keeps one Jupyter kernel for all its
-  documents and resets it to its start-up state before each, so modules are imported, and the
-  period's shared results (sources, every indicator at every level) computed, once per worker
-  instead of once per document. The kernel starts, and imports ohti, while its worker imports
-  the conversion libraries.
+  documents and resets it to its start-up state before each, so modules are imported once per
+  worker instead of once per document, and the period's shared results (every indicator at
+  every level, comparisons of all areas) are computed once per build: the kernels share them
+  through a folder of the build's own. The kernel starts, and imports ohti, while its worker
+  imports the conversion libraries.
 - **Incremental builds** (:mod:`ohti.stamps`): a document whose inputs (notebook, parameters,
   assessment text, data, registry, ohti's source, the software's versions) have the same
   content hash as at its last build, and whose outputs are unchanged, is not built again.
@@ -651,10 +655,11 @@ class Job:
         or a file appearing or disappearing, rebuilds the document.
     about : str, optional
         HTML fragment placed at the end of the page (see :func:`notebook_to_html`).
-    cost : float
-        How long the document takes to build, relative to the others (1 by default): a build
-        starts the costliest first, so that the last documents to finish are short ones and
-        no worker waits long for the others at the end.
+    priority : float
+        Documents of higher priority are started first (0 by default; equals in the order
+        given). A build orders its documents so that those that compute the period's shared
+        results come first, those that reuse them later, and short ones last, so that no worker
+        waits long for the others at the end.
     """
 
     code: str
@@ -665,7 +670,7 @@ class Job:
     group: str | None = None
     inputs: tuple = ()
     about: str | None = None
-    cost: float = 1.0
+    priority: float = 0.0
 
     @property
     def language(self) -> str:
@@ -716,10 +721,10 @@ def build_documents(
     jobs_spec : sequence of dict
         One per document: ``{"code": "01", "name": "Helsinki", "parameters": {...}}`` and
         optionally ``"notebook"`` (the template; `notebook` by default), ``"title"`` (the page
-        title; by default ``"<name> <period>"``), ``"group"``, ``"inputs"`` and ``"cost"`` (see
+        title; by default ``"<name> <period>"``), ``"group"``, ``"inputs"`` and ``"priority"`` (see
         :class:`Job`). The parameters go to the notebook and must include ``period`` (equal to
-        `period`) and ``language``. Documents are started in decreasing cost (the order of
-        `jobs_spec` among equals), so that the last ones to finish are short.
+        `period`) and ``language``. Documents are started in decreasing priority (the order of
+        `jobs_spec` among equals).
     period : str
         The period being built, e.g. ``"2023-10"``; names the output folder.
     formats : iterable of {'html', 'pdf'}
@@ -857,7 +862,7 @@ def build_documents(
             else:
                 pending.append((position, job, (digest, parts)))
 
-        pending.sort(key=lambda item: -item[1].cost)  # stable: equals keep their order
+        pending.sort(key=lambda item: -item[1].priority)  # stable: equals keep their order
         if scheduler:
             from ohti import distributed
 
@@ -914,8 +919,9 @@ class WorkerPool:
             raise ParameterError(f"a worker pool needs at least 1 worker, not {jobs}")
         self.jobs = jobs
         self.reuse_kernels = reuse_kernels
-        self._sharing = _sharing_results(reuse_kernels)
-        self.environment = tuple(_worker_environment().items()) + self._sharing.__enter__()
+        self._resources = contextlib.ExitStack()  # the shared folder, removed by close()
+        shared = self._resources.enter_context(_sharing_results(reuse_kernels))
+        self.environment = tuple(_worker_environment().items()) + shared
         self._executor = None
 
     def start(self) -> WorkerPool:
@@ -944,9 +950,7 @@ class WorkerPool:
         if self._executor is not None:
             self._executor.shutdown(wait=wait)
             self._executor = None
-        if self._sharing is not None:
-            self._sharing.__exit__(None, None, None)
-            self._sharing = None
+        self._resources.close()
 
     def __enter__(self) -> WorkerPool:
         return self
@@ -1136,7 +1140,7 @@ def _job(spec: Mapping, default_notebook: Path) -> Job:
         title=spec.get("title"),
         group=spec.get("group"),
         inputs=tuple(spec.get("inputs") or ()),
-        cost=float(spec.get("cost", 1.0)),
+        priority=float(spec.get("priority", 0.0)),
     )
 
 
@@ -1193,9 +1197,9 @@ def _build_problems(specs, *, period, formats, jobs) -> list[str]:
         inputs = spec.get("inputs") or ()
         if isinstance(inputs, (str, bytes)) or not all(isinstance(i, str) for i in inputs):
             problems.append(f"{where}: inputs must be a list of glob patterns (str)")
-        cost = spec.get("cost", 1.0)
-        if isinstance(cost, bool) or not isinstance(cost, (int, float)) or not cost >= 0:
-            problems.append(f"{where}: cost must be a number ≥ 0, not {cost!r}")
+        priority = spec.get("priority", 0.0)
+        if isinstance(priority, bool) or not isinstance(priority, (int, float)) or priority != priority:
+            problems.append(f"{where}: priority must be a number, not {priority!r}")
         stem = f"{spec['code']}_{parameters['language']}"
         if stem in seen:
             problems.append(f"{where}: writes {stem}.* like document {seen[stem]}")

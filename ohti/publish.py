@@ -25,11 +25,13 @@ FORMATS = ("html", "pdf")
 #: Where the stamps that are not about one period's documents are kept (in the outputs folder).
 STAMPS_FOLDER = ".stamps"
 
-#: How long each kind of document takes to build, relative to an area's (measured on 2 cores in
-#: November 2026: national overview 5 s, area 2.2 s, region 1.1 s): the build starts the longest
-#: first, so that short ones fill the end. The validity document comes after the areas: it
-#: reads the analysis that the catalogue computes at the start of a build.
-DOCUMENT_COSTS = {"national": 2.3, "area": 1.0, "validity": 0.9, "region": 0.5}
+#: The order in which a build starts each kind of document (higher first; see
+#: :class:`ohti.build.Job`). The area documents compute the period's shared results and the
+#: regional documents reuse many of them; the national overview, which reuses the most, comes
+#: last, in all its languages at once (the longest documents, about 5 s each on 2 cores), so
+#: that the workers finish together; before it the validity document (about 2 s), which reads
+#: the analysis the catalogue computes at the start of a build.
+DOCUMENT_PRIORITY = {"area": 3, "region": 2, "validity": 1, "national": 0}
 
 
 @dataclasses.dataclass
@@ -107,7 +109,7 @@ def area_jobs(codes, period: str, language: str | None = "fi", grouping: str | N
             "notebook": str(document["notebook"]),
             "parameters": document["parameters"],
             "inputs": [f"{assessments}/{document['code']}.*"],
-            "cost": DOCUMENT_COSTS.get(document["kind"], 1.0),
+            "priority": DOCUMENT_PRIORITY.get(document["kind"], 0),
         }
         for document in plan
     ]

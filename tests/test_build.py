@@ -443,18 +443,18 @@ def test_rebuilding_a_real_period_with_nothing_changed_is_quick(real_builds):
 # --------------------------------------------------------------------------- order and workers
 
 
-def test_the_costliest_documents_are_started_first(tmp_path):
-    specs = [{**_spec("01"), "cost": 0.5}, {**_spec("02"), "cost": 2}, _spec("03"), {**_spec("04"), "cost": 2}]
+def test_documents_start_in_order_of_priority(tmp_path):
+    specs = [{**_spec("01"), "priority": -1}, {**_spec("02"), "priority": 2}, _spec("03"), {**_spec("04"), "priority": 2}]
     results = build_documents(specs, period=PERIOD, formats=("html",), outputs_dir=tmp_path,
                               notebook=MINI, progress=False)
     assert [r["code"] for r in results] == ["01", "02", "03", "04"]  # reported in the order given
     written = sorted(results, key=lambda r: Path(r["ipynb"]).stat().st_mtime_ns)
-    assert [r["code"] for r in written] == ["02", "04", "03", "01"]  # built by cost, ties in order
+    assert [r["code"] for r in written] == ["02", "04", "03", "01"]  # built by priority, ties in order
 
 
-def test_a_cost_that_is_not_a_number_is_refused(tmp_path):
-    with pytest.raises(ParameterError, match=r"document 1 \(code '01'\): cost must be a number ≥ 0, not 'high'"):
-        build_documents([{**_spec("01"), "cost": "high"}], period=PERIOD, outputs_dir=tmp_path,
+def test_a_priority_that_is_not_a_number_is_refused(tmp_path):
+    with pytest.raises(ParameterError, match=r"document 1 \(code '01'\): priority must be a number, not 'high'"):
+        build_documents([{**_spec("01"), "priority": "high"}], period=PERIOD, outputs_dir=tmp_path,
                         notebook=MINI, progress=False)
 
 
