@@ -11,7 +11,6 @@ from __future__ import annotations
 import concurrent.futures
 import dataclasses
 import os
-import re
 from pathlib import Path
 
 from . import areas
@@ -232,7 +231,7 @@ def build_area_documents(codes: str = "all", period: str | None = None, formats=
     with build.WorkerPool(jobs) as pool:
         if jobs > 1 and not scheduler and _nothing_built_yet(outputs_dir, period):
             pool.start()  # every document will be built: the workers start while the period is checked
-        return _build_period(build, pool, codes, period, formats, jobs, language, progress, outputs_dir,
+        return _build_period(pool, codes, period, formats, jobs, language, progress, outputs_dir,
                              force=force, scheduler=scheduler, grouping=grouping, validity=validity,
                              extract=extract)
 
@@ -242,14 +241,19 @@ def _nothing_built_yet(outputs_dir, period: str | None) -> bool:
     not given): a build will then build every document."""
     if period is None:
         return not (Path(outputs_dir) / STAMPS_FOLDER).is_dir()
-    if not isinstance(period, str) or not re.fullmatch(r"\d{4}(-\d{2})?", period.strip()):
+    from .sources import MONTH_PATTERN, YEAR_PATTERN
+
+    text = str(period).strip()
+    if not (MONTH_PATTERN.match(text) or YEAR_PATTERN.match(text)):
         return False  # the check of the period will refuse it: no workers needed
-    return not (Path(outputs_dir) / period.strip() / STAMPS_FOLDER).is_dir()
+    return not (Path(outputs_dir) / text / STAMPS_FOLDER).is_dir()
 
 
-def _build_period(build, pool, codes, period, formats, jobs, language, progress, outputs_dir, *,
+def _build_period(pool, codes, period, formats, jobs, language, progress, outputs_dir, *,
                   force, scheduler, grouping, validity, extract) -> BuildSummary:
     """:func:`build_area_documents` once its arguments are checked, on the workers of `pool`."""
+    from . import build
+
     period = checked_period(period, outputs_dir) if period else default_period(outputs_dir)
     specs = area_jobs(codes, period, language, grouping, validity)
     extract_path = configured_extract(extract, period)

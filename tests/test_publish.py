@@ -100,3 +100,20 @@ def test_build_command_passes_scheduler_and_force(monkeypatch):
     assert seen["codes"] == "36" and seen["progress"] is False
     args = make_parser().parse_args(["build"])
     assert args.scheduler is None and args.force is False
+
+
+def test_workers_start_early_only_when_nothing_was_built_yet(tmp_path):
+    assert publish._nothing_built_yet(tmp_path, "2023-10")  # an empty folder: every document is built
+    assert publish._nothing_built_yet(tmp_path, None)
+    (tmp_path / "2023-10" / publish.STAMPS_FOLDER).mkdir(parents=True)
+    (tmp_path / publish.STAMPS_FOLDER).mkdir()
+    assert not publish._nothing_built_yet(tmp_path, "2023-10")  # a rebuild may have nothing to do
+    assert not publish._nothing_built_yet(tmp_path, None)
+    assert publish._nothing_built_yet(tmp_path, "2023-09")
+    assert not publish._nothing_built_yet(tmp_path, "../2023-10")  # refused by the period check anyway
+
+
+def test_documents_are_ordered_areas_first_and_national_overviews_last():
+    jobs = publish.area_jobs(["36"], "2023-10", None, "ely", validity=True)
+    priority = {job["code"]: job["priority"] for job in jobs}
+    assert priority["36"] > priority["ely-10"] > priority["validity"] > priority["national"]
