@@ -216,8 +216,9 @@ def _current(variable: str) -> tuple:
     matrix = sources.component_matrix(variable, "municipality")
     to_current = areas.membership("municipality")  # source codes × 2025 municipalities
     source_rows = matrix.reindex(to_current.index)
-    present = to_current.index.isin(matrix.index)
-    suppressed = source_rows.isna().to_numpy() & present[:, None]
+    # a cell the source has a row for: a merged municipality has no row after its merger
+    present = sources.component_presence(variable, "municipality").reindex(to_current.index, fill_value=False).to_numpy()
+    suppressed = source_rows.isna().to_numpy() & present
     weights = sparse.csr_matrix(to_current.T.to_numpy())  # a membership matrix is mostly zeros
     values = weights @ source_rows.fillna(0.0).to_numpy()
     missing = (weights @ suppressed.astype(float)) > 0
@@ -256,12 +257,11 @@ def component(variable: str, level: str) -> Wide:
     weights = sparse.csr_matrix(to_level.T.to_numpy())
     totals = weights @ current_values
     missing = (weights @ current_missing.astype(float)).round().astype(int)
-    uncovered = (weights @ (~current_covered).astype(float)).round().astype(int)
+    uncovered = (weights @ (~current_covered).astype(float)).round().astype(int)  # by unit and period
     size = np.broadcast_to(np.asarray(weights.sum(axis=1)).ravel().round().astype(int)[:, None], totals.shape)
     all_missing = missing >= size
-    totals[uncovered > 0, :] = np.nan
+    totals[uncovered > 0] = np.nan
     totals[all_missing] = np.nan
-    uncovered = np.broadcast_to(uncovered[:, None], totals.shape)
     partial = (missing > 0) & ~all_missing
     # one key per note: kind × 10⁶ + count × 10³ + size (a unit has fewer than 1000 members)
     kind = np.select([uncovered > 0, all_missing, partial], [1, 2, 3], 0)

@@ -17,6 +17,9 @@ PROJECT_DIR = Path(os.environ.get("OHTI_PROJECT_DIR", PACKAGE_DIR.parent)).resol
 NOTEBOOKS_DIR = PROJECT_DIR / "notebooks"
 PARAMETERS_DIR = PROJECT_DIR / "parameters"
 OUTPUTS_DIR = Path(os.environ.get("OHTI_OUTPUTS_DIR", PROJECT_DIR / "outputs")).resolve()
+#: The data folder outside the installed package: StatFin tables refreshed (ohti refresh) or
+#: imported (ohti import), with their MANIFEST.csv; OHTI_DATA_DIR points elsewhere.
+DATA_DIR_USER = Path(os.environ.get("OHTI_DATA_DIR", PROJECT_DIR / "data")).resolve()
 
 #: Expert assessment texts (Markdown); OHTI_ASSESSMENTS_DIR points elsewhere (e.g. in tests).
 ASSESSMENTS_DIR = Path(os.environ.get("OHTI_ASSESSMENTS_DIR", PARAMETERS_DIR / "assessments")).resolve()

@@ -39,7 +39,7 @@ import numpy as np
 import pandas as pd
 
 from .errors import SourceDataError
-from .paths import DATA_DIR, MANIFEST_PATH, OUTPUTS_DIR
+from .paths import DATA_DIR, DATA_DIR_USER, MANIFEST_PATH, OUTPUTS_DIR
 
 #: Validated frames of the shipped sources, kept between processes (see :func:`load_source`).
 SOURCE_CACHE_DIR = OUTPUTS_DIR / ".cache" / "sources"
@@ -74,6 +74,9 @@ class Variable:
         How months make a year: 'mean' for month-end stocks, 'sum' for flows during a month.
     description : str
         What it is, in the source's words.
+    also : tuple of str
+        Further sources of the same figure, for the periods or units the first lacks (the
+        national history of a group before 12r5 published it by municipality).
     """
 
     name: str
@@ -81,6 +84,7 @@ class Variable:
     frequency: str
     annual: str
     description: str
+    also: tuple = ()
 
 
 @dataclasses.dataclass(frozen=True)
@@ -96,13 +100,22 @@ class Source:
     files: tuple
     loader: str
     first_period: str = ""
+    #: StatFin tables (``ohti/pxweb_tables.yaml``) whose PxWeb responses feed this source:
+    #: shipped ones among ``files`` and refreshed or imported ones in the data folder.
+    tables: tuple = ()
 
 
 SOURCES = {
-    "tyonv_12r5": Source("tyonv_12r5", "TEM, työnvälitystilasto (StatFin tyonv 12r5)",
-                         ("tyonv_12r5/tyonv_12r5_all_regions_2006_2023.csv.gz",), "load_12r5", "2006-01"),
+    "tyonv_12r5": Source("tyonv_12r5", "TEM / KEHA-keskus, työnvälitystilasto (StatFin tyonv 12r5)",
+                         ("tyonv_12r5/tyonv_12r5_all_regions_2006_2023.csv.gz",
+                          "pxweb_2026/unemployment_register_kunnat_12r5.json"), "load_12r5", "2006-01", ("12r5",)),
     "vaerak_11re": Source("vaerak_11re", "Tilastokeskus, väestörakenne (StatFin vaerak 11re)",
-                          ("vaerak_11re/vaerak_11re_vaesto_kunnittain_1972_2023.csv.gz",), "load_11re", "1972"),
+                          ("vaerak_11re/vaerak_11re_vaesto_kunnittain_1972_2023.csv.gz",
+                           "pxweb_2026/sex_register_kunnat_11re.json"), "load_11re", "1972", ("11re",)),
+    "vaerak_11ra": Source("vaerak_11ra", "Tilastokeskus, väestörakenne: tunnuslukuja (StatFin vaerak 11ra)",
+                          ("pxweb_2026/age_register_kunnat_11ra.json",), "load_11ra", "1990", ("11ra",)),
+    "ssaaty_121w": Source("ssaaty_121w", "Tilastokeskus, väestönmuutokset (StatFin ssaaty 121w)",
+                          ("pxweb_2026/population_register_kunnat_121w.json",), "load_121w", "1990", ("121w",)),
     "tyonv_2310": Source("tyonv_2310", "TEM, työnvälitystilasto: avoimet työpaikat kuukauden aikana (StatFin 2310)",
                          ("tyonv_2310/data_kunta_2310.csv.gz", "tyonv_2310/data_kokomaa_2310.csv"), "load_2310", "2006-01"),
     "kuntien_avainluvut": Source("kuntien_avainluvut", "Tilastokeskus, kuntien avainluvut",
@@ -115,8 +128,8 @@ SOURCES = {
 }
 
 
-def _v(name, source, frequency, annual, description):
-    return name, Variable(name, source, frequency, annual, description)
+def _v(name, source, frequency, annual, description, also=()):
+    return name, Variable(name, source, frequency, annual, description, tuple(also))
 
 
 #: Every component variable the shipped sources provide.
@@ -126,7 +139,8 @@ VARIABLES = dict([
     _v("vacancies", "tyonv_12r5", "month", "mean", "open vacancies at the end of the month (AVPAIKATLOPUSSA)"),
     _v("population", "vaerak_11re", "year", "mean", "population on 31 December"),
     _v("vacancies_open_during_month", "tyonv_2310", "month", "mean", "vacancies open at some time during the month"),
-    _v("new_vacancies", "tyonv_2310", "month", "sum", "new vacancies notified during the month"),
+    _v("new_vacancies", "tyonv_12r5", "month", "sum", "new vacancies notified during the month (UUDETAVP; before 2020-09 StatFin 2310)",
+       also=("tyonv_2310",)),
     _v("filled_vacancies", "tyonv_2310", "month", "sum", "vacancies filled during the month"),
     _v("filled_vacancy_days", "tyonv_2310", "month", "sum",
        "days the filled vacancies were open, in all: the published mean (whole days) times the filled vacancies"),
@@ -134,7 +148,8 @@ VARIABLES = dict([
     _v("jobs", "kuntien_avainluvut", "year", "mean", "jobs (workplaces) in the area"),
     _v("population_kf", "kuntien_avainluvut", "year", "mean", "population (vakiluku) of the key figures"),
     _v("population_15_64", "kuntien_avainluvut", "year", "mean", "population aged 15–64: published share × population"),
-    _v("population_over_64", "kuntien_avainluvut", "year", "mean", "population aged over 64: published share × population"),
+    _v("population_over_64", "vaerak_11ra", "year", "mean", "population aged over 64: published share (0.1 %) × population",
+       also=("kuntien_avainluvut",)),
     _v("population_15_plus", "kuntien_avainluvut", "year", "mean", "population aged 15 or over: (100 − share under 15) × population"),
     _v("foreign_citizens", "kuntien_avainluvut", "year", "mean", "foreign citizens: published share × population"),
     _v("swedish_speakers", "kuntien_avainluvut", "year", "mean", "Swedish speakers: published share × population"),
@@ -142,11 +157,41 @@ VARIABLES = dict([
     _v("employed_15_64_est", "kuntien_avainluvut", "year", "mean", "employed aged 15–64: published employment rate × population 15–64"),
     _v("non_employed", "kuntien_avainluvut", "year", "mean", "persons not employed: economic dependency ratio × employed residents / 100"),
     _v("working_in_home_municipality", "kuntien_avainluvut", "year", "mean", "employed residents working in their home municipality: published share × employed residents"),
-    _v("long_term_unemployed", "tyonv_1001", "month", "mean", "unemployed for 12 months or longer"),
-    _v("unemployed_under_25", "tyonv_1001", "month", "mean", "unemployed job seekers under 25"),
-    _v("unemployed_over_50", "tyonv_1001", "month", "mean", "unemployed job seekers over 50"),
-    _v("unemployed_foreign", "tyonv_1001", "month", "mean", "unemployed job seekers with a foreign citizenship"),
-    _v("laid_off", "tyonv_1001", "month", "mean", "fully laid-off job seekers"),
+    _v("long_term_unemployed", "tyonv_12r5", "month", "mean",
+       "unemployed without a break for 12 months or longer (PITKAAIKAISTYOTTOMAT; before 2020-07 StatFin 1001)", also=("tyonv_1001",)),
+    _v("unemployed_under_25", "tyonv_12r5", "month", "mean", "unemployed job seekers under 25 (TYOTTOMAT25)", also=("tyonv_1001",)),
+    _v("unemployed_over_50", "tyonv_12r5", "month", "mean", "unemployed job seekers over 50 (TYOTTOMAT50)", also=("tyonv_1001",)),
+    _v("unemployed_foreign", "tyonv_12r5", "month", "mean", "unemployed job seekers with a foreign citizenship (TYOTTOMATULK)",
+       also=("tyonv_1001",)),
+    _v("laid_off", "tyonv_12r5", "month", "mean", "fully laid-off job seekers (LOMAUTETTU)", also=("tyonv_1001",)),
+    _v("job_seekers", "tyonv_12r5", "month", "mean", "job seekers at the end of the month, unemployed or not (HAKIJALOPUSSA)"),
+    _v("unemployed_men", "tyonv_12r5", "month", "mean", "unemployed job seekers, men (TYOTTOMATMIEHET)"),
+    _v("unemployed_women", "tyonv_12r5", "month", "mean", "unemployed job seekers, women (TYOTTOMATNAISET)"),
+    _v("unemployed_under_20", "tyonv_12r5", "month", "mean", "unemployed job seekers under 20 (TYOTTOMAT20)"),
+    _v("unemployed_disabled", "tyonv_12r5", "month", "mean", "unemployed job seekers with a disability or long-term illness (TYOTTOMATSAIR)"),
+    _v("reduced_working_week", "tyonv_12r5", "month", "mean", "job seekers on a reduced working week (LYHTYOVKO)"),
+    _v("in_subsidised_employment", "tyonv_12r5", "month", "mean", "persons in subsidised employment: pay subsidy, start-up grant, employed by the state (TYOLLISTETTYLOP)"),
+    _v("in_work_practice", "tyonv_12r5", "month", "mean", "persons in work practice or work-life coaching (TYOHARJOITTELULOP)"),
+    _v("in_work_trial", "tyonv_12r5", "month", "mean", "persons in a work or training trial (KOKEILULOP)"),
+    _v("in_labour_market_training", "tyonv_12r5", "month", "mean", "persons in labour market training (TVKOULUTUSLOP)"),
+    _v("in_coaching", "tyonv_12r5", "month", "mean", "persons in coaching (VALMENNUSLOP)"),
+    _v("in_other_services", "tyonv_12r5", "month", "mean",
+       "persons in other services: rehabilitative work, job alternation substitutes, self-motivated study (MTPPALVELUTLOP)"),
+    _v("population_men", "vaerak_11re", "year", "mean", "men, population on 31 December"),
+    _v("population_women", "vaerak_11re", "year", "mean", "women, population on 31 December"),
+    _v("population_under_15", "vaerak_11ra", "year", "mean", "population aged under 15: published share (0.1 %) × population"),
+    _v("population_age_sum", "vaerak_11ra", "year", "mean", "sum of ages (years): published mean age × population, for the mean age of an area"),
+    _v("births", "ssaaty_121w", "year", "sum", "live births during the year"),
+    _v("deaths", "ssaaty_121w", "year", "sum", "deaths during the year"),
+    _v("natural_increase", "ssaaty_121w", "year", "sum", "births minus deaths"),
+    _v("internal_in_migration", "ssaaty_121w", "year", "sum", "moves into the municipality from another municipality"),
+    _v("internal_out_migration", "ssaaty_121w", "year", "sum", "moves out of the municipality to another municipality"),
+    _v("net_internal_migration", "ssaaty_121w", "year", "sum", "migration between municipalities, net"),
+    _v("immigration", "ssaaty_121w", "year", "sum", "moves to Finland from abroad"),
+    _v("emigration", "ssaaty_121w", "year", "sum", "moves from Finland abroad"),
+    _v("net_immigration", "ssaaty_121w", "year", "sum", "immigration minus emigration"),
+    _v("net_migration", "ssaaty_121w", "year", "sum", "net migration in all: between municipalities and with abroad"),
+    _v("population_change", "ssaaty_121w", "year", "sum", "total change of the population during the year"),
     _v("unemployed_1001", "tyonv_1001", "month", "mean", "unemployed job seekers (the same table's total)"),
     _v("persons_in_services", "tyonv_12u4", "month", "mean", "persons in activation services at the end of the month (PALVELUISSAYHTEENSA)"),
     _v("persons_in_services_foreign", "tyonv_12u4", "month", "mean", "foreign citizens in activation services (PALVELUISSAYHTEENSAULK)"),
@@ -157,7 +202,11 @@ VARIABLES = dict([
 #: variable counts persons, and disclosure control (:mod:`ohti.disclosure`) applies to it.
 NON_PERSON_VARIABLES = frozenset({
     "vacancies", "vacancies_open_during_month", "new_vacancies", "filled_vacancies",
-    "filled_vacancy_days", "jobs",
+    "filled_vacancy_days", "jobs", "population_age_sum",
+})
+#: Variables that may be negative (a net flow or a change); every other value is a count.
+SIGNED_VARIABLES = frozenset({
+    "natural_increase", "net_internal_migration", "net_immigration", "net_migration", "population_change",
 })
 #: The variables that count persons (job seekers, labour force, population and its groups).
 PERSON_VARIABLES = frozenset(VARIABLES) - NON_PERSON_VARIABLES
@@ -362,6 +411,7 @@ class Problems:
         self.items: list[tuple[int, str]] = list(found)
         self.line = pd.Series(np.asarray(raw.index) + 2, index=raw.index)
         self.skip = set(raw.attrs.get("ragged", ()))
+        self.noun = raw.attrs.get("noun", "row")
 
     def report(self, mask, column, rule):
         """Record a problem for every row where ``mask`` holds (the first 200, then a count)."""
@@ -369,10 +419,11 @@ class Problems:
         if self.skip:
             rows = rows[~rows.isin(list(self.skip))]
         for idx in rows[:MAX_REPORTED_PROBLEMS]:
-            self.items.append((self.line[idx], f"row {self.line[idx]}, column {column}: {self.raw.at[idx, column]!r} {rule}"))
+            self.items.append((self.line[idx], f"{self.noun} {self.line[idx]}, column {column}: {str(self.raw.at[idx, column])[:80]!r} {rule}"))
         if len(rows) > MAX_REPORTED_PROBLEMS:
             last = self.line[rows[MAX_REPORTED_PROBLEMS - 1]]
-            self.items.append((last, f"column {column}: {len(rows) - MAX_REPORTED_PROBLEMS} more row(s) after row {last} where the value {rule}"))
+            self.items.append((last, f"column {column}: {len(rows) - MAX_REPORTED_PROBLEMS} more {self.noun}(s) after "
+                                     f"{self.noun} {last} where the value {rule}"))
 
     def require_columns(self, columns):
         """Raise at once if a column is missing: nothing else can be checked without it."""
@@ -531,19 +582,35 @@ def validate_12r5(raw: pd.DataFrame, path, municipality_codes, found=()) -> pd.D
 
 
 def load_12r5(path=None) -> pd.DataFrame:
-    """TEM's employment service statistics 12r5: municipalities, regions, ELY areas, nation."""
+    """TEM's and KEHA-keskus's employment service statistics 12r5: municipalities, regions,
+    ELY areas, nation.
+
+    Without ``path``: the shipped CSV history (2006-01 … 2023-10, three contents), then the
+    shipped PxWeb responses (2026-06, 23 contents), then any refreshed or imported response
+    in the data folder; a later file's value replaces an earlier one's for the same unit,
+    period and variable. With ``path``: that one file (CSV or PxWeb response).
+    """
     from .areas import source_municipality_codes
 
-    file = Path(path) if path else shipped_path(SOURCES["tyonv_12r5"].files[0])
+    if path and is_pxweb_file(path):
+        return load_pxweb_file(path)
+    if path:
+        raw, found = read_rows(Path(path))
+        return validate_12r5(raw, Path(path), source_municipality_codes(), found)
+    file = shipped_path(SOURCES["tyonv_12r5"].files[0])
     raw, found = read_rows(file)
-    return validate_12r5(raw, file, source_municipality_codes(), found)
+    return _combined([validate_12r5(raw, file, source_municipality_codes(), found), *_pxweb_frames("tyonv_12r5")])
 
 
 def load_11re(path=None) -> pd.DataFrame:
     """Population on 31 December by municipality and for the whole country (StatFin 11re)."""
     from .areas import source_municipality_codes
 
-    file = Path(path) if path else shipped_path(SOURCES["vaerak_11re"].files[0])
+    if path and is_pxweb_file(path):
+        return load_pxweb_file(path)
+    if not path:
+        return _combined([load_11re(shipped_path(SOURCES["vaerak_11re"].files[0])), *_pxweb_frames("vaerak_11re")])
+    file = Path(path)
     raw, problems = _start(file, ["alue", "vuosi", "vaesto_31_12"])
     area = raw["alue"].str.strip()
     national = area == NATIONAL_CODE
@@ -744,6 +811,236 @@ def load_12u4(paths=None) -> pd.DataFrame:
     return pd.concat([read_12u4(files[0]), read_12u5(files[1])], ignore_index=True)
 
 
+# --- PxWeb responses --------------------------------------------------------------------------
+
+#: Parts that cannot exceed their whole within one row of a PxWeb response.
+PXWEB_PART_RULES = (
+    ("unemployed", "labour_force"), ("unemployed", "job_seekers"),
+    ("long_term_unemployed", "unemployed"), ("unemployed_under_25", "unemployed"),
+    ("unemployed_under_20", "unemployed_under_25"), ("unemployed_over_50", "unemployed"),
+    ("unemployed_foreign", "unemployed"), ("unemployed_men", "unemployed"),
+    ("unemployed_women", "unemployed"), ("unemployed_disabled", "unemployed"),
+    ("population_men", "population"), ("population_women", "population"),
+)
+#: The prefix of each area type's values in PxWeb tables, and its level in ohti.
+PXWEB_AREA_LEVELS = (("SSS", "national"), ("KU", "municipality"), ("SK", "seutukunta"),
+                     ("MK", "maakunta"), ("ELY", "ely"))
+PXWEB_AREA_FORMS = {"municipality": r"KU\d{3}", "seutukunta": r"SK\d{3}", "maakunta": r"MK\d{2}", "ely": r"ELY\d{2}"}
+
+
+def is_pxweb_file(path) -> bool:
+    """True for a PxWeb ``json`` or ``json-stat2`` response (by name or by its first byte)."""
+    name = Path(path).name.lower()
+    if name.endswith((".json", ".json.gz")):
+        return True
+    try:
+        with open(path, "rb") as handle:
+            return handle.read(64).lstrip(b"\xef\xbb\xbf \t\r\n")[:1] == b"{"
+    except OSError:
+        return False
+
+
+def _content_columns(response, spec) -> dict:
+    """Response column → declared content code (by code, or by text for CSV exports)."""
+    by_text = {text.casefold(): code for code, text in spec.texts.items()}
+    found = {}
+    for column, text in response.contents.items():
+        if column in spec.contents:
+            found[column] = column
+        elif str(text).casefold() in by_text:
+            found[column] = by_text[str(text).casefold()]
+        elif str(column).casefold() in by_text:
+            found[column] = by_text[str(column).casefold()]
+    return found
+
+
+def tidy_response(response, spec=None) -> pd.DataFrame:
+    """Validate a PxWeb response against its table's declaration and return it tidy.
+
+    The rules of every loader apply: areas known to the 2025 key (or declared as
+    unassigned), well-formed periods within the table's range and not after the file's
+    extraction date, each area and period once, numbers or suppression markers ('...' is a
+    suppressed cell: missing, never zero), no negative counts (net flows may be negative),
+    whole counts, no part above its whole. Every problem is reported at once, each naming
+    the data record, the content code, the value and the rule.
+
+    Parameters
+    ----------
+    response : ohti.pxweb.Response
+        As :func:`ohti.pxweb.read_response` reads it.
+    spec : ohti.pxweb.TableSpec, optional
+        The table's declaration; found from the response's contents by default.
+
+    Returns
+    -------
+    DataFrame
+        The tidy columns of every source (:data:`TIDY_COLUMNS`).
+
+    Raises
+    ------
+    SourceDataError
+        With every problem found.
+    """
+    from . import pxweb
+    from .areas import source_municipality_codes
+
+    spec = spec or pxweb.spec_for_response(response)
+    raw = response.rows
+    problems = Problems(response.path, raw)
+    columns = _content_columns(response, spec)
+    if not columns:
+        problems.items.append((1, f"none of the contents of StatFin {spec.id} declared in {pxweb.TABLES_PATH.name} "
+                                  f"is in the response (it has {', '.join(list(response.contents)[:6])})"))
+        problems.raise_if_any()
+    problems.check_rows()
+    area_column, time_column = response.area_code, response.time_code
+    problems.check_text([area_column])
+    area = raw[area_column].astype(str).str.strip()
+    unassigned = area.isin(set(spec.unassigned))
+    level = pd.Series(pd.NA, index=raw.index, dtype=object)
+    for prefix, name in PXWEB_AREA_LEVELS:
+        level[area.str.startswith(prefix) & level.isna()] = name
+    form = pd.Series(area == "SSS", index=raw.index)
+    for name, pattern in PXWEB_AREA_FORMS.items():
+        rows = level == name
+        form[rows] = area[rows].str.fullmatch(pattern)
+    code = area.str.replace(r"^(KU|SK|MK|ELY)", "", regex=True)
+    problems.report(~unassigned & ~form, area_column,
+                    "is not an area ohti reads (SSS, KU + 3 digits, SK + 3, MK + 2, ELY + 2) nor declared unassigned")
+    municipal = (level == "municipality") & form & ~unassigned
+    problems.report(municipal & ~code.isin(set(source_municipality_codes())), area_column,
+                    "is not a municipality in the 2025 key or its merger list")
+    period = pxweb.period_from_time(raw[time_column])
+    wellformed = problems.check_periods(period, time_column, spec.frequency, SOURCES[spec.source])
+    problems.report(~wellformed, time_column, "is not a month YYYYMmm" if spec.frequency == "month" else "is not a year YYYY")
+    others = [c for role, c in response.dimensions.items() if role not in ("time", "area")]
+    suffix = pd.Series("", index=raw.index)
+    for other in others:
+        values = set(raw[other].astype(str))
+        split = next((m for m in spec.split.values() if values <= set(m)), None)
+        if split is not None:
+            suffix = suffix + raw[other].astype(str).map(split)
+        elif len(values) > 1:
+            problems.items.append((1, f"variable {other} has {len(values)} values and {pxweb.TABLES_PATH.name} says "
+                                      f"nothing of them; eliminate it from the query or declare a split"))
+    _check_duplicates(problems, pd.DataFrame({"a": area, "p": period, "s": suffix}), area_column)
+    derived_from = {content for content, _, _ in spec.derived.values()}
+    parsed = {}
+    for column, content in columns.items():
+        variable = spec.contents.get(content)
+        numbers, suppressed, invalid = parse_counts(raw[column])
+        problems.report(invalid, column, "is neither a number nor a suppression marker")
+        if (variable is not None or content in derived_from) and variable not in SIGNED_VARIABLES:
+            problems.report(numbers < 0, column, "is negative")
+        if variable is not None and content not in derived_from:
+            problems.report(numbers.notna() & (numbers % 1 != 0), column, "is not a whole count")
+        if content in derived_from and "_p" in content:
+            problems.report(numbers > 100, column, "is a share above 100 %")
+        parsed[content] = (numbers, suppressed)
+    by_variable = {spec.contents[c]: parsed[c] for c in parsed if spec.contents.get(c)}
+    for part, whole in PXWEB_PART_RULES:
+        if part in by_variable and whole in by_variable:
+            column = next(c for c, content in columns.items() if spec.contents.get(content) == part)
+            whole_column = next(c for c, content in columns.items() if spec.contents.get(content) == whole)
+            _check_part(problems, by_variable[part][0], by_variable[whole][0], column,
+                        f"exceeds {whole_column} of the same record")
+    problems.raise_if_any()
+    for variable, (content, base, scale) in spec.derived.items():
+        if content in parsed and base in by_variable:
+            share, share_suppressed = parsed[content]
+            base_values, base_suppressed = by_variable[base]
+            by_variable[variable] = (share * base_values / float(scale), share_suppressed | base_suppressed)
+    keep = ~unassigned & level.notna()
+    frames = []
+    for ending in sorted(set(suffix[keep])):
+        rows = keep & (suffix == ending)
+        chosen = {f"{v}{ending}": (n[rows], m[rows]) for v, (n, m) in by_variable.items() if f"{v}{ending}" in VARIABLES}
+        if chosen:
+            frames.append(_tidy(level[rows].to_numpy(), np.where(level[rows] == "national", NATIONAL_CODE, code[rows]),
+                                period[rows].to_numpy(), chosen))
+    if not frames:
+        return pd.DataFrame(columns=TIDY_COLUMNS)
+    return pd.concat(frames, ignore_index=True)
+
+
+def load_pxweb_file(path) -> pd.DataFrame:
+    """One PxWeb response file, read, validated against its table's declaration and tidy."""
+    from .pxweb import read_response
+
+    return tidy_response(read_response(path))
+
+
+def data_dir_files(source_id: str) -> list[Path]:
+    """The refreshed and imported files of a source in the data folder, oldest first.
+
+    The folder's ``MANIFEST.csv`` (written by ``ohti refresh`` and ``ohti import``) lists each
+    file with its sha256; a file that differs from it is refused.
+
+    Raises
+    ------
+    SourceDataError
+        If a listed file is missing or its checksum differs.
+    """
+    manifest = data_dir_manifest()
+    if manifest.empty:
+        return []
+    rows = manifest[manifest["source"] == source_id].sort_values(["updated", "fetched"], kind="stable")
+    files = []
+    for _, row in rows.iterrows():
+        path = DATA_DIR_USER / row["file"]
+        if not path.is_file():
+            raise SourceDataError(path, [f"listed in {DATA_DIR_USER / 'MANIFEST.csv'} but missing; run ohti refresh again"])
+        digest = hashlib.sha256(path.read_bytes()).hexdigest()
+        if digest != row["sha256"]:
+            raise SourceDataError(path, [f"sha256 {digest[:12]}… differs from the data folder manifest's "
+                                         f"{row['sha256'][:12]}…; the file was changed: run ohti refresh again"])
+        files.append(path)
+    return files
+
+
+DATA_DIR_MANIFEST_COLUMNS = ["file", "sha256", "table", "source", "origin", "url", "query", "updated", "fetched",
+                             "first_period", "last_period", "publisher", "licence"]
+
+
+def data_dir_manifest() -> pd.DataFrame:
+    """The data folder's manifest (refreshed and imported files); empty if there is none."""
+    path = DATA_DIR_USER / "MANIFEST.csv"
+    if not path.is_file():
+        return pd.DataFrame(columns=DATA_DIR_MANIFEST_COLUMNS)
+    frame = pd.read_csv(path, dtype=str, keep_default_na=False)
+    missing = [c for c in ("file", "sha256", "source") if c not in frame.columns]
+    if missing:
+        raise SourceDataError(path, [f"missing column(s) {', '.join(missing)}; expected {', '.join(DATA_DIR_MANIFEST_COLUMNS)}"])
+    return frame.reindex(columns=DATA_DIR_MANIFEST_COLUMNS, fill_value="")
+
+
+def _pxweb_frames(source_id: str) -> list[pd.DataFrame]:
+    """The tidy frames of a source's PxWeb responses: shipped first, then the data folder's."""
+    shipped = [shipped_path(name) for name in SOURCES[source_id].files if is_pxweb_file(DATA_DIR / name)]
+    return [load_pxweb_file(path) for path in [*shipped, *data_dir_files(source_id)]]
+
+
+def _combined(frames) -> pd.DataFrame:
+    """Tidy frames one after another; a later frame's value replaces an earlier one's for the
+    same unit, period and variable (a refresh revises what was shipped)."""
+    frames = [f for f in frames if len(f)]
+    if len(frames) == 1:
+        return frames[0]
+    tidy = pd.concat(frames, ignore_index=True)
+    keep = ~tidy.duplicated(["unit_level", "unit_code", "period", "variable"], keep="last")
+    return tidy[keep].reset_index(drop=True)
+
+
+def load_11ra(path=None) -> pd.DataFrame:
+    """Key figures of the population (StatFin 11ra): counts by age made from published shares."""
+    return load_pxweb_file(path) if path else _combined(_pxweb_frames("vaerak_11ra"))
+
+
+def load_121w(path=None) -> pd.DataFrame:
+    """Population changes (StatFin 121w): births, deaths, migration, total change."""
+    return load_pxweb_file(path) if path else _combined(_pxweb_frames("ssaaty_121w"))
+
+
 # --- access -----------------------------------------------------------------------------------
 
 @functools.lru_cache(maxsize=16)
@@ -790,7 +1087,10 @@ def _cache_key(source: Source) -> str:
     for name in source.files:
         shipped_path(name)  # a changed or damaged file fails here, cached or not
         digest.update(manifest.loc[name, "sha256"].encode())
-    for module in ("sources.py", "areas.py"):
+    for path in data_dir_files(source.id):
+        digest.update(str(path).encode())
+        digest.update(hashlib.sha256(path.read_bytes()).hexdigest().encode())
+    for module in ("sources.py", "areas.py", "pxweb.py", "pxweb_tables.yaml"):
         digest.update((Path(__file__).parent / module).read_bytes())
     return digest.hexdigest()[:16]
 
@@ -810,12 +1110,8 @@ def load_employment_statistics(path: str | None = None) -> pd.DataFrame:
 
 
 @functools.lru_cache(maxsize=16)
-def source_matrices(source_id: str) -> dict[tuple[str, str], pd.DataFrame]:
-    """Every (variable, unit level) of a source as a matrix, made in one pass over its rows.
-
-    Rows are unit codes (sorted), columns are the periods the pair has rows for (sorted).
-    A unit the source does not cover has no row (unlike a suppressed cell, which is NaN).
-    """
+def _source_tables(source_id: str) -> tuple[dict, dict]:
+    """Every (variable, unit level) of a source as a matrix of values and one of presence."""
     tidy = load_source(source_id)
     variable_codes, variable_names = pd.factorize(tidy["variable"], sort=True)
     level_codes, level_names = pd.factorize(tidy["unit_level"], sort=True)
@@ -827,7 +1123,7 @@ def source_matrices(source_id: str) -> dict[tuple[str, str], pd.DataFrame]:
     values = tidy["value"].to_numpy(dtype=float)
     order = np.argsort(key_codes, kind="stable")
     bounds = np.searchsorted(key_codes[order], np.arange(len(key_names) + 1))
-    matrices = {}
+    matrices, presence = {}, {}
     for number, (variable, unit_level) in enumerate(key_names):
         rows = order[bounds[number]:bounds[number + 1]]
         if not len(rows):
@@ -836,10 +1132,23 @@ def source_matrices(source_id: str) -> dict[tuple[str, str], pd.DataFrame]:
         months, month_index = np.unique(period_codes[rows], return_inverse=True)
         data = np.full((len(units), len(months)), np.nan)
         data[unit_index, month_index] = values[rows]
-        matrices[(variable, unit_level)] = pd.DataFrame(
-            data, index=pd.Index(unit_names[units], name="unit_code"),
-            columns=pd.Index(period_names[months], name="period"))
-    return matrices
+        present = np.zeros((len(units), len(months)), dtype=bool)
+        present[unit_index, month_index] = True
+        index = pd.Index(unit_names[units], name="unit_code")
+        columns = pd.Index(period_names[months], name="period")
+        matrices[(variable, unit_level)] = pd.DataFrame(data, index=index, columns=columns)
+        presence[(variable, unit_level)] = pd.DataFrame(present, index=index, columns=columns)
+    return matrices, presence
+
+
+def source_matrices(source_id: str) -> dict[tuple[str, str], pd.DataFrame]:
+    """Every (variable, unit level) of a source as a matrix, made in one pass over its rows.
+
+    Rows are unit codes (sorted), columns are the periods the pair has rows for (sorted).
+    A unit the source does not cover has no row (unlike a suppressed cell, which is NaN);
+    :func:`component_presence` tells a cell the source has no row for from a suppressed one.
+    """
+    return _source_tables(source_id)[0]
 
 
 def component_matrix(variable: str, unit_level: str = "municipality") -> pd.DataFrame:
@@ -848,12 +1157,43 @@ def component_matrix(variable: str, unit_level: str = "municipality") -> pd.Data
     A unit the source does not cover has no row (unlike a suppressed cell, which is NaN).
     Shared between callers: treat it as read-only.
     """
-    matrices = source_matrices(VARIABLES[variable].source)
-    found = matrices.get((variable, unit_level))
-    if found is None:
-        return pd.DataFrame(index=pd.Index([], name="unit_code", dtype=object),
-                            columns=pd.Index([], name="period", dtype=object), dtype=float)
-    return found
+    return _merged_matrix(variable, unit_level)
+
+
+def component_presence(variable: str, unit_level: str = "municipality") -> pd.DataFrame:
+    """Where the sources have a row for a component (True), suppressed or not; the same
+    index and columns as :func:`component_matrix`."""
+    return _merged(variable, unit_level)[1]
+
+
+def _merged_matrix(variable: str, unit_level: str) -> pd.DataFrame:
+    return _merged(variable, unit_level)[0]
+
+
+@functools.lru_cache(maxsize=512)
+def _merged(variable: str, unit_level: str) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """A variable's matrix from its sources: the first source's rows (suppressed cells too)
+    stand, and each further source fills the cells the ones before have no row for."""
+    spec = VARIABLES[variable]
+    found = []
+    for source_id in (spec.source, *spec.also):
+        matrices, presence = _source_tables(source_id)
+        if (variable, unit_level) in matrices:
+            found.append((matrices[(variable, unit_level)], presence[(variable, unit_level)]))
+    if not found:
+        empty = pd.DataFrame(index=pd.Index([], name="unit_code", dtype=object),
+                             columns=pd.Index([], name="period", dtype=object), dtype=float)
+        return empty, empty.astype(bool)
+    merged, present = found[0]
+    for other, other_present in found[1:]:
+        units = merged.index.union(other.index)
+        columns = merged.columns.union(other.columns)
+        mine = present.reindex(index=units, columns=columns, fill_value=False)
+        merged = merged.reindex(index=units, columns=columns).where(mine, other.reindex(index=units, columns=columns))
+        present = mine | other_present.reindex(index=units, columns=columns, fill_value=False)
+        merged.index.name = present.index.name = "unit_code"
+        merged.columns.name = present.columns.name = "period"
+    return merged, present
 
 
 def source_variables() -> list[str]:
@@ -869,8 +1209,13 @@ def periods(frequency: str = "month") -> list[str]:
 
 def variable_periods(variable: str) -> list[str]:
     """The periods a variable is published for (whole country or any municipality)."""
-    matrices = source_matrices(VARIABLES[variable].source)
-    return sorted({p for (name, _), matrix in matrices.items() if name == variable for p in matrix.columns})
+    spec = VARIABLES[variable]
+    found = set()
+    for source_id in (spec.source, *spec.also):
+        for (name, _), matrix in source_matrices(source_id).items():
+            if name == variable:
+                found.update(matrix.columns[matrix.notna().any(axis=0)])
+    return sorted(found)
 
 
 def latest_complete_period() -> str:

@@ -1,0 +1,73 @@
+"""Strict YAML: the safe loader, refusing a key given twice, aliases and oversized files.
+
+PyYAML keeps the last of two equal keys without a word, and expands aliases without limit
+(a few lines can grow to gigabytes). ohti's declarations are small and written by hand, so
+neither is ever needed: both are refused with the line they stand on.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import yaml
+
+from .errors import DefinitionError
+
+#: No declaration ohti reads is near this size.
+MAX_YAML_BYTES = 2_000_000
+
+
+class StrictLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):
+    """The safe loader (libyaml where available) that refuses repeated keys and aliases."""
+
+    origin = "YAML"
+
+    def compose_node(self, parent, index):
+        if self.check_event(yaml.AliasEvent):
+            event = self.peek_event()
+            raise DefinitionError([f"{self.origin}, line {event.start_mark.line + 1}: an alias (*{event.anchor}) "
+                                   "is not accepted; write the value out"])
+        return super().compose_node(parent, index)
+
+    def construct_mapping(self, node, deep=False):
+        seen = set()
+        for key_node, _ in node.value:
+            key = self.construct_object(key_node, deep=deep)
+            if key in seen:
+                raise DefinitionError([f"{self.origin}, line {key_node.start_mark.line + 1}: key {str(key)[:60]!r} is "
+                                       "given twice in the same mapping; give it once"])
+            seen.add(key)
+        return super().construct_mapping(node, deep=deep)
+
+
+StrictLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG,
+                             lambda loader, node: loader.construct_mapping(node, deep=True))
+
+
+def load_yaml(source, origin: str | None = None):
+    """Parse YAML strictly from a path or a string.
+
+    Raises
+    ------
+    DefinitionError
+        For invalid YAML, a repeated key, an alias, or a file over :data:`MAX_YAML_BYTES`.
+    """
+    if isinstance(source, Path):
+        origin = origin or source.name
+        if source.stat().st_size > MAX_YAML_BYTES:
+            raise DefinitionError([f"{origin} is {source.stat().st_size:,} bytes; at most {MAX_YAML_BYTES:,} are read"])
+        text = source.read_text(encoding="utf-8")
+    else:
+        text = str(source)
+        if len(text) > MAX_YAML_BYTES:
+            raise DefinitionError([f"{origin or 'YAML'} is {len(text):,} characters; at most {MAX_YAML_BYTES:,} are read"])
+    loader = StrictLoader(text)
+    loader.origin = origin or "YAML"
+    try:
+        return loader.get_single_data()
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        where = f", line {mark.line + 1}" if mark else ""
+        raise DefinitionError([f"{loader.origin}{where}: not valid YAML ({getattr(error, 'problem', error)})"]) from error
+    finally:
+        loader.dispose()
