@@ -12,7 +12,7 @@ from pathlib import Path
 import pandas as pd
 
 from .areas import LEVELS
-from .compute import coverage, indicator_frequency
+from .compute import coverage, indicator_coverage, indicator_frequency
 from .registry import THEMES, load_registry
 from .sources import SOURCES
 
@@ -73,7 +73,8 @@ def catalogue_table(key_year: int | None = None) -> pd.DataFrame:
             "polarity": indicator.polarity, "kind": indicator.kind, "theme": indicator.theme,
             "source": indicator.source,
             "frequency": indicator_frequency(indicator.id) if computable else "",
-            "first_period": indicator.first_period or "", "last_period": indicator.last_period or "",
+            "first_period": indicator_coverage(indicator.id)[0] if computable else "",
+            "last_period": indicator_coverage(indicator.id)[1] if computable else "",
             "ci_method": indicator.ci_method,
             "suppression_threshold": indicator.suppression_threshold,
             "legal_basis": indicator.legal_basis or "",

@@ -108,13 +108,21 @@ def axis(frequency: str) -> list[str]:
     return sorted(periods)
 
 
-def check_periods(periods) -> list[str]:
+def check_periods(periods, *, gaps: bool = False) -> list[str]:
     """Validate periods (all months or all years) against the data's range.
+
+    Parameters
+    ----------
+    periods : list of str
+    gaps : bool
+        Accept a period inside the data's range that no source has data for (a chart's
+        axis runs through a gap; a value asked for does not).
 
     Raises
     ------
     PeriodError
-        For a malformed period or one outside every shipped source.
+        For a malformed period, one outside every source, or (unless ``gaps``) one inside a
+        gap of the data.
     """
     checked = [str(p).strip() for p in periods]
     kinds = {frequency_of(p) for p in checked}
@@ -122,9 +130,28 @@ def check_periods(periods) -> list[str]:
         raise ParameterError("give either months (YYYY-MM) or years (YYYY), not both")
     for period in checked:
         known = axis(frequency_of(period))
-        if period not in known:
-            raise PeriodError(period, known[0], known[-1])
+        if known and known[0] <= period <= known[-1] and (gaps or period in set(known)):
+            continue
+        if known and known[0] <= period <= known[-1]:
+            first, last = gap_around(period)
+            raise PeriodError(period, known[0], known[-1], gap=(first, last))
+        raise PeriodError(period, known[0], known[-1])
     return checked
+
+
+def gap_around(period: str) -> tuple[str, str]:
+    """The first and last period of the gap in the data that ``period`` falls in."""
+    known = axis(frequency_of(period))
+    before = max(p for p in known if p < period)
+    after = min(p for p in known if p > period)
+    return shift_period(before, 1), shift_period(after, -1)
+
+
+def continuous_periods(first: str, last: str) -> list[str]:
+    """Every month (or year) from ``first`` to ``last``, gaps in the data included."""
+    if frequency_of(first) == "year":
+        return [str(y) for y in range(int(first), int(last) + 1)]
+    return [str(p) for p in pd.period_range(first, last, freq="M")]
 
 
 def shift_period(period: str, steps: int) -> str:
@@ -405,15 +432,21 @@ def _derive(indicator, level: str, frequency: str) -> Wide:
         else:
             value = base.value - before
         earlier = _prefixed((_shifted(base.note.codes, steps, fill=0).to_numpy(), base.note.texts), "a year before: ")
-        notes = _join(base.note.coded(), earlier)
+        absent = np.broadcast_to(~np.isin(_earlier_columns(tuple(base.value.columns), steps), base.value.columns),
+                                 base.value.shape)
+        notes = _join(base.note.coded(), earlier,
+                      _flag(absent, "no data a year before (the period a year earlier is not in the data)"))
         return Wide(value * indicator.multiplier, base.value, before, _notes(notes, value.index, value.columns))
     if op == "moving_average_12":
         if frequency != "month":
             raise ParameterError(f"indicator '{indicator.id}' is a 12-month moving average: give a month YYYY-MM")
         base = evaluate(spec["of"], level, "month")
-        num = base.numerator.T.rolling(12, min_periods=12).mean().T
+        columns = base.numerator.columns
+        months = continuous_periods(columns[0], columns[-1]) if len(columns) else []
+        rolling = lambda frame: frame.reindex(columns=months).T.rolling(12, min_periods=12).mean().T[columns]  # noqa: E731
+        num = rolling(base.numerator)  # over consecutive months: a gap in the data is no month skipped
         has_den = base.denominator.notna().any().any()
-        den = base.denominator.T.rolling(12, min_periods=12).mean().T if has_den else base.denominator
+        den = rolling(base.denominator) if has_den else base.denominator
         base_indicator = get_indicator(spec["of"])
         value = (num / den.where(den != 0) if has_den else num) * base_indicator.multiplier * indicator.multiplier
         has_note = (base.note.codes != 0).astype(float)
@@ -440,6 +473,19 @@ def coverage(indicator_id: str, level: str, frequency: str | None = None) -> tup
     if not len(columns):
         return "", "", 0
     return columns[0], columns[-1], int(has.any(axis=1).sum())
+
+
+@functools.lru_cache(maxsize=256)
+def indicator_coverage(indicator_id: str) -> tuple[str, str]:
+    """The first and last period an indicator has a value for anywhere (the whole country or
+    any municipality), read from the loaded data; ('', '') where it has none."""
+    firsts, lasts = [], []
+    for level in ("national", "municipality"):
+        first, last, _ = coverage(indicator_id, level)
+        if first:
+            firsts.append(first)
+            lasts.append(last)
+    return (min(firsts), max(lasts)) if firsts else ("", "")
 
 
 def compute_values(indicator_id: str, level: str, *, periods=None, codes=None,

@@ -66,12 +66,16 @@ class UnknownAreaError(ParameterError):
 
 
 class PeriodError(ParameterError):
-    def __init__(self, period, first, last):
+    def __init__(self, period, first, last, gap=None):
         self.period = period
-        super().__init__(
-            f"period '{period}' is outside the data ({first} … {last}); "
-            f"give a {'year YYYY' if len(str(first)) == 4 else 'month YYYY-MM'} within that range"
-        )
+        self.gap = gap
+        kind = 'year YYYY' if len(str(first)) == 4 else 'month YYYY-MM'
+        if gap:
+            message = (f"period '{period}' has no data: the loaded statistics have a gap {gap[0]} … {gap[1]} "
+                       f"(ohti refresh fills it from Statistics Finland); give a {kind} with data in {first} … {last}")
+        else:
+            message = f"period '{period}' is outside the data ({first} … {last}); give a {kind} within that range"
+        super().__init__(message)
 
 
 class BuildError(OhtiError):

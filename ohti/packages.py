@@ -158,6 +158,7 @@ def period_values(period: str) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame
 def definitions_table(periods: pd.DataFrame | None = None) -> pd.DataFrame:
     """The registry's definition of each computable indicator (and the periods a package gives
     it for, when `periods` from :func:`period_values` is given)."""
+    from .compute import indicator_coverage
     from .registry import load_registry
 
     rows = []
@@ -174,7 +175,7 @@ def definitions_table(periods: pd.DataFrame | None = None) -> pd.DataFrame:
             "polarity": indicator.polarity, "kind": indicator.kind, "theme": indicator.theme,
             "decimals": indicator.decimals, "ci_method": indicator.ci_method,
             "suppression_threshold": indicator.suppression_threshold, "source": indicator.source,
-            "first_period": indicator.first_period, "last_period": indicator.last_period,
+            "first_period": indicator_coverage(indicator.id)[0], "last_period": indicator_coverage(indicator.id)[1],
             "legal_basis": indicator.legal_basis or "", "key": ";".join(str(year) for year in indicator.key),
         })
         rows.append(row)

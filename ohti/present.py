@@ -178,7 +178,7 @@ def peers_html(table, peer_names, language: str = "fi", *, k: int, features) -> 
 def not_measured_html(table, language: str = "fi") -> str:
     """The catalogue's indicators this document cannot show, grouped by the reason."""
     parts = []
-    for reason in ("customer_register", "not_at_area_level"):
+    for reason in ("customer_register", "not_at_area_level", "no_recent_data"):
         names = table.loc[table["reason"] == reason, "name"].tolist()
         if names:
             items = "".join(f"<li>{html.escape(n)}</li>" for n in names)

@@ -161,7 +161,7 @@ def process_section_html(area_code: str, period: str, extract: str = "", languag
     from .present import not_measured_html
 
     configured = bool(str(extract or "").strip())
-    others = report.not_measured(area_code, language)
+    others = report.not_measured(area_code, language, period)
     if not configured:
         return (f"<p>{html.escape(label('process_not_configured', language))}</p>"
                 + not_measured_html(others, language))

@@ -11,10 +11,9 @@ import functools
 import re
 from pathlib import Path
 
-import yaml
-
 from .errors import DefinitionError, UnknownIndicatorError
 from .paths import REGISTRY_PATH
+from .yamlsafe import load_yaml
 
 LANGUAGES = ("fi", "sv", "en")
 STATISTICS = ("count", "proportion", "rate", "ratio", "mean", "difference")
@@ -30,11 +29,14 @@ ID_PATTERN = re.compile(r"^[a-z][a-z0-9_]*$")
 PERIOD_PATTERN = re.compile(r"^\d{4}(-(0[1-9]|1[0-2]))?$")
 TRANSLATED = ("name", "description", "interpretation", "unit")
 REQUIRED = ("id", *TRANSLATED, "statistic", "multiplier", "numerator", "denominator", "polarity",
-            "kind", "theme", "decimals", "source", "first_period", "last_period", "ci_method",
+            "kind", "theme", "decimals", "source", "ci_method",
             "suppression_threshold", "legal_basis", "key")
 #: Optional fields and their defaults.
 OPTIONAL = {"availability": "public", "derive": None, "rule_version": None, "limits": None,
-            "update_frequency": None}
+            "update_frequency": None, "key_reason": None}
+#: Fields the registry no longer takes: what they said is read from the loaded data.
+RETIRED = {"first_period": "the periods an indicator covers are read from the loaded data (ohti indicators shows them)",
+           "last_period": "the periods an indicator covers are read from the loaded data (ohti indicators shows them)"}
 
 
 @dataclasses.dataclass(frozen=True)
@@ -55,8 +57,6 @@ class Indicator:
     theme: str
     decimals: int
     source: str
-    first_period: str
-    last_period: str
     ci_method: str
     suppression_threshold: int
     legal_basis: str | None
@@ -66,6 +66,7 @@ class Indicator:
     rule_version: str | None = None
     limits: dict | None = None
     update_frequency: str | None = None
+    key_reason: str | None = None
 
     def label(self, language: str = "fi") -> str:
         """The indicator's name in ``language``."""
@@ -105,7 +106,7 @@ def _check_entry(entry, position, variables) -> list[str]:
     for field in REQUIRED:
         if field not in entry:
             problems.append(f"{where}, field {field}: missing (required)")
-    unknown = set(entry) - set(REQUIRED) - set(OPTIONAL)
+    unknown = set(entry) - set(REQUIRED) - set(OPTIONAL) - set(RETIRED)
     for field in sorted(unknown):
         problems.append(f"{where}, field {field}: unknown field (allowed: {', '.join([*REQUIRED, *OPTIONAL])})")
     availability = entry.get("availability", "public")
@@ -149,11 +150,9 @@ def _check_entry(entry, position, variables) -> list[str]:
         for field in ("numerator", "denominator"):
             if field in entry and not (isinstance(entry[field], str) and entry[field].strip()):
                 bad(field, "must describe the register concept in words")
-    for field in ("first_period", "last_period"):
-        if field in entry and entry[field] is not None and not PERIOD_PATTERN.match(str(entry[field])):
-            bad(field, "is not a month YYYY-MM or a year YYYY")
-        if field in entry and entry[field] is None and availability == "public":
-            bad(field, "is required for an indicator computed from public statistics")
+    for field, why in RETIRED.items():
+        if field in entry:
+            bad(field, f"is no longer written in the registry: {why}; remove the line")
     if "key" in entry and (not isinstance(entry["key"], list) or not all(isinstance(y, int) and not isinstance(y, bool) for y in entry["key"])):
         bad("key", "is not a list of years")
     return problems
@@ -230,10 +229,7 @@ def availability_is_register(entry) -> bool:
 
 def parse_registry(text: str, variables, origin: str = "registry") -> dict[str, Indicator]:
     """Parse and validate registry YAML text; raise :class:`DefinitionError` with all problems."""
-    try:
-        document = yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
-    except yaml.YAMLError as error:
-        raise DefinitionError([f"{origin} is not valid YAML: {error}"]) from error
+    document = load_yaml(text, origin)
     problems = validate_registry(document, variables)
     if problems:
         raise DefinitionError(problems)
@@ -242,8 +238,6 @@ def parse_registry(text: str, variables, origin: str = "registry") -> dict[str, 
         fields = dict(entry)
         fields["numerator"] = parse_expression(entry["numerator"])
         fields["denominator"] = parse_expression(entry["denominator"])
-        for field in ("first_period", "last_period"):
-            fields[field] = None if entry[field] is None else str(entry[field])
         fields["key"] = tuple(entry["key"])
         if availability_is_register(entry):
             fields["numerator"] = (entry["numerator"],)

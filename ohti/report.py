@@ -20,18 +20,28 @@ from .registry import get_indicator, indicator_ids
 RANK_LEVEL = "area"
 
 
-def resolve_period(indicator_id: str, period: str, level: str = RANK_LEVEL) -> str | None:
+#: How much older than the document's own period a figure may be and still be shown: a
+#: monthly one up to 12 months (a refresh that lags), an annual one up to 2 years (the
+#: population of last year in this year's document). Older figures say nothing of the period
+#: and are listed as not measured instead.
+MAX_AGE = {"month": 12, "year": 2}
+
+
+def resolve_period(indicator_id: str, period: str, level: str = RANK_LEVEL, *, any_age: bool = False) -> str | None:
     """The period to show an indicator for, given the document's month.
 
     A monthly indicator is shown for the month itself; an annual one for that month's year.
     Where the data ends earlier, the latest period with data is used instead (the document
-    shows which); ``None`` if the indicator has no value at the level at all.
+    shows which), but no older than :data:`MAX_AGE` allows unless ``any_age`` (the frame
+    conditions of a model); ``None`` if there is no such period at the level.
     """
     frequency = indicator_frequency(indicator_id)
     first, last, _ = coverage(indicator_id, level, frequency)
     if not first:
         return None
     target = period if frequency == "month" else period[:4]
+    if not any_age and shift_period(target, -MAX_AGE[frequency]) > last:
+        return None
     target = min(target, last)
     return target if target >= first else None
 
@@ -213,15 +223,16 @@ def _rows_of(frame: pd.DataFrame, code: str) -> pd.DataFrame:
     return frame[frame["area_code"] == code].reset_index(drop=True)
 
 
-def not_measured(code: str, language: str = "fi") -> pd.DataFrame:
+def not_measured(code: str, language: str = "fi", period: str | None = None) -> pd.DataFrame:
     """Indicators of the catalogue that this document cannot show for the area, and why.
 
     Returns
     -------
     DataFrame
         ``indicator, name, reason`` where reason is 'customer_register' (needs register
-        data) or 'not_at_area_level' (public data exist only for the nation or a few
-        municipalities).
+        data), 'not_at_area_level' (public data exist only for the nation or a few
+        municipalities) or, given the document's ``period``, 'no_recent_data' (the area's
+        data end too long before it, see :data:`MAX_AGE`).
     """
     rows = []
     for ident in indicator_ids():
@@ -230,10 +241,16 @@ def not_measured(code: str, language: str = "fi") -> pd.DataFrame:
             reason = "customer_register"
         elif coverage(ident, RANK_LEVEL)[2] == 0:
             reason = "not_at_area_level"
+        elif period is not None and resolve_period(ident, period) is None:
+            reason = "no_recent_data"
         else:
             continue
         rows.append({"indicator": ident, "name": indicator.label(language), "reason": reason})
     return pd.DataFrame(rows, columns=["indicator", "name", "reason"])
+
+
+#: The note of a month the loaded statistics have no data for.
+NO_DATA_MONTH = "no data for this month in the loaded statistics (ohti refresh fills the gap)"
 
 
 def area_series(code: str, indicator: str, end: str, *, years: int = 5, language: str = "fi") -> pd.DataFrame:
@@ -258,6 +275,10 @@ def area_series(code: str, indicator: str, end: str, *, years: int = 5, language
         "national": nation["value"].to_numpy(),
         "note": area["note"].to_numpy(),
     })
+    # the months of a gap in the data stay on the axis, empty, so that a chart breaks its line
+    every = pd.period_range(shift_period(end, -12 * years + 1), end, freq="M").to_timestamp()
+    frame = frame.set_index("period").reindex(every).rename_axis("period").reset_index()
+    frame["note"] = frame["note"].fillna(NO_DATA_MONTH)
     frame["area_adjusted"] = _seasonally_adjusted(frame)
     return frame
 

@@ -1223,10 +1223,15 @@ def latest_complete_period() -> str:
 
     Single suppressed municipal cells do not make a month incomplete: area sums carry a note.
     """
+    from .areas import load_key, load_mergers
+
     tidy = load_source("tyonv_12r5")
-    national = tidy[tidy["unit_level"] == "national"]
+    main = tidy["variable"].isin(["unemployed", "labour_force"])
+    national = tidy[main & (tidy["unit_level"] == "national")]
     national_ok = national.groupby("period")["value"].apply(lambda v: v.notna().all())
-    municipal = tidy[tidy["unit_level"] == "municipality"]
-    rows = municipal.groupby("period")["unit_code"].nunique()
-    complete = national_ok[national_ok].index.intersection(rows[rows == rows.max()].index)
+    municipal = tidy[main & (tidy["unit_level"] == "municipality")]
+    successor = load_mergers().set_index("old_code")["new_code"]
+    current = municipal["unit_code"].map(successor).fillna(municipal["unit_code"])
+    rows = current.groupby(municipal["period"]).nunique()  # municipalities of the 2025 division covered
+    complete = national_ok[national_ok].index.intersection(rows[rows >= len(load_key())].index)
     return max(complete)

@@ -24,7 +24,7 @@ FINNISH_ONLY_CODE = "0"       # language status 0: monolingual Finnish-speaking
 def _values(indicator: str, level: str, period: str) -> pd.Series:
     from .report import resolve_period
 
-    shown = resolve_period(indicator, period, level)
+    shown = resolve_period(indicator, period, level, any_age=True)
     return compute_values(indicator, level, periods=[shown]).set_index("area_code")["value"]
 
 
