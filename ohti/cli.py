@@ -33,8 +33,10 @@ def cmd_values(args) -> int:
 
     if getattr(args, "extract", None):
         return cmd_extract_values(args)
+    from .compute import check_periods
+
     codes = [c for c in args.area.split(",") if c] if args.area else None
-    periods = [args.period] if args.period else None
+    periods = check_periods([args.period]) if args.period else None  # a month of a gap in the data is refused here
     values = compare_values(args.indicator, args.level, periods=periods, codes=codes, disclosure=False)
     if not args.no_disclosure:
         from .disclosure import STATUS_COLUMN, apply_disclosure
@@ -162,6 +164,52 @@ def cmd_build(args) -> int:
     return 0 if summary.ok and audited == 0 else 1
 
 
+def _report_problems(error) -> int:
+    """Print an error's problems one line each (then its summary); exit status 2."""
+    for problem in error.problems:
+        print(f"ohti: error: {problem}", file=sys.stderr)
+    if getattr(error, "summary", ""):
+        print(f"ohti: {error.summary}", file=sys.stderr)
+    return 2
+
+
+def cmd_refresh(args) -> int:
+    from . import refresh
+
+    data_dir = refresh.resolve_data_dir(args.data_dir)
+    try:
+        client = refresh.open_client(args.api)
+        plans = refresh.plan_tables(client, refresh.select_specs(args.tables))
+        if args.dry_run:
+            print("\n".join(refresh.describe_plans(plans, client.limits)))
+            return 0
+        if args.check:
+            print("\n".join(refresh.check_tables(plans, data_dir)))
+            return 0
+        for row in refresh.refresh_tables(client, plans, data_dir, progress=not args.quiet):
+            print(refresh.describe_row(row, data_dir), flush=True)
+    except refresh.RefreshError as error:
+        return _report_problems(error)
+    if refresh.unread_note(data_dir):
+        print(refresh.unread_note(data_dir), file=sys.stderr)
+    return 0
+
+
+def cmd_import(args) -> int:
+    from . import refresh
+
+    data_dir = refresh.resolve_data_dir(args.data_dir)
+    try:
+        rows = refresh.import_files(args.files, data_dir)
+    except refresh.RefreshError as error:
+        return _report_problems(error)
+    for row in rows:
+        print(refresh.describe_row(row, data_dir))
+    if refresh.unread_note(data_dir):
+        print(refresh.unread_note(data_dir), file=sys.stderr)
+    return 0
+
+
 def make_parser() -> argparse.ArgumentParser:
     from .areas import ALL_LEVELS, LEVELS
 
@@ -254,6 +302,26 @@ def make_parser() -> argparse.ArgumentParser:
                    help="then audit the period's published files as `ohti audit outputs/<period>` does (exit 1 "
                         "on a count of persons below the threshold)")
     p.set_defaults(run=cmd_build)
+
+    p = commands.add_parser("refresh", help="download the StatFin tables of ohti/pxweb_tables.yaml from the PxWeb API "
+                                            "into the data folder (validated before anything is replaced)")
+    p.add_argument("--tables", help="table ids, comma-separated, e.g. 12r5,11re (default: every declared table)")
+    p.add_argument("--api", help="PxWeb database root (default: $OHTI_PXWEB_API, else "
+                                 "https://pxdata.stat.fi/PxWeb/api/v1/fi/StatFin)")
+    p.add_argument("--data-dir", help="data folder (default: $OHTI_DATA_DIR, else data/ of the project)")
+    mode = p.add_mutually_exclusive_group()
+    mode.add_argument("--dry-run", action="store_true",
+                      help="print the plan (queries, cells, time) from the limits, listing and metadata; download nothing")
+    mode.add_argument("--check", action="store_true",
+                      help="print which tables changed since the data folder's manifest, and which are new")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.set_defaults(run=cmd_refresh)
+
+    p = commands.add_parser("import", help="validate PxWeb files (json, json-stat2, CSV export) and copy them into "
+                                           "the data folder")
+    p.add_argument("files", nargs="+", metavar="FILE", help="PxWeb response files")
+    p.add_argument("--data-dir", help="data folder (default: $OHTI_DATA_DIR, else data/ of the project)")
+    p.set_defaults(run=cmd_import)
     return parser
 
 

@@ -315,12 +315,26 @@ def _to_frequency(part: Wide, spec, frequency: str) -> Wide:
     """Convert a component to months or years (see the module docstring)."""
     if spec.frequency == frequency:
         return part
-    if frequency == "month":  # a yearly figure stands for each month of its year
-        months = [m for m in axis("month") if m[:4] in part.value.columns]
-        years = [m[:4] for m in months]
+    if frequency == "month":
+        # a yearly figure stands for each month of its year; the months of a year not yet
+        # published take the year before (this year's rates divide by last year's population,
+        # as the publishers' own do), and the note says which year was used
+        have = set(part.value.columns)
+        months, years = [], []
+        for month in axis("month"):
+            year = month[:4]
+            if year in have or str(int(year) - 1) in have:
+                months.append(month)
+                years.append(year if year in have else str(int(year) - 1))
+        carried = np.array([m[:4] != y for m, y in zip(months, years)])
         pick = lambda frame: frame.reindex(columns=years).set_axis(months, axis=1)  # noqa: E731
+        codes = pick(part.note.codes).to_numpy()
+        keys = np.where(carried[None, :] & np.ones(codes.shape, dtype=bool),
+                        np.array([int(y) for y in years])[None, :], 0)
+        earlier = _keyed(keys, lambda year: f"{spec.name} of {year}, the latest published year")
+        notes = _join((codes, part.note.texts), earlier)
         return Wide(pick(part.value), pick(part.numerator), pick(part.denominator),
-                    Notes(pick(part.note.codes), part.note.texts))
+                    _notes(notes, part.value.index, months))
     # months → years: only whole years; a missing month leaves the year missing
     by_year: dict[str, list[int]] = {}
     for position, column in enumerate(part.value.columns.tolist()):
@@ -522,7 +536,7 @@ def compute_values(indicator_id: str, level: str, *, periods=None, codes=None,
     indicator = get_indicator(indicator_id)
     areas.check_level(level)
     if periods is not None:
-        periods = check_periods(periods)
+        periods = check_periods(periods, gaps=True)  # a month of a gap has a value: none, and says why
         frequency = frequency_of(periods[0])
     else:
         frequency = indicator_frequency(indicator_id)

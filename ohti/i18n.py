@@ -92,6 +92,10 @@ _NOTE_PATTERNS = (
     (re.compile(r"^suppressed: fewer than (?P<threshold>\d+) persons$"), "note_disclosure_primary"),
     (re.compile(r"^suppressed: could reveal a suppressed cell \(secondary\)$"), "note_disclosure_secondary"),
     (re.compile(r"^whole-country row \(includes job seekers with no known municipality\)$"), "note_national"),
+    (re.compile(r"^(?P<variable>.+) of (?P<year>\d{4}), the latest published year$"), "note_latest_year"),
+    (re.compile(r"^no data a year before \(the period a year earlier is not in the data\)$"), "note_no_year_before"),
+    (re.compile(r"^no data for this period$"), "note_no_data"),
+    (re.compile(r"^no data for this month in the loaded statistics \(ohti refresh fills the gap\)$"), "note_no_data_month"),
 )
 
 

@@ -164,7 +164,7 @@ def default_period(outputs_dir=None) -> str:
     from . import stamps
     from .sources import latest_complete_period
 
-    key = stamps.tree_digest(PACKAGE_DIR)
+    key = stamps.data_key()
     folder = Path(outputs_dir or OUTPUTS_DIR) / STAMPS_FOLDER
     return stamps.memo(folder, "latest_complete_period", key, latest_complete_period)
 
@@ -174,7 +174,7 @@ def checked_period(period: str, outputs_dir=None) -> str:
     ohti's files are unchanged (checking reads every source, a few seconds)."""
     from . import stamps
 
-    key = stamps.tree_digest(PACKAGE_DIR)
+    key = stamps.data_key()
     folder = Path(outputs_dir or OUTPUTS_DIR) / STAMPS_FOLDER
     name = "period-" + "".join(c if c.isalnum() or c == "-" else "_" for c in str(period))
     return stamps.memo(folder, name, key, lambda: check_periods([period])[0])

@@ -6,6 +6,7 @@ The notebooks call these functions and only narrate, tabulate and plot their res
 from __future__ import annotations
 
 import dataclasses
+import functools
 
 import numpy as np
 import pandas as pd
@@ -36,14 +37,23 @@ def resolve_period(indicator_id: str, period: str, level: str = RANK_LEVEL, *, a
     conditions of a model); ``None`` if there is no such period at the level.
     """
     frequency = indicator_frequency(indicator_id)
-    first, last, _ = coverage(indicator_id, level, frequency)
-    if not first:
-        return None
     target = period if frequency == "month" else period[:4]
-    if not any_age and shift_period(target, -MAX_AGE[frequency]) > last:
+    earlier = [p for p in periods_with_values(indicator_id, level, frequency) if p <= target]
+    if not earlier:
         return None
-    target = min(target, last)
-    return target if target >= first else None
+    latest = earlier[-1]  # the data may have a gap: the latest period at or before the target
+    if not any_age and shift_period(target, -MAX_AGE[frequency]) > latest:
+        return None
+    return latest
+
+
+@functools.lru_cache(maxsize=1024)
+def periods_with_values(indicator_id: str, level: str, frequency: str) -> tuple:
+    """The periods at which any unit of ``level`` has a value of the indicator, in order."""
+    from .compute import evaluate
+
+    has = evaluate(indicator_id, level, frequency).value.notna().any(axis=0)
+    return tuple(has.index[has])
 
 
 def area_profile(code: str, language: str = "fi") -> dict:

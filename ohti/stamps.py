@@ -37,7 +37,7 @@ from collections.abc import Callable, Iterable, Mapping
 from importlib import metadata
 from pathlib import Path
 
-from .paths import PACKAGE_DIR, PROJECT_DIR, REGISTRY_PATH
+from .paths import DATA_DIR_USER, PACKAGE_DIR, PROJECT_DIR, REGISTRY_PATH
 
 #: Folder of the stamps inside a period's output folder.
 STAMPS_FOLDER = ".stamps"
@@ -120,6 +120,18 @@ def environment_digest() -> str:
     return value_digest(versions)
 
 
+def data_folder_digest() -> str:
+    """Digest of the refreshed and imported data (the data folder's manifest lists each file
+    with its sha256, and the loaders refuse a file that differs); '' without a data folder."""
+    manifest = DATA_DIR_USER / "MANIFEST.csv"
+    return file_digest(manifest) if manifest.is_file() else ""
+
+
+def data_key() -> str:
+    """A key that changes when ohti's own files (shipped data included) or the data folder do."""
+    return value_digest([tree_digest(PACKAGE_DIR), data_folder_digest()])
+
+
 def shared_digests() -> dict[str, str]:
     """Digests of the inputs every document shares (see the module docstring)."""
     from .provenance import git_commit
@@ -129,6 +141,9 @@ def shared_digests() -> dict[str, str]:
         "environment": environment_digest(),
         "git": value_digest(git_commit()),
     }
+    refreshed = data_folder_digest()
+    if refreshed:
+        parts["data_folder"] = refreshed
     registry = Path(os.environ.get("OHTI_REGISTRY", REGISTRY_PATH)).resolve()
     if PACKAGE_DIR not in registry.parents:
         parts["registry"] = file_digest(registry) if registry.is_file() else "missing"

@@ -24,7 +24,12 @@ FINNISH_ONLY_CODE = "0"       # language status 0: monolingual Finnish-speaking
 def _values(indicator: str, level: str, period: str) -> pd.Series:
     from .report import resolve_period
 
+    from .compute import indicator_frequency
+    from .report import periods_with_values
+
     shown = resolve_period(indicator, period, level, any_age=True)
+    if shown is None:  # published only after the period: the earliest year there is (frame conditions move slowly)
+        shown = periods_with_values(indicator, level, indicator_frequency(indicator))[0]
     return compute_values(indicator, level, periods=[shown]).set_index("area_code")["value"]
 
 
@@ -72,6 +77,31 @@ def population_change(period):
     return _values("population_change_year_pct", "area", period)
 
 
+def over_64_share(period):
+    """Share of the population aged over 64, % (2025 population structure; 2006–2016 key figures)."""
+    return _values("over_64_share", "area", period)
+
+
+def under_15_share(period):
+    """Share of the population aged under 15, % (population structure, 2025)."""
+    return _values("under_15_share", "area", period)
+
+
+def mean_age(period):
+    """Mean age of the population, years (population structure, 2025)."""
+    return _values("mean_age", "area", period)
+
+
+def net_migration(period):
+    """Net migration (between municipalities and with abroad) per 1,000 inhabitants (2025)."""
+    return _values("net_migration_per_1000", "area", period)
+
+
+def population_growth(period):
+    """Total change of the population during the year per 1,000 inhabitants (2025)."""
+    return _values("population_growth_per_1000", "area", period)
+
+
 def major_region(period):
     """The major region (suuralue) of the area's most populous municipality (categorical)."""
     key = areas.load_key()
@@ -90,6 +120,11 @@ COVARIATES = {
     "urban_share": urban_share,
     "swedish_bilingual_share": swedish_bilingual_share,
     "population_change": population_change,
+    "over_64_share": over_64_share,
+    "under_15_share": under_15_share,
+    "mean_age": mean_age,
+    "net_migration": net_migration,
+    "population_growth": population_growth,
     "major_region": major_region,
 }
 CATEGORICAL = {"major_region"}

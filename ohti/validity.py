@@ -679,7 +679,7 @@ def _cache_key() -> str:
     from . import stamps
     from .paths import DATA_DIR, PACKAGE_DIR, REGISTRY_PATH
 
-    digest = hashlib.sha256(stamps.tree_digest(DATA_DIR).encode("ascii"))
+    digest = hashlib.sha256(stamps.tree_digest(DATA_DIR).encode("ascii") + stamps.data_folder_digest().encode("ascii"))
     for path in (REGISTRY_PATH, PACKAGE_DIR / "model.yaml", *(PACKAGE_DIR / name for name in ANALYSIS_MODULES)):
         digest.update(path.name.encode("utf-8") + b"\0" + path.read_bytes())
     digest.update(_library_versions().encode("ascii"))

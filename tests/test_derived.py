@@ -4,7 +4,7 @@ shipped source rows (StatFin tyonv 12r5, 2310, 1001, 12u4, vaerak 11re)."""
 import numpy as np
 import pytest
 
-from ohti.compute import compute_values, coverage, indicator_frequency
+from ohti.compute import compute_values, coverage, indicator_coverage, indicator_frequency
 from ohti.errors import ParameterError, PeriodError
 from ohti.registry import indicator_ids, load_registry
 
