@@ -18,7 +18,7 @@ help: ## List every target
 	@echo
 	@grep -E '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  make %-10s %s\n", $$1, $$2}'
 	@echo
-	@echo "Variables: PERIOD=YYYY-MM (default: latest complete month), JOBS=N, GROUPING=ely|maakunta|evk,"
+	@echo "Variables: PERIOD=YYYY-MM (default: latest complete month), JOBS=N, GROUPING=auto|ely|maakunta|evk,"
 	@echo "           LANGUAGE=fi|sv|en (default: each area's language status, bilingual areas in both)"
 
 $(STAMP): pyproject.toml
@@ -29,9 +29,9 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP) ## Create .venv (if missing) and install ohti with its dependencies
 
-GROUPING ?= ely
+GROUPING ?= auto
 
-reports: $(STAMP) ## Build the area, regional (GROUPING=ely|maakunta|evk) and national documents, index, catalogue (EXTRACT=path|demo)
+reports: $(STAMP) ## Build the area, regional (GROUPING=auto|ely|maakunta|evk) and national documents, index, catalogue (EXTRACT=path|demo)
 	$(BIN)/ohti build --areas all --grouping $(GROUPING) --validity --audit $(if $(EXTRACT),--extract $(EXTRACT)) $(BUILD_ARGS)
 
 catalogue: $(STAMP) ## Publish the HTML indicator catalogue (outputs/catalogue/index.html)

@@ -508,7 +508,7 @@ def html_to_pdf(html: str, pdf_path, *, base_url=None) -> Path:
 
 
 def write_index(entries, period, path, *, title=None, language="fi", links=(), packages=None,
-                directory=None, summary=None) -> Path:
+                directory=None, summary=None, data_sources=None) -> Path:
     """Write the index page of one period's documents.
 
     Parameters
@@ -603,6 +603,7 @@ def write_index(entries, period, path, *, title=None, language="fi", links=(), p
             search_json=Markup(search_data(entries, directory)),  # noqa: S704 - JSON, '<' escaped
             key_table=summary,
             period=period,
+            data_sources=data_sources or [],
         )
     )
     _write_text(path, page)

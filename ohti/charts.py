@@ -74,6 +74,41 @@ def figure_html(fig, alt: str, *, caption: str | None = None, raster: bool = Fal
     return f"{opening}{img}</figure>"
 
 
+def _isolated(values) -> "np.ndarray":
+    """True where a value has no value on either side (a line cannot show it)."""
+    known = np.asarray(pd.notna(values), dtype=bool)
+    before = np.concatenate([[False], known[:-1]])
+    after = np.concatenate([known[1:], [False]])
+    return known & ~before & ~after
+
+
+def _mark_isolated(ax, periods, values, *, color, marker):
+    """Draw the values a line cannot show (a month between gaps) as points."""
+    alone = _isolated(values)
+    if alone.any():
+        ax.plot(np.asarray(periods)[alone], np.asarray(values, dtype=float)[alone], linestyle="none",
+                marker=marker, markersize=6, color=color)
+
+
+def _shade_gaps(ax, series, language):
+    """Shade the runs of months that the data have no value for, so that a broken line reads as
+    missing data and not as a fall; the first shaded run carries the legend's label."""
+    missing = series["area"].isna().to_numpy() & series["national"].isna().to_numpy()
+    periods = pd.DatetimeIndex(series["period"])
+    labelled = False
+    start = None
+    for position, flag in enumerate(np.append(missing, False)):
+        if flag and start is None:
+            start = position
+        elif not flag and start is not None:
+            if position - start >= 2:
+                end = periods[position - 1] + pd.offsets.MonthEnd(1)
+                ax.axvspan(periods[start], end, color="#f0f0f0", zorder=0,
+                           label=None if labelled else label("no_data_span", language))
+                labelled = True
+            start = None
+
+
 def plot_area_vs_nation(series, *, area_name: str, indicator_name: str, unit: str,
                         decimals: int, language: str = "fi", with_nation: bool = True):
     """Line chart of an area's monthly values against the whole country's.
@@ -93,18 +128,22 @@ def plot_area_vs_nation(series, *, area_name: str, indicator_name: str, unit: st
     """
     with plt.rc_context(STYLE):
         fig, ax = plt.subplots(figsize=FIGURE_SIZE)
+        _shade_gaps(ax, series, language)
         ax.plot(series["period"], series["area"], color=AREA_COLOUR, linewidth=2, label=area_name)
+        _mark_isolated(ax, series["period"], series["area"], color=AREA_COLOUR, marker="o")
         if "area_adjusted" in series and series["area_adjusted"].notna().any():
             ax.plot(series["period"], series["area_adjusted"], color="#E69F00", linewidth=1.2, linestyle=":",
                     label=f"{area_name}, {label('seasonally_adjusted', language)}")
         if with_nation:
             ax.plot(series["period"], series["national"], color=NATIONAL_COLOUR, linewidth=1.5,
                     linestyle="--", label=label("national", language))
+            _mark_isolated(ax, series["period"], series["national"], color=NATIONAL_COLOUR, marker="s")
         ax.set_ylabel(f"{indicator_name} ({unit})" if unit else indicator_name)
         ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: format_number(v, max(decimals, 0), language)))
         ax.legend(frameon=False, loc="best")
         _lay_out(fig)
-    last = series.iloc[-1]
+    known = series[series["area"].notna()]
+    last = known.iloc[-1] if len(known) else series.iloc[-1]
     alt = label(
         "chart_alt_series" if with_nation else "chart_alt_area", language, indicator=indicator_name, area=area_name,
         start=series["period"].iloc[0].strftime("%m/%Y"), end=last["period"].strftime("%m/%Y"),

@@ -74,7 +74,8 @@ DEFINITION_COLUMNS = [
 ]
 
 #: Columns of the sources table (from ``ohti/data/MANIFEST.csv``).
-SOURCE_COLUMNS = ["file", "publisher", "licence", "origin", "extracted", "coverage", "attribution"]
+SOURCE_COLUMNS = ["file", "publisher", "licence", "origin", "extracted", "coverage", "attribution",
+                  "source", "table", "copy", "updated", "first_period", "last_period"]
 
 #: The tables of a package: file stem and sheet name.
 TABLES = ("values", "municipalities", "definitions", "sources")
@@ -189,9 +190,26 @@ def definitions_table(periods: pd.DataFrame | None = None) -> pd.DataFrame:
 
 
 def sources_table() -> pd.DataFrame:
-    """The shipped statistics with publisher, licence, origin and attribution (the manifest)."""
+    """Every data file with publisher, licence, origin and attribution (the shipped manifest
+    and the data folder's), then which ohti source and StatFin table it is, whether it was
+    shipped, refreshed or imported (``copy``), the table's update time and the periods it covers."""
+    from .provenance import source_records
+
     with open(MANIFEST_PATH, encoding="utf-8", newline="") as handle:
         rows = list(csv.DictReader(handle))
+    records = {r["file"]: r for r in source_records() if r["origin"] == "shipped"}
+    for row in rows:
+        record = records.get(row["file"], {})
+        row.update({"source": record.get("source", ""), "table": row.get("table", ""), "copy": "shipped",
+                    "updated": row.get("updated", ""), "first_period": record.get("first_period", ""),
+                    "last_period": record.get("last_period", "")})
+    for record in source_records():
+        if record["origin"] != "shipped":
+            rows.append({"file": record["file"], "publisher": record["publisher"], "licence": record["licence"],
+                         "origin": record["url"], "extracted": record["retrieved"], "coverage": "",
+                         "attribution": record["attribution"], "source": record["source"], "table": record["table"],
+                         "copy": record["origin"], "updated": record["updated"],
+                         "first_period": record["first_period"], "last_period": record["last_period"]})
     return pd.DataFrame(rows, columns=SOURCE_COLUMNS).fillna("")
 
 

@@ -56,7 +56,7 @@ def indicator_table_html(table, language: str = "fi", *, link_catalogue: bool = 
             "interval": _interval_text(row.get("lower"), row.get("upper"), decimals, language),
             "national": format_number(row["national"], decimals, language),
             "significance": label("sig_" + str(row.get("significance", "not compared")).replace(" ", "_"), language),
-            "rank": "" if row["rank"] is None or str(row["rank"]) == "<NA>" else f"{row['rank']}/{row['n_ranked']}",
+            "rank": "" if row["rank"] is None or pd.isna(row["rank"]) else f"{int(row['rank'])}/{row['n_ranked']}",
             "change": format_number(row["change"], decimals, language, sign=True),
             "trend": trend_text(row.get("trend_label", "not calculated"), language),
         })
@@ -281,7 +281,7 @@ def areas_comparison_html(tables: dict, indicators, names: dict, language: str =
 def league_table_html(table, indicator, language: str = "fi", *, highlight=()) -> str:
     """One indicator's league table: rank, area, value with interval, significance, trend."""
     rows = [{
-        "rank": "" if pd.isna(r["rank"]) else str(r["rank"]),
+        "rank": "" if pd.isna(r["rank"]) else str(int(r["rank"])),
         "name": ("▶ " if r["area_code"] in highlight else "") + r["area_name"],
         "value": format_number(r["value"], indicator.decimals, language),
         "interval": _interval_text(r["lower"], r["upper"], indicator.decimals, language),

@@ -202,7 +202,8 @@ def build_area_documents(codes: str = "all", period: str | None = None, formats=
         areas and regions in Finnish and Swedish).
     grouping : str, optional
         ely, maakunta or evk: also build that grouping's regional documents and the national
-        overview.
+        overview; auto: the division in force in the period (ELY centres up to 2025,
+        elinvoimakeskus areas from 2026).
     validity : bool
         Also build the indicator validity document (:mod:`ohti.validity`); the index links it.
     force : bool
@@ -255,6 +256,10 @@ def _build_period(pool, codes, period, formats, jobs, language, progress, output
     from . import build
 
     period = checked_period(period, outputs_dir) if period else default_period(outputs_dir)
+    if grouping == "auto":
+        from .provenance import regional_division
+
+        grouping = regional_division(period)
     specs = area_jobs(codes, period, language, grouping, validity)
     extract_path = configured_extract(extract, period)
     specs = with_extract(specs, extract_path)

@@ -263,6 +263,13 @@ def get_indicator(indicator_id: str) -> Indicator:
     return registry[indicator_id]
 
 
+def key_year_for(period: str) -> int | None:
+    """The key set a document of ``period`` uses: that year's, or the latest one before it."""
+    years = sorted({year for indicator in load_registry().values() for year in indicator.key})
+    earlier = [year for year in years if year <= int(str(period)[:4])]
+    return earlier[-1] if earlier else (years[0] if years else None)
+
+
 def indicator_ids(key_year: int | None = None, *, computable: bool | None = None) -> list[str]:
     """Ids in registry order, optionally only the key set of ``key_year`` and only those
     public statistics can (``computable=True``) or cannot (``False``) compute."""

@@ -16,7 +16,7 @@ from .comparison import compare_values
 from .compute import check_periods, compute_values, coverage, indicator_frequency, shift_period
 from .errors import ParameterError
 from .i18n import check_language
-from .registry import get_indicator, indicator_ids
+from .registry import get_indicator, indicator_ids, key_year_for
 
 RANK_LEVEL = "area"
 
@@ -172,7 +172,7 @@ def area_indicator_tables(period: str, *, indicators=None, language: str = "fi")
             "decimals": indicator.decimals,
             "polarity": indicator.polarity,
             "theme": indicator.theme,
-            "key": bool(indicator.key),
+            "key": key_year_for(period) in indicator.key,
             "period": shown,
             "current": shown == (period if len(shown) == 7 else period[:4]),
             "value": now["value"].to_numpy(),
@@ -429,7 +429,7 @@ def unit_indicator_table(level: str, code: str, period: str, *, indicators=None,
         nation = compute_values(ident, "national", periods=[shown])["value"].iloc[0]
         rows.append({"indicator": ident, "name": indicator.label(language), "unit": indicator.unit[language],
                      "decimals": indicator.decimals, "polarity": indicator.polarity, "theme": indicator.theme,
-                     "key": bool(indicator.key), "period": shown,
+                     "key": key_year_for(period) in indicator.key, "period": shown,
                      "current": shown == (period if len(shown) == 7 else period[:4]),
                      "value": row["value"], "national": nation, "rank": None, "n_ranked": 0,
                      "change": float("nan"), "lower": row["lower"], "upper": row["upper"],

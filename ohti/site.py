@@ -120,8 +120,16 @@ SITE_LABELS = {
 SIGNIFICANCE_MARKS = {"better": "▲", "worse": "▼", "similar": "●", "higher": "↑", "lower": "↓"}
 
 
+#: Labels of the index's sources table, kept in labels.yaml with the documents' own.
+SOURCE_TABLE_LABELS = ("sources_heading", "sources_help", "source_column", "period_column", "updated_column",
+                       "origin_column")
+
+
 def site_labels(language: str) -> dict:
-    return SITE_LABELS[check_language(language)]
+    from .i18n import label
+
+    check_language(language)
+    return {**SITE_LABELS[language], **{key: label(key, language) for key in SOURCE_TABLE_LABELS}}
 
 
 def area_directory() -> dict[str, dict]:
@@ -144,13 +152,11 @@ def area_directory() -> dict[str, dict]:
 
 
 def key_indicators(period: str) -> list[str]:
-    """The current key set (the latest key year of the registry) that public data can compute."""
-    from .registry import indicator_ids, load_registry
+    """The key set of the period's year (or the latest before it) that public data can compute."""
+    from .registry import indicator_ids, key_year_for
 
-    years = sorted({year for indicator in load_registry().values() for year in indicator.key})
-    if not years:
-        return []
-    return indicator_ids(years[-1], computable=True)
+    year = key_year_for(period)
+    return [] if year is None else indicator_ids(year, computable=True)
 
 
 def summary_table(period: str, language: str = "fi", *, documents: dict | None = None) -> dict:
@@ -257,7 +263,24 @@ def index_extras(results, period: str, outputs_dir, *, language: str = "fi", pro
         "packages": {code: {"xlsx": str(p.xlsx), "zip": str(p.zip)} for code, p in packages.items()},
         "directory": area_directory(),
         "summary": _kept_summary(period, language, documents, period_dir),
+        "data_sources": data_sources(language),
     }
+
+
+def data_sources(language: str = "fi") -> list[dict]:
+    """How current each source is, for the index: the table, the periods it covers, when the
+    publisher last updated it and whether the copy was shipped, refreshed or imported."""
+    from .i18n import label
+    from .provenance import source_records
+
+    rows = []
+    for record in source_records():
+        span = record["first_period"] if record["first_period"] == record["last_period"] else \
+            f"{record['first_period']} … {record['last_period']}"
+        rows.append({"name": f"{record['attribution']}. {record['title'] or record['publisher']}", "period": span,
+                     "updated": (record["updated"] or "")[:10] or "—",
+                     "copy": label(f"origin_{record['origin']}", language, date=(record["retrieved"] or "")[:10])})
+    return rows
 
 
 def _kept_summary(period: str, language: str, documents: dict, period_dir: Path) -> dict:

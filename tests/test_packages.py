@@ -110,7 +110,12 @@ def test_workbook_sheets(package):
     sources = list(workbook["sources"].iter_rows(values_only=True))
     assert sources[0][:3] == ("file", "publisher", "licence")
     assert all(row[2] == "CC BY 4.0" for row in sources[1:])
-    assert all(row[-1] for row in sources[1:])  # every source has its attribution
+    attribution = sources[0].index("attribution")
+    assert all(row[attribution] for row in sources[1:])  # every source has its attribution
+    copy, updated = sources[0].index("copy"), sources[0].index("updated")
+    assert {row[copy] for row in sources[1:]} == {"shipped"}
+    rows_12r5 = [row for row in sources[1:] if row[0] == "pxweb_2026/unemployment_register_kunnat_12r5.json"]
+    assert rows_12r5 and rows_12r5[0][updated] == "2026-07-21T05:00:00Z"  # the response's own update time
     workbook.close()
 
 
