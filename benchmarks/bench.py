@@ -20,7 +20,10 @@ single runs drifted with it. Then ``incremental_s`` (``ohti build`` again, nothi
 indicator of the shipped registry at every level and period, evaluated from loaded sources
 with the engine's caches emptied, in a fresh process), and ``process_s``: the customer-process
 indicators of 45 areas × 12 months from a 10-million-row synthetic extract (target under 10 s;
-``python benchmarks/bench.py --only process`` runs this part alone). Nothing is asserted: the targets
+``python benchmarks/bench.py --only process`` runs this part alone), and the refresh figures (``--only
+refresh``): ``refresh_plan_cells`` and ``refresh_full_estimate_s``, the plan of a full StatFin 12r5
+refresh from the recorded metadata (no network), and ``pxweb_load_s``, reading and validating the
+shipped PxWeb files. Nothing is asserted: the targets
 (b/a ≤ 0.25, b/c ≤ 1.3, engine under 1 s, incremental under 2 s) are read off these figures.
 The last lines are ``key=value``, for machines; everything is also written to
 ``outputs/bench.json``.
@@ -344,6 +347,39 @@ def process_figures(results: dict, events: int = PROCESS_EVENTS) -> None:
           f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
 
 
+#: The recorded PxWeb responses a refresh is planned from without a network (see their README).
+PXWEB_FIXTURES = ROOT / "tests" / "fixtures" / "pxweb"
+
+
+def refresh_figures(results: dict) -> None:
+    """``refresh_plan_cells`` and ``refresh_full_estimate_s``: the plan of a full refresh of
+    StatFin 12r5 (every declared area, content and month since 2006-01) from the recorded
+    metadata and limits, no network: its cells, and the time the calls take paced by the
+    limits (one response assumed to take ``ohti.refresh.ASSUMED_CALL_S``); ``pxweb_load_s``:
+    reading and validating the shipped PxWeb json files through ``tidy_response``."""
+    from ohti import pxweb, refresh, sources
+
+    spec = pxweb.load_table_specs()["12r5"]
+    metadata = json.loads((PXWEB_FIXTURES / "statfin_12r5_v1_metadata_fi_constructed.json").read_text(encoding="utf-8"))
+    limits = refresh.parse_limits(json.loads((PXWEB_FIXTURES / "config_fi_constructed.json").read_text(encoding="utf-8")))
+    variables = refresh.resolve_variables(metadata, spec)
+    whole = refresh.select_values(variables, spec)
+    queries = refresh.split_query(whole, variables, limits.max_values, f"StatFin {spec.id}")
+    calls = 3 + len(queries)  # ?config, the folder listing, the metadata, then the queries
+    results.update({"refresh_plan_cells": sum(q.cells for q in queries), "refresh_plan_queries": len(queries),
+                    "refresh_full_estimate_s": round(limits.estimate_seconds(calls), 1)})
+    print(f"{'refresh: a full 12r5 refresh, estimated from its plan':58s} {results['refresh_full_estimate_s']:8.1f} s")
+    print(f"  {len(queries)} queries, {results['refresh_plan_cells']:,} cells; {limits.text()}")
+    names = [name for source in sources.SOURCES.values() for name in source.files
+             if sources.is_pxweb_file(sources.DATA_DIR / name)]
+    started = time.perf_counter()
+    for name in names:
+        response = pxweb.read_response(sources.shipped_path(name))
+        sources.tidy_response(response, pxweb.spec_for_response(response))
+    results["pxweb_load_s"] = round(time.perf_counter() - started, 3)
+    print(f"{'pxweb: read + validate ' + str(len(names)) + ' shipped PxWeb json files':58s} {results['pxweb_load_s']:8.3f} s")
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--n", type=int, default=int(os.environ.get("N") or DEFAULT_N),
@@ -353,7 +389,9 @@ def main(argv=None) -> int:
                         help=f"times (b) and (c) are run, medians kept (default {DEFAULT_ROUNDS})")
     parser.add_argument("--engine", action="store_true", help=argparse.SUPPRESS)  # the child process
     parser.add_argument("--documents", action="store_true", help="(kept for compatibility; builds always run)")
-    parser.add_argument("--only", choices=("process",), help="run only this part (process: customer-process indicators)")
+    parser.add_argument("--only", choices=("process", "refresh"),
+                        help="run only this part (process: customer-process indicators; refresh: the refresh plan "
+                             "and the PxWeb files)")
     args = parser.parse_args(argv)
     if args.engine:
         print(json.dumps(engine_figures()))
@@ -363,9 +401,16 @@ def main(argv=None) -> int:
         process_figures(results)
         print(f"process_s={results['process_s']}")
         return 0
+    if args.only == "refresh":
+        results = {}
+        refresh_figures(results)
+        for key in ("refresh_plan_cells", "refresh_full_estimate_s", "pxweb_load_s"):
+            print(f"{key}={results[key]}")
+        return 0
 
     results = {}
     registry_figures(results)
+    refresh_figures(results)
 
     child = subprocess.run([sys.executable, __file__, "--engine"], capture_output=True, text=True, check=True, cwd=ROOT)
     engine = json.loads(child.stdout.strip().splitlines()[-1])
@@ -389,7 +434,8 @@ def main(argv=None) -> int:
     out.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
     print(f"written: {out}\n")
     for key in ("naive_s", "build_s", "floor_s", "ratio_build_vs_naive", "ratio_build_vs_floor",
-                "engine_s", "incremental_s", "n", "rounds", "process_s"):
+                "engine_s", "incremental_s", "n", "rounds", "process_s", "refresh_plan_cells",
+                "refresh_full_estimate_s", "pxweb_load_s"):
         print(f"{key}={results[key]}")
     return 0
 

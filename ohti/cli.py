@@ -286,8 +286,9 @@ def make_parser() -> argparse.ArgumentParser:
     p.add_argument("--language", default=None, choices=("fi", "sv", "en"),
                    help="build every document in this language (default: each area's language status; "
                         "bilingual areas in Finnish and Swedish)")
-    p.add_argument("--grouping", choices=("ely", "maakunta", "evk"),
-                   help="also build the regional documents of this grouping and the national overview")
+    p.add_argument("--grouping", choices=("ely", "maakunta", "evk", "auto"),
+                   help="also build the regional documents of this grouping and the national overview; "
+                        "auto: the division in force in the period (ELY centres up to 2025, elinvoimakeskus from 2026)")
     p.add_argument("--validity", action="store_true",
                    help="also build the indicator validity document (scorecard, redundancy, condensation proposal)")
     p.add_argument("--quiet", action="store_true", help="no progress bar")

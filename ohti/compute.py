@@ -489,6 +489,17 @@ def coverage(indicator_id: str, level: str, frequency: str | None = None) -> tup
     return columns[0], columns[-1], int(has.any(axis=1).sum())
 
 
+def _input_spans(indicator_id: str, level: str, frequency: str) -> list[tuple[str, str]]:
+    """The (first, last) periods with values at the level, the whole country or any
+    municipality, of an indicator or, for a derived one, of what it is derived from (the
+    change of 2026-06 is asked for within the data even when the year before is missing)."""
+    indicator = get_indicator(indicator_id)
+    if indicator.derive:
+        return [s for i in indicator.derive_inputs for s in _input_spans(i, level, frequency)]
+    spans = [coverage(indicator_id, lv, frequency)[:2] for lv in dict.fromkeys((level, "national", "municipality"))]
+    return [s for s in spans if s[0]]
+
+
 @functools.lru_cache(maxsize=256)
 def indicator_coverage(indicator_id: str) -> tuple[str, str]:
     """The first and last period an indicator has a value for anywhere (the whole country or
@@ -546,9 +557,13 @@ def compute_values(indicator_id: str, level: str, *, periods=None, codes=None,
         has = wide.value.notna().any(axis=0)
         periods = list(has.index[has])
     else:
-        first, last, _ = coverage(indicator.id, level, frequency)
-        if first and all(p < first or p > last for p in periods):
-            raise PeriodError(periods[0], first, last)
+        # outside what the data hold at any level: an error; inside, a unit the sources do
+        # not cover gets no value and a note that says so
+        spans = _input_spans(indicator.id, level, frequency)
+        if spans:
+            first, last = min(s[0] for s in spans), max(s[1] for s in spans)
+            if all(p < first or p > last for p in periods):
+                raise PeriodError(periods[0], first, last)
     rows = sorted(wide.value.index if codes is None else codes)
     periods = sorted(periods)
     row_at = wide.value.index.get_indexer(rows)

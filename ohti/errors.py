@@ -80,3 +80,32 @@ class PeriodError(ParameterError):
 
 class BuildError(OhtiError):
     """One or more documents of a build failed."""
+
+
+class RefreshError(OhtiError):
+    """``ohti refresh`` or ``ohti import`` could not finish; the data folder's files and
+    manifest are as they were.
+
+    Attributes
+    ----------
+    problems : list of str
+        One line each, naming the table or file, the rule, the value and how to fix it.
+    summary : str
+        What was (not) done, printed after the problems.
+    status : int or None
+        The HTTP status, for an error of the API.
+    unavailable : bool
+        True when the API did not answer after every retry (busy, down, unreachable).
+    """
+
+    def __init__(self, problems, summary: str = "", *, status: int | None = None, unavailable: bool = False):
+        self.problems = [problems] if isinstance(problems, str) else list(problems)
+        self.summary = summary
+        self.status = status
+        self.unavailable = unavailable
+        super().__init__("; ".join(self.problems + ([summary] if summary else [])))
+
+
+class TransportError(OhtiError):
+    """The HTTP transport could not complete a call (no connection, a timeout); a refresh
+    retries it before it gives up with a :class:`RefreshError`."""

@@ -17,7 +17,7 @@ from . import areas
 from .compute import check_periods
 from .errors import ParameterError
 from .i18n import check_language, label
-from .paths import AREA_NOTEBOOK, OUTPUTS_DIR, PACKAGE_DIR, PARAMETERS_DIR, PROJECT_DIR
+from .paths import AREA_NOTEBOOK, OUTPUTS_DIR, PARAMETERS_DIR, PROJECT_DIR
 
 FORMATS = ("html", "pdf")
 

@@ -32,7 +32,6 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import yaml
 
 from .errors import SourceDataError
 from .paths import PACKAGE_DIR
@@ -96,6 +95,7 @@ class Response:
     label: str = ""
     source: str = ""
     updated: str = ""
+    table: str = ""
 
     @property
     def time_code(self) -> str:
@@ -121,13 +121,15 @@ def period_from_time(values: pd.Series) -> pd.Series:
     return values.astype(str).str.strip().str.replace(r"^(\d{4})M(\d{2})$", r"\1-\2", regex=True)
 
 
-def _is_area(values) -> bool:
+def is_area(values) -> bool:
+    """True if a variable's values look like areas (SSS or KU091 among mostly area codes)."""
     values = [str(v) for v in values]
     return bool(values) and any(v == "SSS" or v.startswith("KU") for v in values) and \
         sum(bool(AREA_VALUE.match(v)) for v in values) >= len(values) / 2
 
 
-def _is_time(values) -> bool:
+def is_time(values) -> bool:
+    """True if every value is a PxWeb period ('2026M06' or '2025')."""
     values = [str(v) for v in values]
     return bool(values) and all(TIME_MONTH.match(v) or TIME_YEAR.match(v) for v in values)
 
@@ -224,13 +226,15 @@ def _read_json(path: Path, document: dict) -> Response:
     )
 
 
-def _roles(path, variables) -> dict:
-    """Role → code for the non-content variables: (code, has the time flag, values)."""
+def _roles(path, variables, geo=None) -> dict:
+    """Role → code for the non-content variables: (code, has the time flag, values); ``geo``
+    is the area variable where the response names it (json-stat2's ``role.geo``)."""
     dimensions, problems = {}, []
     times = [code for code, flag, _ in variables if flag]
     if len(times) == 1:
         dimensions["time"] = times[0]
-    areas = [code for code, flag, values in variables if not flag and _is_area(values)]
+    areas = [geo] if geo in {code for code, _, _ in variables} else \
+        [code for code, flag, values in variables if not flag and is_area(values)]
     if len(areas) == 1:
         dimensions["area"] = areas[0]
     elif len(areas) > 1:
@@ -307,7 +311,7 @@ def _read_jsonstat2(path: Path, document: dict) -> Response:
     wide = wide[order].reset_index()
     wide.columns.name = None
     variables = [(code, code == time, categories[ids.index(code)]) for code in others]
-    dimensions = _roles(path, variables)
+    dimensions = _roles(path, variables, geo=(role.get("geo") or [None])[0])
     labels = dims[metric].get("category", {}).get("label", {})
     notes = dims[metric].get("category", {}).get("note", {})
     return Response(
@@ -315,6 +319,7 @@ def _read_jsonstat2(path: Path, document: dict) -> Response:
         {c: str(labels.get(c, c)) for c in order},
         {c: " ".join(n) if isinstance(n, list) else str(n) for c, n in notes.items()},
         str(document.get("label", "")), str(document.get("source", "")), normalise_updated(document.get("updated", "")),
+        str(((document.get("extension") or {}).get("px") or {}).get("tableid", "")),
     )
 
 
@@ -351,9 +356,9 @@ def _read_csv(path: Path, raw: bytes) -> Response:
     keys, contents = [], []
     for column in header:
         values = frame[column].unique()
-        if _is_time(values):
+        if is_time(values):
             keys.append((column, True, values))
-        elif _is_area(values) or (not keys and not frame[column].str.match(r"^[\d.,\s-]*$|^\.{1,3}$").all()):
+        elif is_area(values) or (not keys and not frame[column].str.match(r"^[\d.,\s-]*$|^\.{1,3}$").all()):
             keys.append((column, False, values))
         else:
             contents.append(column)
@@ -448,6 +453,8 @@ def api_root() -> str:
 def spec_for_response(response: Response, specs: dict | None = None) -> TableSpec:
     """The declared table a response belongs to, by its content codes (or texts)."""
     specs = specs if specs is not None else load_table_specs()
+    if response.table in specs:
+        return specs[response.table]
     best, overlap = None, 0
     for spec in specs.values():
         known = set(spec.contents) | set(spec.texts.values())

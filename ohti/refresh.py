@@ -48,6 +48,7 @@ import io
 import json
 import math
 import os
+import re
 import shutil
 import sys
 import time
@@ -57,7 +58,7 @@ from pathlib import Path
 import pandas as pd
 
 from . import __version__, pxweb
-from .errors import OhtiError, ParameterError, SourceDataError
+from .errors import ParameterError, RefreshError, SourceDataError, TransportError
 from .paths import DATA_DIR_USER
 from .sources import DATA_DIR_MANIFEST_COLUMNS, tidy_response
 
@@ -92,31 +93,6 @@ HTTP_HINTS = {
 }
 
 
-class RefreshError(OhtiError):
-    """``ohti refresh`` or ``ohti import`` could not finish; the data folder's files and
-    manifest are as they were.
-
-    Attributes
-    ----------
-    problems : list of str
-        One line each, naming the table or file, the rule, the value and how to fix it.
-    summary : str
-        What was (not) done, printed after the problems.
-    status : int or None
-        The HTTP status, for an error of the API.
-    """
-
-    def __init__(self, problems, summary: str = "", *, status: int | None = None):
-        self.problems = [problems] if isinstance(problems, str) else list(problems)
-        self.summary = summary
-        self.status = status
-        super().__init__("; ".join(self.problems + ([summary] if summary else [])))
-
-
-class TransportError(Exception):
-    """The transport could not complete a call (no connection, a timeout): retried."""
-
-
 # --- transport, clock, limits ------------------------------------------------------------------
 
 class RequestsTransport:
@@ -144,8 +120,11 @@ class RequestsTransport:
     def _send(self, method: str, url: str, body):
         try:
             response = self.session.request(method, url, json=body, timeout=self.timeout)
+        except self._requests.Timeout as error:
+            raise TransportError(f"no answer within {self.timeout} s ({type(error).__name__})") from error
         except self._requests.RequestException as error:
-            raise TransportError(f"{method} {url}: {type(error).__name__}: {error}") from error
+            cause = re.search(r"\[Errno -?\d+\] [^'\")\]]+", str(error))
+            raise TransportError(f"{type(error).__name__}: {cause.group(0) if cause else str(error)[:200]}") from error
         return response.status_code, dict(response.headers), response.content
 
 
@@ -295,7 +274,6 @@ class PxWebClient:
         self.attempts = attempts
         self.limits = fallback_limits("?config not read yet")
         self.limiter = RateLimiter(self.limits, self.clock)
-        self.calls = 0
 
     @property
     def config_url(self) -> str:
@@ -303,11 +281,19 @@ class PxWebClient:
         return f"{self.root.rsplit('/', 1)[0]}/?config"
 
     def read_limits(self) -> Limits:
-        """Read ``?config`` and pace every later call by it; fall back if it does not answer."""
+        """Read ``?config`` and pace every later call by it; fall back if it does not answer.
+
+        Raises
+        ------
+        RefreshError
+            If no connection can be made (the API is unreachable).
+        """
         try:
-            document, _ = self.get_json(self.config_url, "the API's limits")
+            document, _ = self.get_json(self.config_url, "PxWeb API limits")
             self.limits = parse_limits(document)
         except RefreshError as error:
+            if error.unavailable and error.status is None:  # no connection at all: nothing else will answer
+                raise
             self.limits = fallback_limits(f"?config did not answer ({error.problems[0]})")
         self.limiter.limits = self.limits
         return self.limits
@@ -322,22 +308,20 @@ class PxWebClient:
 
     def _json(self, method: str, url: str, body, what: str):
         """One call whose body must be JSON; a truncated body is asked for once more."""
-        for attempt in (1, 2):
+        for _ in range(2):
             raw = self._call(method, url, body, what)
             try:
                 return json.loads(raw.decode("utf-8-sig")), raw
             except (UnicodeDecodeError, json.JSONDecodeError) as error:
-                if attempt == 2:
-                    raise RefreshError(f"{what}: {method} {url}: the response is not valid JSON twice in a row "
-                                       f"({error}; {len(raw):,} bytes): the answer was cut short; try again later") from error
-        raise AssertionError("unreachable")
+                problem = error
+        raise RefreshError(f"{what}: {method} {url}: the response is not valid JSON twice in a row ({problem}; "
+                           f"{len(raw):,} bytes): the answer was cut short; try again later") from problem
 
     def _call(self, method: str, url: str, body, what: str) -> bytes:
         """One call, paced; 429, 5xx and broken connections retried with backoff."""
         waited, last = 0.0, ""
         for attempt in range(1, self.attempts + 1):
             self.limiter.wait()
-            self.calls += 1
             try:
                 status, headers, raw = (self.transport.get(url) if method == "GET"
                                         else self.transport.post(url, body))
@@ -358,7 +342,8 @@ class PxWebClient:
             self.clock.sleep(delay)
             waited += delay
         raise RefreshError(f"{what}: {method} {url}: {last} on all {self.attempts} attempts (waited {waited:.0f} s "
-                           "between them): the API is busy or unreachable; try again later", status=status)
+                           "between them): the API is busy or unreachable; check --api (or OHTI_PXWEB_API) and the "
+                           "connection, or try again later", status=status, unavailable=True)
 
 
 def _phrase(status: int) -> str:
@@ -479,11 +464,14 @@ def resolve_variables(document, spec: pxweb.TableSpec) -> TableVariables:
                             f"{', …' if len(content.values) > 8 else ''}); Statistics Finland may have renamed it "
                             f"(as 11re's vaesto became vaerak-vaesto): update the declaration")
         rest = [v for v in rest if v is not content]
-    areas = [v for v in rest if pxweb._is_area(v.values)]
-    if len(areas) != 1:
-        problems.append(f"{where}: {'no variable' if not areas else 'more than one variable'} has area values such as "
-                        f"SSS and KU091 ({', '.join(v.code for v in areas) or 'codes: ' + ', '.join(v.code for v in rest)}); "
-                        "ohti reads tables by area only")
+    areas = [v for v in rest if pxweb.is_area(v.values)]
+    if not areas:
+        problems.append(f"{where}: no variable has area values such as SSS and KU091 (other variables: "
+                        f"{', '.join(v.code for v in rest) or 'none besides time and content'}); ohti reads tables "
+                        "by area: declare a table with an area variable")
+    elif len(areas) > 1:
+        problems.append(f"{where}: more than one variable has area values such as SSS and KU091 "
+                        f"({', '.join(v.code for v in areas)}); ohti cannot tell which is the area")
     area = areas[0] if len(areas) == 1 else None
     splits, eliminated = {}, []
     matched = set()
@@ -675,10 +663,13 @@ def plan_tables(client: PxWebClient, specs) -> list[TablePlan]:
     """
     listings, plans, problems = {}, [], []
     for spec in specs:
+        folder_url = f"{client.root}/{spec.folder}"
         try:
-            folder_url = f"{client.root}/{spec.folder}"
             if spec.folder not in listings:
+                listings[spec.folder] = None  # a failed listing is reported once, for its first table
                 listings[spec.folder], _ = client.get_json(folder_url, f"StatFin folder {spec.folder} (listing)")
+            if listings[spec.folder] is None:
+                continue
             entry = listing_entry(listings[spec.folder], spec, folder_url)
             url = f"{client.root}/{spec.path}"
             metadata, _ = client.get_json(url, f"StatFin {spec.id} (metadata)")
@@ -688,6 +679,8 @@ def plan_tables(client: PxWebClient, specs) -> list[TablePlan]:
             plans.append(TablePlan(spec, url, str(entry.get("updated", "")), variables, whole, queries, client.limits))
         except RefreshError as error:
             problems.extend(error.problems)
+            if error.unavailable:  # the other tables would wait as long for the same answer
+                break
     if problems:
         raise RefreshError(problems, "nothing was downloaded")
     return plans
@@ -840,8 +833,8 @@ def refresh_table(client: PxWebClient, plan: TablePlan, data_dir: Path, *, progr
         for number, query in enumerate(plan.queries):
             name = f"part-{number:03d}.json"
             path = staging / name
-            raw = path.read_bytes() if path.is_file() and state["parts"].get(name) == _file_sha(path) else None
-            if raw is None:
+            raw = path.read_bytes() if path.is_file() else None
+            if raw is None or state["parts"].get(name) != sha256(raw):  # not in, or not as recorded
                 what = f"StatFin {spec.id}, query {number + 1} of {len(plan.queries)}"
                 _, raw = client.post_json(plan.url, query.body(), what)
                 response = read_part(path, raw, plan, query, what)
@@ -884,10 +877,6 @@ def resume_state(staging: Path, plan: TablePlan) -> dict:
     shutil.rmtree(staging, ignore_errors=True)
     staging.mkdir(parents=True, exist_ok=True)
     return fresh
-
-
-def _file_sha(path: Path) -> str:
-    return sha256(path.read_bytes())
 
 
 def _progress_bar(total: int, table: str, progress: bool):

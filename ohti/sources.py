@@ -170,13 +170,14 @@ VARIABLES = dict([
     _v("unemployed_under_20", "tyonv_12r5", "month", "mean", "unemployed job seekers under 20 (TYOTTOMAT20)"),
     _v("unemployed_disabled", "tyonv_12r5", "month", "mean", "unemployed job seekers with a disability or long-term illness (TYOTTOMATSAIR)"),
     _v("reduced_working_week", "tyonv_12r5", "month", "mean", "job seekers on a reduced working week (LYHTYOVKO)"),
-    _v("in_subsidised_employment", "tyonv_12r5", "month", "mean", "persons in subsidised employment: pay subsidy, start-up grant, employed by the state (TYOLLISTETTYLOP)"),
+    _v("in_subsidised_employment", "tyonv_12r5", "month", "mean", "persons in subsidised employment: pay subsidy, start-up grant, employed by the state (TYOLLISTETTYLOP)", also=("tyonv_12u4",)),
     _v("in_work_practice", "tyonv_12r5", "month", "mean", "persons in work practice or work-life coaching (TYOHARJOITTELULOP)"),
-    _v("in_work_trial", "tyonv_12r5", "month", "mean", "persons in a work or training trial (KOKEILULOP)"),
-    _v("in_labour_market_training", "tyonv_12r5", "month", "mean", "persons in labour market training (TVKOULUTUSLOP)"),
-    _v("in_coaching", "tyonv_12r5", "month", "mean", "persons in coaching (VALMENNUSLOP)"),
+    _v("in_work_trial", "tyonv_12r5", "month", "mean", "persons in a work or training trial (KOKEILULOP)", also=("tyonv_12u4",)),
+    _v("in_labour_market_training", "tyonv_12r5", "month", "mean", "persons in labour market training (TVKOULUTUSLOP)", also=("tyonv_12u4",)),
+    _v("in_coaching", "tyonv_12r5", "month", "mean", "persons in coaching (VALMENNUSLOP)", also=("tyonv_12u4",)),
     _v("in_other_services", "tyonv_12r5", "month", "mean",
-       "persons in other services: rehabilitative work, job alternation substitutes, self-motivated study (MTPPALVELUTLOP)"),
+       "persons in other services: rehabilitative work, job alternation substitutes, self-motivated study (MTPPALVELUTLOP; "
+       "before 2022-03 the sum of 12u4's KUNTTYOLOP, OMAEHTLOP and VUORVAPLOP)", also=("tyonv_12u4",)),
     _v("population_men", "vaerak_11re", "year", "mean", "men, population on 31 December"),
     _v("population_women", "vaerak_11re", "year", "mean", "women, population on 31 December"),
     _v("population_under_15", "vaerak_11ra", "year", "mean", "population aged under 15: published share (0.1 %) × population"),
@@ -780,7 +781,12 @@ def load_1001(path=None) -> pd.DataFrame:
     return _tidy(np.where(national, "national", "municipality"), np.where(national, NATIONAL_CODE, codes), period, parsed)
 
 
-SERVICE_COLUMNS_12U4 = {"PALVELUISSAYHTEENSA": "persons_in_services"}
+SERVICE_COLUMNS_12U4 = {"PALVELUISSAYHTEENSA": "persons_in_services", "TYOLLISTETTYLOP": "in_subsidised_employment",
+                        "TVKOULUTUSLOP": "in_labour_market_training", "VALMENNUSLOP": "in_coaching",
+                        "KOKEILULOP": "in_work_trial", "KUNTTYOLOP": "in_rehabilitative_work",
+                        "OMAEHTLOP": "in_self_motivated_study", "VUORVAPLOP": "in_job_alternation"}
+#: 12r5's "other services" (MTPPALVELUTLOP) are these three groups of 12u4 together.
+OTHER_SERVICES_12U4 = ("in_rehabilitative_work", "in_self_motivated_study", "in_job_alternation")
 SERVICE_COLUMNS_12U5 = {"PALVELUISSAYHTEENSAULK": "persons_in_services_foreign", "TYOTTOMATULK": "unemployed_foreign_12u5"}
 
 
@@ -792,6 +798,9 @@ def _read_services(path, columns) -> pd.DataFrame:
     _check_duplicates(problems, pd.DataFrame({"p": period}), "time")
     parsed = _parse_values(problems, raw, columns, whole=True)
     problems.raise_if_any()
+    if all(part in parsed for part in OTHER_SERVICES_12U4):
+        parts = [parsed.pop(part) for part in OTHER_SERVICES_12U4]
+        parsed["in_other_services"] = (sum(values for values, _ in parts), np.logical_or.reduce([m for _, m in parts]))
     return _tidy("national", NATIONAL_CODE, period, parsed)
 
 

@@ -98,6 +98,10 @@ FILE_KINDS = (
 )
 
 
+#: A PxWeb response (json or json-stat2) of any declared table (ohti/pxweb_tables.yaml).
+PXWEB_KIND = FileKind("PxWeb response (StatFin json / json-stat2)", (), _by_loader(sources.load_pxweb_file))
+
+
 def _repaired(name: str) -> str:
     """A header name as it was before double encoding, to recognise a mojibake file's kind."""
     try:
@@ -118,6 +122,8 @@ def detect_kind(path) -> FileKind:
     SourceDataError
         If the file cannot be read or its header matches no kind.
     """
+    if sources.is_pxweb_file(path):
+        return PXWEB_KIND
     raw, _ = sources.read_rows(path)
     header = set(raw.columns) | {_repaired(c) for c in raw.columns}
     scored = [(sum(c in header for c in kind.columns) / len(kind.columns), len(kind.columns), -position, kind)

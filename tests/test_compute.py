@@ -3,7 +3,7 @@ import pandas as pd
 import pytest
 
 from ohti import compute, sources
-from ohti.compute import VALUE_COLUMNS, compute_values
+from ohti.compute import check_periods, VALUE_COLUMNS, compute_values
 from ohti.errors import PeriodError, UnknownAreaError, UnknownIndicatorError, UnknownLevelError
 
 
@@ -97,7 +97,8 @@ def test_all_levels_and_periods_at_once():
     (lambda: compute_values("nope", "area"), UnknownIndicatorError, "unknown indicator 'nope'"),
     (lambda: compute_values("unemployed", "region"), UnknownLevelError, "unknown level 'region'"),
     (lambda: compute_values("unemployed", "area", codes=["77"]), UnknownAreaError, "unknown area code '77'"),
-    (lambda: compute_values("unemployed", "area", periods=["2024-01"]), PeriodError, "outside the data \\(2006-01 … 2023-10\\)"),
+    (lambda: compute_values("unemployed", "area", periods=["2026-07"]), PeriodError, "outside the data \\(2006-01 … 2026-06\\)"),
+    (lambda: check_periods(["2024-01"]), PeriodError, "has no data: the loaded statistics have a gap 2023-11 … 2026-05"),
     (lambda: compute_values("unemployed", "area", periods=["10/2023"]), PeriodError, "give a month YYYY-MM within that range"),
 ])
 def test_bad_parameters_raise_clear_errors(call, error, message):
@@ -126,3 +127,51 @@ def test_every_note_text_is_written_once_however_many_cells_share_it():
     codes, texts = compute._keyed(keys, lambda key: rendered.append(key) or f"k{key}")
     assert sorted(rendered) == [3, 5]
     assert np.asarray(texts, dtype=object)[codes].tolist() == [["k3", "k3", ""], ["k5", "k3", "k5"]]
+
+
+def test_a_month_of_the_gap_has_no_value_and_says_why():
+    """2023-11 … 2026-05 are not in the shipped snapshot: a month there is no error inside a
+    series, has no value, and the change from a year before needs the month a year before."""
+    gap = compute_values("unemployed", "area", periods=["2024-01"], codes=["01"]).iloc[0]
+    assert np.isnan(gap["value"]) and gap["note"] == "no data for this period"
+    change = compute_values("unemployment_rate_change_year", "area", periods=["2026-06"], codes=["01"]).iloc[0]
+    assert np.isnan(change["value"]) and "no data a year before" in change["note"]
+    # a 12-month moving average runs over consecutive months, never across the gap
+    average = compute_values("unemployment_rate_ma12", "national", periods=["2023-10", "2026-06"])
+    assert average["value"].notna().tolist() == [True, False]
+
+
+def test_2026_06_figures_equal_the_published_rows():
+    """KEHA-keskus, Työnvälitystilasto (StatFin 12r5), 2026M06, whole-country row: 352 001
+    unemployed, labour force 2 743 596 (12,8 %), 26 641 open vacancies, 144 461 long-term
+    unemployed, 53 812 foreign citizens unemployed."""
+    def national(ident):
+        return compute_values(ident, "national", periods=["2026-06"])["value"].iloc[0]
+
+    assert national("unemployed") == 352001 and national("labour_force") == 2743596
+    assert round(national("unemployment_rate"), 1) == 12.8
+    assert national("vacancies") == 26641
+    assert national("long_term_unemployed") == 144461
+    assert national("foreign_unemployed") == 53812
+    assert national("long_term_unemployed_share") == pytest.approx(100 * 144461 / 352001)
+
+
+@pytest.mark.parametrize("indicator,variable,complete_at_least", [
+    ("long_term_unemployed", "long_term_unemployed", 12), ("unemployed_women", "unemployed_women", 12),
+    ("foreign_unemployed", "unemployed_foreign", 1), ("laid_off", "laid_off", 1),
+    ("in_subsidised_employment", "in_subsidised_employment", 1), ("in_labour_market_training", "in_labour_market_training", 1),
+    ("new_vacancies", "new_vacancies", 0),
+])
+@pytest.mark.parametrize("level", ["ely", "maakunta"])
+def test_2026_group_sums_equal_the_published_ely_and_region_rows(indicator, variable, complete_at_least, level):
+    """The ELY and region rows of the 2026-06 response (KEHA-keskus, 12r5) equal the sums of
+    their municipalities wherever no member is suppressed; a sum with a suppressed member says
+    so and is never above the published row."""
+    published = sources.component_matrix(variable, level)["2026-06"].dropna()
+    computed = compute_values(indicator, level, periods=["2026-06"]).set_index("area_code")
+    complete = computed[computed["note"] == ""]
+    shared = complete.index.intersection(published.index)
+    assert len(shared) >= complete_at_least
+    assert np.allclose(complete.loc[shared, "value"], published[shared])
+    incomplete = computed[computed["note"].str.startswith("incomplete")]
+    assert (incomplete["value"] <= published.reindex(incomplete.index).fillna(np.inf)).all()

@@ -134,7 +134,10 @@ def test_index_extras_write_packages_of_built_areas_only(tmp_path, monkeypatch):
                {"code": "national", "language": "fi", "html": None, "status": "failed"}]
     extras = index_extras(results, PERIOD, tmp_path, progress=False)
     assert written == [["36"]]
-    assert set(extras) == {"packages", "directory", "summary"}
+    assert set(extras) == {"packages", "directory", "summary", "data_sources"}
+    current = {row["name"]: row for row in extras["data_sources"]}
+    row = next(r for name, r in current.items() if "KEHA-keskus" in name and r["period"] == "2026-06")
+    assert row["updated"] == "2026-07-21" and "2026-08-11" in row["copy"]  # the response's update time, the copy's date
     linked = {row["code"]: row["href"] for row in extras["summary"]["rows"] if row["href"]}
     assert linked == {"36": "36_fi.html"}
     assert len(areas.units("area")) == len(extras["summary"]["rows"])

@@ -14,10 +14,16 @@ def lines_for(real_lines, code, months=("2023-09", "2023-10")):
 
 def test_shipped_snapshot_loads_with_expected_shape():
     tidy = sources.load_employment_statistics()
-    assert set(tidy["variable"]) == {"unemployed", "labour_force", "vacancies"}
-    assert tidy["period"].min() == "2006-01" and tidy["period"].max() == "2023-10"
-    municipal = tidy[tidy["unit_level"] == "municipality"]
+    history = tidy[tidy["period"] <= "2023-10"]
+    assert set(history["variable"]) == {"unemployed", "labour_force", "vacancies"}
+    assert tidy["period"].min() == "2006-01" and tidy["period"].max() == "2026-06"
+    municipal = history[history["unit_level"] == "municipality"]
     assert municipal["unit_code"].nunique() == 309  # the 2021-2024 division, before recoding
+    # 2026-06: the PxWeb response's 22 contents that ohti uses (TYOTOSUUS and KASSASSA are not used)
+    latest = tidy[tidy["period"] == "2026-06"]
+    assert latest["variable"].nunique() == 21
+    assert latest.loc[latest["unit_level"] == "municipality", "unit_code"].nunique() == 308  # 2025 division
+    assert sorted(set(tidy["period"]))[-2:] == ["2023-10", "2026-06"]  # the gap stays a gap
 
 
 def test_suppressed_cells_are_missing_not_zero():
@@ -123,7 +129,8 @@ def test_decimal_comma_is_parsed():
 
 
 def test_latest_complete_period_is_the_last_month():
-    assert sources.latest_complete_period() == "2023-10"
+    # 2026-06 covers the 308 municipalities of the 2025 division (Pertunmaa is in Mäntyharju)
+    assert sources.latest_complete_period() == "2026-06"
 
 
 def test_a_validated_source_is_kept_on_disk_and_read_from_there(monkeypatch, tmp_path):

@@ -90,7 +90,7 @@ def test_validate_command_reports_several_files_together(capsys, monkeypatch):
 def test_shipped_data_is_valid(capsys):
     status = cli.main(["validate"])
     out = capsys.readouterr().out
-    assert status == 0 and out == "12 files valid\n"
+    assert status == 0 and out == "16 files valid\n"  # 12 CSV files and 4 PxWeb responses
 
 
 def test_missing_file_is_a_problem(capsys, tmp_path):
@@ -176,10 +176,12 @@ def test_semicolons_decimal_commas_thousands_spaces_markers_and_blank_lines_are_
 
 def test_every_shipped_file_is_recognised_by_its_header():
     kinds = [validate.detect_kind(p).name for p in validate.default_files()]
-    assert kinds[:3] == ["12r5 extract (StatFin tyonv 12r5)", "population (StatFin vaerak 11re)",
-                         "vacancies during the month by municipality (StatFin 2310)"]
+    pxweb = "PxWeb response (StatFin json / json-stat2)"
+    assert kinds[:7] == ["12r5 extract (StatFin tyonv 12r5)", pxweb, "population (StatFin vaerak 11re)", pxweb,
+                         pxweb, pxweb, "vacancies during the month by municipality (StatFin 2310)"]
+    assert kinds.count(pxweb) == 4  # 12r5 2026-06, 11re, 11ra and 121w of 2025
     assert kinds[-4:] == ["municipality key", "municipality key", "municipal mergers", "municipality name aliases"]
-    assert len(set(kinds)) == len(kinds) - 1  # the two key files are one kind
+    assert len(set(kinds)) == len(kinds) - 1 - 3  # the two key files are one kind, and so are the four responses
 
 
 def test_a_misspelt_column_is_still_recognised_and_named(tmp_path):
