@@ -1030,14 +1030,21 @@ def _pxweb_frames(source_id: str) -> list[pd.DataFrame]:
 
 
 def _combined(frames) -> pd.DataFrame:
-    """Tidy frames one after another; a later frame's value replaces an earlier one's for the
-    same unit, period and variable (a refresh revises what was shipped)."""
+    """Tidy frames one after another: where a later frame has a variable for a period at a
+    level, it replaces every earlier row of that variable, period and level (a refresh revises
+    what was shipped, and a table on a newer division must not leave a merged municipality's
+    old row beside its successor's new one)."""
     frames = [f for f in frames if len(f)]
-    if len(frames) == 1:
-        return frames[0]
-    tidy = pd.concat(frames, ignore_index=True)
-    keep = ~tidy.duplicated(["unit_level", "unit_code", "period", "variable"], keep="last")
-    return tidy[keep].reset_index(drop=True)
+    if len(frames) <= 1:
+        return frames[0] if frames else pd.DataFrame(columns=TIDY_COLUMNS)
+    blocks = ["unit_level", "period", "variable"]
+    kept = [frames[-1]]
+    covered = frames[-1][blocks].drop_duplicates()
+    for frame in reversed(frames[:-1]):
+        marked = frame.merge(covered.assign(_later=True), on=blocks, how="left")["_later"].fillna(False).to_numpy(bool)
+        kept.append(frame[~marked])
+        covered = pd.concat([covered, frame[blocks].drop_duplicates()]).drop_duplicates()
+    return pd.concat(reversed(kept), ignore_index=True)
 
 
 def load_11ra(path=None) -> pd.DataFrame:

@@ -75,7 +75,7 @@ def test_find_a_municipality_and_open_its_area(built_site, browser):
     text = browser.find_element(By.TAG_NAME, "body").text
     assert "Savonlinna" in browser.find_element(By.TAG_NAME, "h1").text
     for indicator in ("unemployed", "unemployment_rate"):
-        value = compare_values(indicator, "area", periods=["2023-10"], codes=["36"])["value"].iloc[0]
+        value = compare_values(indicator, "area", periods=[built_site.name], codes=["36"])["value"].iloc[0]
         decimals = 0 if indicator == "unemployed" else 1
         assert format_number(value, decimals, "fi") in text, indicator
     browser.save_screenshot(str(ARTIFACTS / "area_36_fi.png"))

@@ -159,3 +159,22 @@ def test_the_cache_does_not_hide_a_changed_shipped_file(monkeypatch, tmp_path):
     with pytest.raises(SourceDataError, match="sha256"):
         sources.load_source("tyonv_12u4")
     sources.load_source.cache_clear()
+
+
+def _tidy_rows(rows):
+    return pd.DataFrame(rows, columns=["unit_level", "unit_code", "period", "variable", "value", "suppressed"])
+
+
+def test_a_later_file_replaces_a_whole_period_of_a_variable():
+    """A refreshed table on the 2026 division has no row for Pertunmaa (588), whose job seekers
+    are in Mäntyharju (507): the shipped 588 row of the same month must go too, or the recoding
+    to the 2025 division would count them twice."""
+    shipped = _tidy_rows([("municipality", "588", "2020-01", "unemployed", 40.0, False),
+                          ("municipality", "507", "2020-01", "unemployed", 300.0, False),
+                          ("municipality", "507", "2019-12", "unemployed", 310.0, False),
+                          ("municipality", "507", "2020-01", "vacancies", 9.0, False)])
+    refreshed = _tidy_rows([("municipality", "507", "2020-01", "unemployed", 341.0, False)])
+    combined = sources._combined([shipped, refreshed])
+    by_key = {(r.unit_code, r.period, r.variable): r.value for r in combined.itertuples()}
+    assert by_key == {("507", "2020-01", "unemployed"): 341.0, ("507", "2019-12", "unemployed"): 310.0,
+                      ("507", "2020-01", "vacancies"): 9.0}
