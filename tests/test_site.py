@@ -137,7 +137,20 @@ def test_index_extras_write_packages_of_built_areas_only(tmp_path, monkeypatch):
     assert set(extras) == {"packages", "directory", "summary", "data_sources"}
     current = {row["name"]: row for row in extras["data_sources"]}
     row = next(r for name, r in current.items() if "KEHA-keskus" in name and r["period"] == "2026-06")
-    assert row["updated"] == "2026-07-21" and "2026-08-11" in row["copy"]  # the response's update time, the copy's date
+    assert row["updated"] == "2026-07-21" and "2026-08-11" in row["origin"]  # the response's update time, the copy's date
     linked = {row["code"]: row["href"] for row in extras["summary"]["rows"] if row["href"]}
     assert linked == {"36": "36_fi.html"}
     assert len(areas.units("area")) == len(extras["summary"]["rows"])
+
+
+def test_index_says_how_current_each_source_is(tmp_path):
+    from ohti.site import data_sources
+
+    path = write_index(_entries(tmp_path), PERIOD, tmp_path / "index.html", directory=area_directory(),
+                       data_sources=data_sources("fi"))
+    table = BeautifulSoup(path.read_text(encoding="utf-8"), "html.parser").find("table", class_="sources")
+    rows = [[cell.get_text(" ", strip=True) for cell in tr.find_all(["th", "td"])] for tr in table.find("tbody").find_all("tr")]
+    keha = [r for r in rows if r[0].startswith("Lähde: KEHA-keskus")]
+    assert keha == [["Lähde: KEHA-keskus, Työnvälitystilasto. TEM / KEHA-keskus, työnvälitystilasto (StatFin tyonv 12r5)",
+                     "2026-06", "2026-07-21", "ohtin mukana toimitettu aineisto (poimittu 2026-08-11)"]]
+    assert len({tuple(r) for r in rows}) == len(rows)  # two files of one source with one span are one row
