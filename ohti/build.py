@@ -36,9 +36,10 @@ And for trust:
   :func:`source_date_epoch`) and charts are drawn with a fixed SVG hash salt and no date.
 - **Atomic files.** Every file is written to a temporary file in the same folder, then moved
   into place with :func:`os.replace`, so a reader never sees half a document.
-- **Failures are isolated.** A failing document keeps its executed notebook (with Papermill's
-  error markers), publishes no HTML or PDF (older copies are removed), is marked in the
-  index, and the command exits non-zero with a summary. A kernel that cannot start is started
+- **Failures are isolated, published work is kept.** A failing document keeps its executed
+  notebook (with Papermill's error markers) and the HTML and PDF of its last good build (its
+  stamp vouches for them; anything else under its name is removed), is marked failed in the
+  build report, and the command exits non-zero with a summary. A kernel that cannot start is started
   again once; a document whose kernel died or timed out fails alone, and the next document
   gets a new kernel.
 """
@@ -54,6 +55,7 @@ import datetime
 import functools
 import multiprocessing
 import os
+import signal
 import sys
 import tempfile
 import threading
@@ -713,7 +715,7 @@ def build_documents(
     For a document with code ``01`` in language ``fi`` the files are
     ``<outputs_dir>/<period>/notebooks/01_fi.ipynb`` (kept also when it fails),
     ``<outputs_dir>/<period>/01_fi.html`` and ``<outputs_dir>/<period>/01_fi.pdf``. A failed
-    document publishes no HTML or PDF: older copies are removed. A document whose inputs and
+    document keeps the HTML and PDF of its last good build, if any. A document whose inputs and
     outputs are unchanged since it was last built is not built again (see :mod:`ohti.stamps`);
     its stamp is in ``<outputs_dir>/<period>/.stamps/``.
 
@@ -824,15 +826,21 @@ def build_documents(
             """Record a built document, and stamp it (or forget its stamp)."""
             digest, parts = key
             try:
-                outputs = _stamped_outputs(result, settings)
                 if result["status"] == "ok":
-                    store.record(job.stem, digest, status="ok", outputs=outputs, parts=parts)
-                elif result.get("cell_error") and outputs:
-                    # A cell raised: the same inputs would fail the same way.
-                    store.record(job.stem, digest, status="failed", outputs=outputs,
-                                 error=result["error"], parts=parts)
-                else:  # the kernel or the machine failed: try again next time
-                    store.forget(job.stem)
+                    store.record(job.stem, digest, status="ok", outputs=_stamped_outputs(result, settings), parts=parts)
+                else:
+                    result = _keep_last_good(job, settings, store, result)
+                    kept = {kind: Path(result[kind]) for kind in result["kept"]}
+                    outputs = {"ipynb": Path(result["ipynb"])} if result.get("ipynb") else {}
+                    if result.get("cell_error") and outputs:
+                        # A cell raised: the same inputs would fail the same way.
+                        store.record(job.stem, digest, status="failed", outputs=outputs,
+                                     error=result["error"], parts=parts, kept=kept)
+                    elif kept:  # the kernel or the machine failed: try again next time, keep the last good
+                        store.record(job.stem, "", status="failed", outputs=outputs, error=result["error"],
+                                     parts=parts, kept=kept)
+                    else:
+                        store.forget(job.stem)
             except OSError:  # e.g. a file removed meanwhile: the document is built next time
                 store.forget(job.stem)
             result.pop("cell_error", None)
@@ -845,8 +853,10 @@ def build_documents(
                     job, about=about(dict(job.parameters)) if about is not None else None
                 )
             except Exception as error:
-                store.forget(job.stem)
-                record(position, _failed_result(job, settings, error, started=time.perf_counter()))
+                failed = _keep_last_good(job, settings, store, _failed_result(job, settings, error, started=time.perf_counter()))
+                if not failed["kept"]:
+                    store.forget(job.stem)
+                record(position, failed)
                 continue
             parts = stamps.document_parts(
                 shared,
@@ -873,6 +883,35 @@ def build_documents(
         else:
             _run_locally(pending, settings, jobs, finish, pool)
     return results
+
+
+def published_results(jobs_spec: Sequence[Mapping], *, period: str, outputs_dir=None,
+                      formats: Iterable[str] = FORMATS, notebook=None) -> list[dict]:
+    """The results of documents of the period that an earlier build published: those whose
+    stamp vouches for their pages as they are now (whatever their inputs since). A build of a
+    few documents lists them too, so that the index never loses published work."""
+    from ohti import stamps
+
+    settings = _Settings(period_dir=Path(outputs_dir if outputs_dir is not None else OUTPUTS_DIR).resolve() / period,
+                         period=period, formats=tuple(formats))
+    store = stamps.StampStore(settings.period_dir / stamps.STAMPS_FOLDER)
+    default_notebook = Path(notebook if notebook is not None else AREA_NOTEBOOK).resolve()
+    found = []
+    for spec in jobs_spec:
+        job = _job(spec, default_notebook)
+        stamp = store.read(job.stem)
+        if stamp is None:
+            continue
+        vouched = stamp.get("outputs") if stamp.get("status") == "ok" else stamp.get("kept") or {}
+        paths = _document_paths(job, settings)
+        pages = {kind: paths[kind] for kind in ("html", "pdf") if kind in (vouched or {})}
+        if "html" not in pages or not all(
+                p.is_file() and stamps.file_digest(p) == vouched[k]["sha256"] for k, p in pages.items()):
+            continue
+        found.append({**_result_base(job, paths), "status": stamp["status"],
+                      "html": str(pages["html"]), "pdf": str(pages["pdf"]) if "pdf" in pages else None,
+                      "error": stamp.get("error"), "rebuilt": False, "seconds": 0.0, "timings": {}})
+    return found
 
 
 def _worker_environment() -> dict:
@@ -956,8 +995,23 @@ class WorkerPool:
     def __enter__(self) -> WorkerPool:
         return self
 
-    def __exit__(self, *exc) -> None:
+    def __exit__(self, exc_type, *exc) -> None:
+        if exc_type is not None and self._executor is not None:
+            self.terminate()  # interrupted or failed: the workers stop now, not after their documents
         self.close()
+
+    def terminate(self) -> None:
+        """Stop the workers at once (each kills its kernels): for an interrupted build."""
+        processes = list((getattr(self._executor, "_processes", None) or {}).values())
+        self._executor.shutdown(wait=False, cancel_futures=True)
+        for process in processes:
+            try:
+                process.terminate()
+            except (OSError, AttributeError):
+                pass
+        for process in processes:
+            process.join(timeout=5)
+        self._executor = None
 
 
 def _run_locally(pending, settings: _Settings, jobs: int, finish, pool: WorkerPool | None = None) -> None:
@@ -1004,8 +1058,17 @@ def _run_locally(pending, settings: _Settings, jobs: int, finish, pool: WorkerPo
 
 
 def _start_worker(environment: tuple, reuse_kernels: bool) -> None:
-    """Start a worker: its kernel first (it warms up meanwhile), then the conversion libraries."""
+    """Start a worker: its kernel first (it warms up meanwhile), then the conversion libraries.
+
+    The worker ends with the build (SIGKILL of the build included): on the SIGTERM that the
+    system then sends it, it kills its kernels and exits (see :mod:`ohti._lifetime`)."""
+    from ohti import _lifetime
+
     os.environ.update(environment)  # this process is ours: its kernels inherit them
+    os.environ[_lifetime.VARIABLE] = "1"
+    signal.signal(signal.SIGTERM, _end_worker)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the build's to handle, once
+    _lifetime.die_with_parent(signal.SIGTERM)
     if reuse_kernels:
         try:
             _worker_kernel(environment)
@@ -1015,6 +1078,15 @@ def _start_worker(environment: tuple, reuse_kernels: bool) -> None:
     import weasyprint  # noqa: F401
 
     _exporter()
+
+
+def _end_worker(signum, frame) -> None:
+    """A worker told to end (its build ended or stops it): kill its kernels, exit at once."""
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)  # a second SIGTERM must not interrupt this one
+    from ohti.kernels import kill_kernels
+
+    kill_kernels()
+    os._exit(128 + signum)
 
 
 def _worker_kernel(environment: tuple):
@@ -1049,14 +1121,17 @@ def _build_document(job: Job, settings: _Settings) -> dict:
         html = notebook_to_html(
             nb, title=_title(job, settings), language=job.language, about=job.about
         )
-        if "html" in settings.formats:
-            _write_text(paths["html"], html)
         timings["html"] = time.perf_counter() - step
 
+        # the PDF is printed first, so that a failing PDF leaves the last good HTML and PDF as they were
         if "pdf" in settings.formats:
             step = time.perf_counter()
             html_to_pdf(html, paths["pdf"])
             timings["pdf"] = time.perf_counter() - step
+        if "html" in settings.formats:
+            step = time.perf_counter()
+            _write_text(paths["html"], html)
+            timings["html"] += time.perf_counter() - step
     except Exception as error:
         result = _failed_result(job, settings, error, started=started, timings=timings)
         result["cell_error"] = getattr(error, "cell_index", None) is not None
@@ -1075,10 +1150,10 @@ def _build_document(job: Job, settings: _Settings) -> dict:
 
 
 def _failed_result(job, settings, error, *, started, timings=None) -> dict:
-    """The result of a failed document, after removing any HTML or PDF published for it."""
+    """The result of a failed document. Its published HTML and PDF are left alone here: the
+    build keeps them if they are the last good build's, and removes them otherwise (see
+    :func:`_keep_last_good`)."""
     paths = _document_paths(job, settings)
-    for kind in ("html", "pdf"):
-        paths[kind].unlink(missing_ok=True)
     if isinstance(error, OhtiError):
         message = _first_line(error)
     else:
@@ -1095,15 +1170,39 @@ def _failed_result(job, settings, error, *, started, timings=None) -> dict:
     }
 
 
+def _keep_last_good(job, settings, store, result: dict) -> dict:
+    """A failed document keeps the HTML and PDF of its last good build, where its stamp vouches
+    for them (same name and content): the result then links them and says ``kept``. Any other
+    page of the document (a stray or a half-written one) is removed, never published as its."""
+    from ohti.stamps import file_digest
+
+    previous = store.read(job.stem) or {}
+    vouched = previous.get("outputs") if previous.get("status") == "ok" else previous.get("kept")
+    vouched = vouched or {}
+    paths = _document_paths(job, settings)
+    kept = {}
+    for kind in ("html", "pdf"):
+        path = paths[kind]
+        recorded = vouched.get(kind) or {}
+        if path.is_file() and recorded.get("name") == path.name and file_digest(path) == recorded.get("sha256"):
+            kept[kind] = path
+        else:
+            path.unlink(missing_ok=True)
+    result = {**result, "html": str(kept["html"]) if "html" in kept else None,
+              "pdf": str(kept["pdf"]) if "pdf" in kept else None, "kept": sorted(kept)}
+    return result
+
+
 def _result_from_stamp(job, settings, stamp: Mapping) -> dict:
     """The result of a document that is up to date, as its last build left it."""
     paths = _document_paths(job, settings)
     ok = stamp["status"] == "ok"
+    kept = stamp.get("kept") or {}
     return {
         **_result_base(job, paths),
         "status": stamp["status"],
-        "html": str(paths["html"]) if ok and "html" in settings.formats else None,
-        "pdf": str(paths["pdf"]) if ok and "pdf" in settings.formats else None,
+        "html": str(paths["html"]) if (ok and "html" in settings.formats) or "html" in kept else None,
+        "pdf": str(paths["pdf"]) if (ok and "pdf" in settings.formats) or "pdf" in kept else None,
         "error": stamp.get("error"),
         "rebuilt": False,
         "seconds": 0.0,

@@ -109,6 +109,27 @@ def _shade_gaps(ax, series, language):
             start = None
 
 
+def _shade_suppressed(ax, series, language):
+    """Hatch the runs of months whose area value the disclosure gate suppressed (``suppressed``
+    of :func:`ohti.report.area_series`), so that the break in the line reads as a protected
+    figure, not as missing data; the first run carries the legend's label."""
+    if "suppressed" not in series:
+        return
+    hidden = series["suppressed"].fillna(False).to_numpy(dtype=bool)
+    periods = pd.DatetimeIndex(series["period"])
+    labelled = False
+    start = None
+    for position, flag in enumerate(np.append(hidden, False)):
+        if flag and start is None:
+            start = position
+        elif not flag and start is not None:
+            end = periods[position - 1] + pd.offsets.MonthEnd(1)
+            ax.axvspan(periods[start], end, facecolor="none", edgecolor="#bbbbbb", hatch="///", linewidth=0,
+                       zorder=0, label=None if labelled else label("suppressed_span", language))
+            labelled = True
+            start = None
+
+
 def plot_area_vs_nation(series, *, area_name: str, indicator_name: str, unit: str,
                         decimals: int, language: str = "fi", with_nation: bool = True):
     """Line chart of an area's monthly values against the whole country's.
@@ -119,7 +140,9 @@ def plot_area_vs_nation(series, *, area_name: str, indicator_name: str, unit: st
     Parameters
     ----------
     series : DataFrame
-        ``period`` (Timestamp), ``area``, ``national`` as from :func:`ohti.report.area_series`.
+        ``period`` (Timestamp), ``area``, ``national`` and optionally ``suppressed`` (months
+        whose area value the disclosure gate suppressed, hatched) as from
+        :func:`ohti.report.area_series`.
 
     Returns
     -------
@@ -129,6 +152,7 @@ def plot_area_vs_nation(series, *, area_name: str, indicator_name: str, unit: st
     with plt.rc_context(STYLE):
         fig, ax = plt.subplots(figsize=FIGURE_SIZE)
         _shade_gaps(ax, series, language)
+        _shade_suppressed(ax, series, language)
         ax.plot(series["period"], series["area"], color=AREA_COLOUR, linewidth=2, label=area_name)
         _mark_isolated(ax, series["period"], series["area"], color=AREA_COLOUR, marker="o")
         if "area_adjusted" in series and series["area_adjusted"].notna().any():
@@ -671,8 +695,10 @@ def plot_caterpillar(table, *, national: float, indicator_name: str, unit: str, 
         ax.set_ylim(-0.8, len(rows) - 0.2)
         _lay_out(fig)
     counts = rows["significance"].value_counts()
-    alt = label("chart_alt_caterpillar", language, indicator=indicator_name, count=len(rows),
+    # The first and last drawn: areas without a value (e.g. suppressed) come last, undrawn.
+    drawn = rows[rows["value"].notna()] if rows["value"].notna().any() else rows
+    alt = label("chart_alt_caterpillar", language, indicator=indicator_name, count=len(drawn),
                 national=format_number(national, decimals, language),
                 better=int(counts.get("better", 0)), worse=int(counts.get("worse", 0)),
-                first=rows["area_name"].iloc[0], last=rows["area_name"].iloc[-1])
+                first=drawn["area_name"].iloc[0], last=drawn["area_name"].iloc[-1])
     return fig, alt

@@ -150,6 +150,31 @@ def cmd_validity(args) -> int:
     return 0
 
 
+INTERRUPTED = "ohti: interrupted; published files are as they were before this run"
+
+
+def _stop_on_interrupt() -> None:
+    """Ctrl-C (SIGINT) ends a build within a moment, with one line: every published file is
+    written atomically, so nothing half-written is left in place; the workers and kernels end
+    with this process (:mod:`ohti._lifetime`) and the next build removes the temporary files."""
+    import signal
+
+    from ._lifetime import VARIABLE
+
+    os.environ[VARIABLE] = "1"  # kernels this process starts itself (--jobs 1) end with it too
+    # the pool's resource tracker cleans up after an interrupted build: without a warning
+    filters = [f for f in os.environ.get("PYTHONWARNINGS", "").split(",") if f]
+    os.environ["PYTHONWARNINGS"] = ",".join([*filters, "ignore::UserWarning:multiprocessing.resource_tracker"])
+
+    def interrupted(signum, frame):
+        print(INTERRUPTED, file=sys.stderr)
+        sys.stderr.flush()
+        _exit_now(130)
+
+    if signal.getsignal(signal.SIGINT) is not signal.SIG_IGN:
+        signal.signal(signal.SIGINT, interrupted)
+
+
 def cmd_build(args) -> int:
     from .publish import build_area_documents
 
@@ -326,9 +351,18 @@ def make_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _exit_now(status: int) -> None:
+    """End the process at once: an interrupted build does not wait for its side threads (the
+    catalogue, the packages), whose files are written atomically; its workers and kernels end
+    with it (:mod:`ohti._lifetime`), and its temporary files are removed by the next build."""
+    os._exit(status)
+
+
 def main(argv=None) -> int:
     parser = make_parser()
     args = parser.parse_args(argv)
+    if argv is None and args.run is cmd_build:  # the command itself, not a call from a program
+        _stop_on_interrupt()
     try:
         return args.run(args)
     except OhtiError as error:
@@ -336,6 +370,15 @@ def main(argv=None) -> int:
         return 2
     except BrokenPipeError:
         return 0
+    except KeyboardInterrupt:
+        print(INTERRUPTED, file=sys.stderr)
+        sys.stderr.flush()
+        _exit_now(130)
+        return 130
+    except OSError as error:  # a file where a folder is expected, a read-only folder, a full disk
+        where = error.filename or "a file"
+        print(f"ohti: error: {where}: {error.strerror or error}", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":

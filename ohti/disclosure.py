@@ -75,8 +75,10 @@ DEFAULT_THRESHOLD = 5
 
 STATUS_COLUMN = "disclosure"
 PRIMARY, SECONDARY = "primary", "secondary"
-NOTE_PRIMARY = "suppressed: fewer than {threshold} persons"
-NOTE_SECONDARY = "suppressed: could reveal a suppressed cell (secondary)"
+#: How every note of a suppressed value begins (see :func:`is_suppressed`).
+SUPPRESSED_PREFIX = "suppressed:"
+NOTE_PRIMARY = SUPPRESSED_PREFIX + " fewer than {threshold} persons"
+NOTE_SECONDARY = SUPPRESSED_PREFIX + " could reveal a suppressed cell (secondary)"
 #: Columns a suppressed row loses (those present in the frame).
 CLEARED_COLUMNS = ("value", "numerator", "denominator", "lower", "upper")
 REQUIRED_COLUMNS = ("level", "area_code", "period", "value", "numerator", "denominator")
@@ -339,13 +341,39 @@ def _mark(frame: pd.DataFrame, status: np.ndarray, threshold) -> pd.DataFrame:
         frame["significance"] = frame["significance"].where(~hidden, "not compared")
     reason = np.where(status == PRIMARY, NOTE_PRIMARY.format(threshold=int(threshold)), NOTE_SECONDARY)
     old = frame["note"].fillna("").astype(str).to_numpy() if "note" in frame else np.full(len(frame), "")
-    already = np.char.startswith(old.astype(str), "suppressed:")
+    already = np.char.startswith(old.astype(str), SUPPRESSED_PREFIX)
     joined = np.where(old == "", reason, np.char.add(np.char.add(reason.astype(str), "; "), old.astype(str)))
     frame["note"] = np.where(hidden & ~already, joined, old)
     return frame
 
 
 # --- the gate ---------------------------------------------------------------------------------
+
+def is_suppressed(notes) -> np.ndarray:
+    """Which values the gate suppressed, read from their notes.
+
+    The gate records every suppression in the value's note (see the module docstring), so a
+    frame that has passed it (e.g. :func:`ohti.comparison.compare_values`, which drops the
+    ``disclosure`` column) still tells a suppressed value from one the data lack: a chart then
+    says that its figures are suppressed instead of drawing nothing.
+
+    Parameters
+    ----------
+    notes : array_like of str
+        Notes of values that passed :func:`apply_disclosure`; missing notes are allowed.
+
+    Returns
+    -------
+    ndarray of bool
+
+    Examples
+    --------
+    >>> is_suppressed(["suppressed: fewer than 5 persons", "", None, "incomplete sum"]).tolist()
+    [True, False, False, False]
+    """
+    text = pd.Series(np.asarray(notes, dtype=object).ravel(), dtype=object).fillna("").astype(str)
+    return text.str.startswith(SUPPRESSED_PREFIX).to_numpy(dtype=bool)
+
 
 def apply_disclosure(frame: pd.DataFrame, *, threshold: int | None = None) -> pd.DataFrame:
     """The one gate every published frame of values passes: suppress small counts of persons.

@@ -14,6 +14,13 @@ area is flagged only where it departs from its expected value by more than areas
 do. Model uncertainty in the coefficients is not included.
 
 The covariates are named in ``ohti/model.yaml`` and computed in :mod:`ohti.structure`.
+
+Disclosure: the model is fitted on every area's counts, but the table it returns has passed the
+disclosure gate (:func:`ohti.disclosure.apply_disclosure`) twice, since both the observed and
+the expected events are counts of persons: an area's observed value, events, ratio and
+interval go where its observed value is suppressed (the indicator's own suppression, primary
+or secondary); its expected value and expected events go where those are suppressed, the
+expected events counted like persons against the threshold, or where the observed value is.
 """
 
 from __future__ import annotations
@@ -51,7 +58,8 @@ class Expected:
     ----------
     table : DataFrame
         One row per area: ``area_code, area_name, observed, expected, events,
-        expected_events, ratio, lower, upper, significance``.
+        expected_events, ratio, lower, upper, significance, note``; suppressed values are
+        missing, with the reason in ``note`` (see the module docstring).
     fit : dict
         ``family, n, parameters, deviance, pearson_chi2, dispersion, tau2`` (between-area
         variance of log(O/E)),
@@ -102,7 +110,8 @@ def design_matrix(frame: pd.DataFrame) -> pd.DataFrame:
     return sm.add_constant(design.astype(float), has_constant="add")
 
 
-def fit_expected(indicator_id: str, period: str, *, covariate_names=None, language: str = "fi") -> Expected:
+def fit_expected(indicator_id: str, period: str, *, covariate_names=None, language: str = "fi",
+                 disclosure: bool = True, threshold: int | None = None) -> Expected:
     """Fit the expected-value model for one outcome indicator and month.
 
     Parameters
@@ -113,6 +122,12 @@ def fit_expected(indicator_id: str, period: str, *, covariate_names=None, langua
         Month 'YYYY-MM' (or year 'YYYY' for an annual outcome).
     covariate_names : list of str, optional
         Overrides the covariates of ``ohti/model.yaml``.
+    disclosure : bool, default True
+        Pass the table through the disclosure gate (:func:`disclose_expected`); False only
+        for internal work (the fit itself is the same).
+    threshold : int, optional
+        The disclosure threshold; the indicator's registry ``suppression_threshold`` by
+        default.
 
     Raises
     ------
@@ -165,6 +180,9 @@ def fit_expected(indicator_id: str, period: str, *, covariate_names=None, langua
         "upper": ratio * np.exp(half),
     })
     table["significance"] = compare_with_reference(table["ratio"], table["lower"], table["upper"], 1.0, indicator.polarity)
+    table["note"] = values["note"].fillna("").astype(str).to_numpy()
+    if disclosure:
+        table = disclose_expected(table, indicator_id, period, exposure, threshold=threshold)
     null = sm.GLM(model.endog, np.ones((len(design), 1)), family=family,
                   offset=None if indicator.statistic == "proportion" else np.log(exposure)).fit()
     observed_rate = events / exposure
@@ -183,3 +201,63 @@ def fit_expected(indicator_id: str, period: str, *, covariate_names=None, langua
     coefficients = pd.DataFrame({"term": result.params.index, "estimate": result.params.to_numpy(),
                                  "std_error": result.bse.to_numpy(), "p_value": result.pvalues.to_numpy()})
     return Expected(indicator_id, period, table, fit, coefficients)
+
+
+#: Columns of an expected-value table that reveal the observed events, and those that reveal
+#: the expected events (see :func:`disclose_expected`).
+OBSERVED_COLUMNS = ("observed", "events", "ratio", "lower", "upper")
+EXPECTED_COLUMNS = ("expected", "expected_events")
+
+
+def disclose_expected(table: pd.DataFrame, indicator_id: str, period: str, exposure, *,
+                      threshold: int | None = None) -> pd.DataFrame:
+    """An expected-value table through the disclosure gate (a new frame).
+
+    Observed and expected events are both counts of persons, so each passes
+    :func:`ohti.disclosure.apply_disclosure` as the numerator of the outcome indicator over
+    ``exposure``, its denominator:
+
+    - observed: the gate suppresses what it suppresses in the outcome's own values (primary
+      and secondary, over the whole division), and :data:`OBSERVED_COLUMNS` go with it
+      (the ratio observed / expected and its interval would give the events back);
+    - expected: expected events from 1 to the threshold − 1 are suppressed too, and the next
+      smallest where one alone would be (their sum is the nation's observed total, which is
+      published); :data:`EXPECTED_COLUMNS` go. An area whose observed value is suppressed
+      loses its expected value as well.
+
+    ``significance`` becomes "not compared" where the ratio is suppressed, and the ``note``
+    says why.
+
+    Parameters
+    ----------
+    table : DataFrame
+        ``area_code, observed, expected, events, expected_events, ratio, lower, upper,
+        significance`` and optionally ``note``, one row per area (as :func:`fit_expected`).
+    indicator_id, period : str
+        The outcome indicator and the period it was fitted for.
+    exposure : array_like
+        Each row's denominator (the outcome's denominator).
+    threshold : int, optional
+        The registry's ``suppression_threshold`` of the indicator by default.
+    """
+    from .disclosure import STATUS_COLUMN, apply_disclosure
+
+    exposure = np.asarray(exposure, dtype=float)
+    base = pd.DataFrame({"level": "area", "area_code": table["area_code"].astype(str).to_numpy(),
+                         "period": period, "indicator": indicator_id,
+                         "note": table["note"].to_numpy() if "note" in table else ""})
+    observed = apply_disclosure(base.assign(value=table["observed"].to_numpy(), numerator=table["events"].to_numpy(),
+                                            denominator=exposure), threshold=threshold)
+    expected = apply_disclosure(base.assign(value=table["expected"].to_numpy(),
+                                            numerator=table["expected_events"].to_numpy(),
+                                            denominator=exposure).assign(**{STATUS_COLUMN: observed[STATUS_COLUMN].to_numpy()}),
+                                threshold=threshold)
+    out = table.copy()
+    hide_observed = observed[STATUS_COLUMN].to_numpy() != ""
+    hide_expected = expected[STATUS_COLUMN].to_numpy() != ""
+    for columns, hide in ((OBSERVED_COLUMNS, hide_observed), (EXPECTED_COLUMNS, hide_expected)):
+        for column in columns:
+            out[column] = out[column].astype(float).where(~hide)
+    out["significance"] = out["significance"].where(~hide_observed, "not compared")
+    out["note"] = np.where(hide_observed, observed["note"].to_numpy(), expected["note"].to_numpy())
+    return out

@@ -134,6 +134,11 @@ RESET_TIMEOUT = 60
 WARMUP_CODE = r'''
 def _ohti_warmup(modules, shared, size, folder_variable):
     import collections, copy, functools, hashlib, importlib, os, pickle, sys, types, warnings
+    try:  # a build's kernel ends with its worker, however the worker ends
+        from ohti._lifetime import kernel_dies_with_parent
+        kernel_dies_with_parent()
+    except Exception:
+        pass
     try:
         import fcntl
     except ImportError:  # not on POSIX: each kernel computes its own
@@ -560,6 +565,21 @@ def thread_kernel(**options) -> WarmKernel:
             _all_kernels.append(kernel)
         kernel.start()
     return kernel
+
+
+def kill_kernels() -> int:
+    """Kill every warm kernel process this process started, without waiting for them (a
+    worker that must end now); return how many there were. Called from a signal handler, so it
+    takes no lock (the interrupted code may hold it): copying a list is atomic."""
+    kernels = list(_all_kernels)
+    for kernel in kernels:
+        process = getattr(getattr(getattr(kernel, "km", None), "provisioner", None), "process", None)
+        try:
+            if process is not None:
+                process.kill()
+        except (OSError, ProcessLookupError):
+            pass
+    return len(kernels)
 
 
 def shutdown_kernels() -> int:

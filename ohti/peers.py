@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 
 from . import areas
-from .compute import compute_values
+from .comparison import compare_values
 from .errors import ParameterError
 from .expected import model_spec
 from .registry import get_indicator
@@ -70,6 +70,11 @@ def peer_comparison(code: str, period_by_indicator: dict, *, k: int | None = Non
     The peers' value is computed from their summed numerators and denominators (for a count,
     the peers' mean), never as a mean of rates.
 
+    Every value has passed the disclosure gate (the area's, each peer's and the nation's):
+    where the area's value is suppressed, so are its value and its difference; where one peer's
+    is, so is the peers' combined value, which would otherwise reveal it together with the
+    other peers' published values.
+
     Parameters
     ----------
     code : str
@@ -89,8 +94,8 @@ def peer_comparison(code: str, period_by_indicator: dict, *, k: int | None = Non
     rows = []
     for ident, period in period_by_indicator.items():
         indicator = get_indicator(ident)
-        values = compute_values(ident, "area", periods=[period]).set_index("area_code")
-        national = compute_values(ident, "national", periods=[period])["value"].iloc[0]
+        values = compare_values(ident, "area", periods=[period]).set_index("area_code")
+        national = compare_values(ident, "national", periods=[period])["value"].iloc[0]
         peer_value = combined_value(values.loc[peers], indicator)
         rows.append({"indicator": ident, "name": indicator.label(language), "period": period,
                      "decimals": indicator.decimals, "value": values.at[code, "value"],
@@ -101,11 +106,12 @@ def peer_comparison(code: str, period_by_indicator: dict, *, k: int | None = Non
 
 def peer_reference(indicator_id: str, period: str, *, k: int | None = None) -> pd.Series:
     """Each area's peers' combined value of an indicator (ratio of sums; mean for counts and
-    derived values), to compare with: ``compare_values(..., reference=peer_reference(...))``."""
+    derived values), to compare with: ``compare_values(..., reference=peer_reference(...))``.
+    Missing where a peer's value is suppressed (the values have passed the disclosure gate)."""
     indicator = get_indicator(indicator_id)
     document_period = period if len(period) == 7 else f"{period}-12"
     groups = peer_groups(min(document_period, max(p for p in _months())), k=k)
-    values = compute_values(indicator_id, "area", periods=[period]).set_index("area_code")
+    values = compare_values(indicator_id, "area", periods=[period]).set_index("area_code")
     result = {}
     for code, members in groups.groupby("area_code")["peer_code"]:
         result[code] = combined_value(values.loc[list(members)], indicator)

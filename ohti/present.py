@@ -103,16 +103,15 @@ def expected_area_html(results, code: str, language: str = "fi") -> str:
     """The area's observed and expected values for each modelled outcome, with the models."""
     from .registry import get_indicator
 
-    rows, notes = [], []
+    rows, notes, footnotes = [], [], []
     for result in results:
         indicator = get_indicator(result.indicator)
         row = result.table.set_index("area_code").loc[code]
         rows.append({
-            "name": indicator.label(language),
+            "name": _footnoted(indicator.label(language), row.get("note"), footnotes, language),
             "observed": format_number(row["observed"], indicator.decimals, language),
             "expected": format_number(row["expected"], indicator.decimals, language),
-            "ratio": f"{format_number(row['ratio'], 2, language)} ({format_number(row['lower'], 2, language)}–"
-                     f"{format_number(row['upper'], 2, language)})",
+            "ratio": _ratio_text(row, language),
             "significance": label("sig_" + row["significance"].replace(" ", "_"), language),
         })
         notes.append(f"{indicator.label(language)}: {result.fit['family']}, pseudo-R² "
@@ -122,8 +121,31 @@ def expected_area_html(results, code: str, language: str = "fi") -> str:
                ("significance", label("significance_expected", language), False)]
     covariates = ", ".join(label("cov_" + c, language) for c in results[0].fit["covariates"]) if results else ""
     intro = label("expected_intro_short", language, covariates=covariates)
-    return (f"<p>{html.escape(intro)}</p>" + html_table(rows, columns)
+    return (f"<p>{html.escape(intro)}</p>" + html_table(rows, columns) + _footnotes_html(footnotes)
             + f'<p class="small">{html.escape("; ".join(notes))}.</p>')
+
+
+def _footnoted(name: str, note, footnotes: list, language: str) -> str:
+    """A row's name with the number of its note among ``footnotes`` (the note is added)."""
+    text = translate_note(note if isinstance(note, str) else "", language)
+    if not text:
+        return name
+    if text not in footnotes:
+        footnotes.append(text)
+    return f"{name} [{footnotes.index(text) + 1}]"
+
+
+def _footnotes_html(footnotes: list) -> str:
+    items = "".join(f"<li>{html.escape(text)}</li>" for text in footnotes)
+    return f'<ol class="footnotes small">{items}</ol>' if footnotes else ""
+
+
+def _ratio_text(row, language: str) -> str:
+    """Observed / expected with its interval; the language's "no data" where it is missing."""
+    if pd.isna(row["ratio"]):
+        return label("no_data", language)
+    return (f"{format_number(row['ratio'], 2, language)} ({format_number(row['lower'], 2, language)}–"
+            f"{format_number(row['upper'], 2, language)})")
 
 
 def _interval_text(lower, upper, decimals: int, language: str) -> str:
@@ -138,14 +160,14 @@ def expected_html(result, language: str = "fi", *, highlight: str | None = None)
 
     indicator = get_indicator(result.indicator)
     decimals = indicator.decimals
-    rows = []
+    rows, footnotes = [], []
     for row in result.table.to_dict("records"):
+        name = ("▶ " if row["area_code"] == highlight else "") + row["area_name"]
         rows.append({
-            "area_name": ("▶ " if row["area_code"] == highlight else "") + row["area_name"],
+            "area_name": _footnoted(name, row.get("note"), footnotes, language),
             "observed": format_number(row["observed"], decimals, language),
             "expected": format_number(row["expected"], decimals, language),
-            "ratio": f"{format_number(row['ratio'], 2, language)} ({format_number(row['lower'], 2, language)}–"
-                     f"{format_number(row['upper'], 2, language)})",
+            "ratio": _ratio_text(row, language),
             "significance": label("sig_" + row["significance"].replace(" ", "_"), language),
         })
     columns = [("area_name", label("area", language), False), ("observed", label("observed", language), True),
@@ -154,7 +176,7 @@ def expected_html(result, language: str = "fi", *, highlight: str | None = None)
     intro = label("expected_intro", language, covariates=", ".join(label("cov_" + c, language) for c in result.fit["covariates"]),
                   family=result.fit["family"], r2=format_number(result.fit["pseudo_r2"], 2, language))
     return (f"<h3>{html.escape(indicator.label(language))}</h3><p>{html.escape(intro)}</p>"
-            + html_table(rows, columns))
+            + html_table(rows, columns) + _footnotes_html(footnotes))
 
 
 def peers_html(table, peer_names, language: str = "fi", *, k: int, features) -> str:
@@ -316,23 +338,69 @@ def funnel_html(indicator_id: str, period: str, language: str = "fi", *, focal: 
     indicator = get_indicator(indicator_id)
     funnel = report.funnel_data(indicator_id, period)
     names = report.area_names(language)
+    caption = indicator.label(language)
+    if funnel.values.empty:
+        return words_html(label("funnel_all_suppressed", language, indicator=caption), caption=caption)
+    drawn = set(funnel.values["area_code"])
     fig, alt = charts.plot_funnel(funnel.values["value"], funnel.values["denominator"], funnel.limits,
-                                  target=funnel.target, focal=names[focal] if focal else None,
+                                  target=funnel.target, focal=names[focal] if focal in drawn else None,
                                   labels=funnel.values["area_code"].map(names), statistic=indicator.statistic,
                                   unit=indicator.unit[language], decimals=indicator.decimals, language=language)
-    return charts.figure_html(fig, alt, caption=indicator.label(language))
+    said = []
+    if focal in funnel.suppressed:
+        said.append(label("funnel_focal_suppressed", language, area=names[focal]))
+    if funnel.suppressed:
+        said.append(label("funnel_left_out", language, count=len(funnel.suppressed)))
+    if not said:
+        return charts.figure_html(fig, alt, caption=caption)
+    text = " ".join(said)
+    return charts.figure_html(fig, f"{alt} {text}", caption=f"{caption}. {text}")
+
+
+def words_html(text: str, *, caption: str | None = None) -> str:
+    """A figure that says in words why there is no chart (e.g. its figures are suppressed)."""
+    caption_html = f"<figcaption>{html.escape(caption)}</figcaption>" if caption else ""
+    return f'<figure class="no-chart"><p>{html.escape(text)}</p>{caption_html}</figure>'
+
+
+def series_html(code: str, indicator_id: str, period: str, language: str = "fi", *, area_name: str,
+                years: int = 5) -> str:
+    """An area's monthly series against the whole country's (the area alone for a count, whose
+    scale differs from the nation's), as a figure with alt text and caption.
+
+    The series have passed the disclosure gate (:func:`ohti.report.area_series`): suppressed
+    months are not drawn, and where every month with a value is suppressed the figure says so
+    in words instead of showing an empty chart.
+    """
+    from . import charts, report
+    from .disclosure import threshold_for
+    from .registry import get_indicator
+
+    indicator = get_indicator(indicator_id)
+    name = indicator.label(language)
+    series = report.area_series(code, indicator_id, period, years=years, language=language)
+    if series["area"].isna().all() and series["suppressed"].any():
+        months = series.loc[series["suppressed"], "period"]
+        text = label("chart_suppressed", language, indicator=name, area=area_name,
+                     start=months.iloc[0].strftime("%m/%Y"), end=months.iloc[-1].strftime("%m/%Y"),
+                     threshold=format_number(threshold_for(indicator_id), 0, language))
+        return words_html(text, caption=name)
+    fig, alt = charts.plot_area_vs_nation(series, area_name=area_name, indicator_name=name,
+                                          unit=indicator.unit[language], decimals=indicator.decimals,
+                                          language=language, with_nation=indicator.statistic != "count")
+    return charts.figure_html(fig, alt, caption=name)
 
 
 def caterpillar_html(indicator_id: str, period: str, language: str = "fi", *, highlight=(), league=None) -> str:
     """The 45 areas' values with intervals in order, against the whole country's value."""
     from . import charts, report
-    from .compute import compute_values
+    from .comparison import compare_values
     from .registry import get_indicator
 
     indicator = get_indicator(indicator_id)
     league = report.league_table(indicator_id, period, language=language) if league is None else league
     shown = report.resolve_period(indicator_id, period)
-    national = compute_values(indicator_id, "national", periods=[shown])["value"].iloc[0]
+    national = compare_values(indicator_id, "national", periods=[shown])["value"].iloc[0]
     names = report.area_names(language)
     fig, alt = charts.plot_caterpillar(league, national=national, indicator_name=indicator.label(language),
                                        unit=indicator.unit[language], decimals=indicator.decimals,

@@ -9,8 +9,10 @@ national) are added as further jobs with their own notebook and parameters.
 from __future__ import annotations
 
 import concurrent.futures
+import contextlib
 import dataclasses
 import os
+import re
 from pathlib import Path
 
 from . import areas
@@ -65,10 +67,20 @@ class BuildSummary:
 
 
 def parse_area_codes(spec: str) -> list[str]:
-    """'all' or comma-separated employment-area codes → checked, ordered codes."""
+    """'all' or comma-separated employment-area codes → checked, ordered codes.
+
+    Raises
+    ------
+    ParameterError
+        For an empty selection (nothing would be built, and the index would be empty).
+    """
     if spec.strip().lower() == "all":
         return list(areas.units("area").index)
-    return areas.check_codes("area", [c for c in spec.split(",") if c.strip()])
+    codes = [c.strip() for c in spec.split(",") if c.strip()]
+    if not codes:
+        raise ParameterError("--areas is empty: give 'all' or employment-area codes such as 01,36 "
+                             "(list them with: ohti areas --level area)")
+    return areas.check_codes("area", codes)
 
 
 def parse_formats(formats) -> tuple:
@@ -226,15 +238,35 @@ def build_area_documents(codes: str = "all", period: str | None = None, formats=
     formats = parse_formats(formats)
     if language is not None:
         check_language(language)
-    jobs = jobs or os.cpu_count() or 1
-    if jobs < 1:
-        raise ParameterError(f"--jobs must be at least 1, not {jobs}")
+    jobs = worker_count(jobs, len(codes), grouping=grouping, validity=validity)
     with build.WorkerPool(jobs) as pool:
         if jobs > 1 and not scheduler and _nothing_built_yet(outputs_dir, period):
             pool.start()  # every document will be built: the workers start while the period is checked
         return _build_period(pool, codes, period, formats, jobs, language, progress, outputs_dir,
                              force=force, scheduler=scheduler, grouping=grouping, validity=validity,
                              extract=extract)
+
+
+def worker_count(jobs: int | None, areas_count: int, *, grouping=None, validity: bool = False,
+                 cpus: int | None = None) -> int:
+    """How many workers a build starts: `jobs` (the CPUs by default), but no more than the CPUs
+    nor the documents there can be (each area in two languages, a grouping's regional documents
+    and national overviews, the validity documents).
+
+    Raises
+    ------
+    ParameterError
+        For `jobs` below 1.
+    """
+    cpus = cpus or os.cpu_count() or 1
+    if jobs is not None and jobs < 1:
+        raise ParameterError(f"--jobs must be at least 1, not {jobs}")
+    most = 2 * areas_count + (2 * MAX_REGIONS + 2 if grouping else 0) + (2 if validity else 0)
+    return max(1, min(jobs or cpus, cpus, most))
+
+
+#: More regions than any grouping has (19 regions, 16 ELY areas, 10 elinvoimakeskus areas).
+MAX_REGIONS = 20
 
 
 def _nothing_built_yet(outputs_dir, period: str | None) -> bool:
@@ -253,14 +285,96 @@ def _nothing_built_yet(outputs_dir, period: str | None) -> bool:
 def _build_period(pool, codes, period, formats, jobs, language, progress, outputs_dir, *,
                   force, scheduler, grouping, validity, extract) -> BuildSummary:
     """:func:`build_area_documents` once its arguments are checked, on the workers of `pool`."""
-    from . import build
 
     period = checked_period(period, outputs_dir) if period else default_period(outputs_dir)
+    with period_lock(Path(outputs_dir) / period):
+        remove_temporary_files(Path(outputs_dir) / period)
+        return _build_locked(pool, codes, period, formats, jobs, language, progress, outputs_dir, force=force,
+                             scheduler=scheduler, grouping=grouping, validity=validity, extract=extract)
+
+
+LOCK_NAME = ".lock"
+#: The temporary files of :func:`ohti.build._replacing` and of the writers of notebooks and
+#: packages: '.<name>-<8 random characters>[.<suffix>]'.
+TEMPORARY_FILE = re.compile(r"^\.[^.][^/]*-[a-z0-9_]{8}(\.[A-Za-z0-9.]+)?$")
+
+
+@contextlib.contextmanager
+def period_lock(folder: Path):
+    """Hold the period folder for one build: a second build into it stops at once with one
+    line naming the process that holds it (two builds would each write their own index).
+
+    Raises
+    ------
+    BuildError
+        If another build holds the folder.
+    """
+    from .errors import BuildError
+
+    folder = Path(folder)
+    blocking = next((p for p in (folder, *folder.parents) if p.exists() and not p.is_dir()), None)
+    if blocking is not None:
+        raise BuildError(f"{blocking}: a file stands where the outputs need a folder; move it away "
+                         "or choose another folder with OHTI_OUTPUTS_DIR")
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        handle = open(folder / LOCK_NAME, "a+", encoding="ascii")
+    except OSError as error:
+        raise BuildError(f"{folder}: cannot write into the outputs folder ({error.strerror or error}); "
+                         "choose a writable folder with OHTI_OUTPUTS_DIR") from error
+    try:
+        try:
+            import fcntl
+        except ImportError:  # no fcntl (Windows): no lock
+            yield folder
+            return
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            handle.seek(0)
+            holder = handle.read().strip() or "unknown"
+            raise BuildError(f"another ohti build is writing {folder} (process {holder}); "
+                             "wait for it to finish, then build again") from None
+        handle.seek(0)
+        handle.truncate()
+        handle.write(str(os.getpid()))
+        handle.flush()
+        try:
+            yield folder
+        finally:
+            handle.seek(0)
+            handle.truncate()
+            fcntl.flock(handle, fcntl.LOCK_UN)
+    finally:
+        handle.close()
+
+
+def remove_temporary_files(folder: Path) -> list[Path]:
+    """Remove what an interrupted build left half-written in the period folder (temporary files
+    of atomic writes); called while the period's lock is held, so no writer is running."""
+    removed = []
+    for sub in (folder, folder / "notebooks", folder / "data"):
+        if not sub.is_dir():
+            continue
+        for path in sub.iterdir():
+            if path.is_file() and not path.is_symlink() and TEMPORARY_FILE.match(path.name):
+                path.unlink(missing_ok=True)
+                removed.append(path)
+    return removed
+
+
+def _build_locked(pool, codes, period, formats, jobs, language, progress, outputs_dir, *,
+                  force, scheduler, grouping, validity, extract) -> BuildSummary:
+    """:func:`_build_period` while it holds the period's lock."""
+    from . import build
+
     if grouping == "auto":
         from .provenance import regional_division
 
         grouping = regional_division(period)
     specs = area_jobs(codes, period, language, grouping, validity)
+    if not pool.started and len(specs) < pool.jobs:
+        pool.jobs = max(1, len(specs))
     extract_path = configured_extract(extract, period)
     specs = with_extract(specs, extract_path)
     if extract_path is not None:  # compute the extract's indicators once, before any document runs
@@ -295,11 +409,30 @@ def _build_period(pool, codes, period, formats, jobs, language, progress, output
     links += validity_links(results, index, index_language)
     from .site import index_extras  # the data packages, the search data, the summary table
 
-    extras = index_extras(results, period, outputs_dir, language=index_language, progress=progress,
+    listed = results + _published_elsewhere(results, period, outputs_dir, formats)
+    extras = index_extras(listed, period, outputs_dir, language=index_language, progress=progress,
                           packages=packages)
-    build.write_index(results, period, index, title=f"{label('document_title', index_language)} {period}",
+    build.write_index(listed, period, index, title=f"{label('document_title', index_language)} {period}",
                       language=index_language, links=links, **extras)
     return BuildSummary(period, results, index)
+
+
+def _published_elsewhere(results, period: str, outputs_dir, formats) -> list[dict]:
+    """The documents of the period that earlier builds published and this one did not build:
+    every area in each language, the regional documents of every grouping, the national
+    overview and the validity document, where their stamps vouch for their pages."""
+    from . import build
+
+    built = {(str(r["code"]), r.get("language")) for r in results}
+    every = {}
+    for grouping in ("ely", "maakunta", "evk"):
+        for spec in area_jobs(list(areas.units("area").index), period, None, grouping, validity=True):
+            every.setdefault((str(spec["code"]), spec["parameters"]["language"]), spec)
+    for spec in area_jobs(list(areas.units("area").index), period, "en", None):
+        every.setdefault((str(spec["code"]), "en"), spec)
+    others = [spec for key, spec in every.items() if key not in built]
+    return build.published_results(others, period=period, outputs_dir=outputs_dir, formats=formats,
+                                   notebook=AREA_NOTEBOOK)
 
 
 def publish_catalogue(outputs_dir, *, force: bool = False, extract=None) -> Path:

@@ -13,7 +13,8 @@ import pandas as pd
 
 from . import areas
 from .comparison import compare_values
-from .compute import check_periods, compute_values, coverage, indicator_frequency, shift_period
+from .compute import check_periods, coverage, indicator_frequency, shift_period
+from .disclosure import is_suppressed
 from .errors import ParameterError
 from .i18n import check_language
 from .registry import get_indicator, indicator_ids, key_year_for
@@ -145,6 +146,10 @@ def area_indicator_tables(period: str, *, indicators=None, language: str = "fi")
     Every area's table comes from the same values of all areas (ranks and the spread of values
     need them anyway), so computing them together costs hardly more than one; a warm kernel
     computes this once for all the documents of a build (see :mod:`ohti.kernels`).
+
+    Every figure in it has passed the disclosure gate, each level's values once: the areas'
+    (values, ranks, spread, changes), the whole country's, and those of the five points a trend
+    is tested on (a trend is not calculated where one of them is suppressed).
     """
     from .trends import red_red
 
@@ -159,7 +164,7 @@ def area_indicator_tables(period: str, *, indicators=None, language: str = "fi")
         previous = shift_period(shown, -12 if len(shown) == 7 else -1)
         months = [shown] + ([previous] if previous >= coverage(ident, RANK_LEVEL)[0] else [])
         area_values = compare_values(ident, RANK_LEVEL, periods=months)
-        nation = compute_values(ident, "national", periods=months).set_index("period")["value"]
+        nation = compare_values(ident, "national", periods=months).set_index("period")["value"]
         now = area_values[area_values["period"] == shown].set_index("area_code")
         before = area_values[area_values["period"] == previous].set_index("area_code")["value"]
         rank = rank_areas(now["value"], indicator.polarity)
@@ -206,20 +211,30 @@ def _trends(indicator, shown: str) -> pd.DataFrame:
     """Fingertips' trend marker of every area over the latest five annual points (the same
     month in each year), for indicators built from counts with an interval method; 'not
     calculated' otherwise. Columns ``trend, trend_label, trend_reason`` by area code."""
-    from .trends import TREND_POINTS, trend_table
+    from .trends import trend_table
 
     codes = areas.units(RANK_LEVEL).index
     statistic = TREND_STATISTICS.get(indicator.statistic)
     if statistic is None or indicator.derive or indicator.ci_method == "none":
         return pd.DataFrame({"trend": "", "trend_label": "not calculated", "trend_reason": ""}, index=codes)
-    step = -12 if len(shown) == 7 else -1
-    first = coverage(indicator.id, RANK_LEVEL)[0]
-    periods = [p for p in (shift_period(shown, step * i) for i in range(TREND_POINTS - 1, -1, -1)) if p >= first]
-    frame = compute_values(indicator.id, RANK_LEVEL, periods=periods)
+    frame = trend_history(indicator, shown)
     columns = ["area_code", "period", "numerator"] + (["denominator"] if indicator.denominator else [])
     table = trend_table(frame[columns], statistic=statistic, polarity=indicator.polarity)
     return (table.set_index("area_code")[["direction", "label", "reason"]]
             .set_axis(["trend", "trend_label", "trend_reason"], axis=1))
+
+
+def trend_history(indicator, shown: str) -> pd.DataFrame:
+    """Every area's values at the points a trend marker is tested on: the same month (or year)
+    in each of the latest :data:`ohti.trends.TREND_POINTS` years up to ``shown``, through the
+    disclosure gate, so that no trend is computed from a suppressed count (the marker is then
+    not calculated)."""
+    from .trends import TREND_POINTS
+
+    step = -12 if len(shown) == 7 else -1
+    first = coverage(indicator.id, RANK_LEVEL)[0]
+    periods = [p for p in (shift_period(shown, step * i) for i in range(TREND_POINTS - 1, -1, -1)) if p >= first]
+    return compare_values(indicator.id, RANK_LEVEL, periods=periods)
 
 
 def _rows_of(frame: pd.DataFrame, code: str) -> pd.DataFrame:
@@ -266,29 +281,36 @@ NO_DATA_MONTH = "no data for this month in the loaded statistics (ohti refresh f
 def area_series(code: str, indicator: str, end: str, *, years: int = 5, language: str = "fi") -> pd.DataFrame:
     """Monthly values of the area and the whole country over the ``years`` before ``end``.
 
+    Both series have passed the disclosure gate: a suppressed month is missing, and
+    ``suppressed`` is True for it (its ``note`` says why).
+
     Returns
     -------
     DataFrame
-        ``period`` (Timestamp, month start), ``area``, ``national``, ``note`` and
-        ``area_adjusted``: the area's series seasonally adjusted by STL (NaN where it has gaps).
+        ``period`` (Timestamp, month start), ``area``, ``national``, ``note``, ``suppressed``
+        and ``area_adjusted``: the area's series seasonally adjusted by STL (NaN where it has
+        gaps or suppressed months).
     """
     (code,) = areas.check_codes("area", [code])
     (end,) = check_periods([end])
     from .sources import periods as all_periods
 
     months = [p for p in all_periods() if shift_period(end, -12 * years) < p <= end]
-    area = compute_values(indicator, "area", periods=months, codes=[code], language=language)
-    nation = compute_values(indicator, "national", periods=months, language=language)
+    # Every area's and the nation's months through the gate, a level at a time (shared by the
+    # documents of a build), so that no suppressed month is drawn or named in an alt text.
+    area = _rows_of(compare_values(indicator, "area", periods=months), code)
+    nation = compare_values(indicator, "national", periods=months).set_index("period")["value"]
     frame = pd.DataFrame({
         "period": pd.PeriodIndex(area["period"], freq="M").to_timestamp(),
         "area": area["value"].to_numpy(),
-        "national": nation["value"].to_numpy(),
+        "national": nation.reindex(area["period"]).to_numpy(),
         "note": area["note"].to_numpy(),
     })
     # the months of a gap in the data stay on the axis, empty, so that a chart breaks its line
     every = pd.period_range(shift_period(end, -12 * years + 1), end, freq="M").to_timestamp()
     frame = frame.set_index("period").reindex(every).rename_axis("period").reset_index()
     frame["note"] = frame["note"].fillna(NO_DATA_MONTH)
+    frame["suppressed"] = is_suppressed(frame["note"])
     frame["area_adjusted"] = _seasonally_adjusted(frame)
     return frame
 
@@ -334,8 +356,13 @@ def municipality_breakdown(code: str, period: str, *, indicators=None, language:
 
 @dataclasses.dataclass(frozen=True)
 class FunnelData:
-    """What a funnel plot of one indicator needs: every area's value and denominator, the
-    whole country's value as the target, the control limits, and the overdispersion check."""
+    """What a funnel plot of one indicator needs: every published area's value and
+    denominator, the whole country's value as the target, the control limits, the
+    overdispersion check, and the areas left out because their values are suppressed.
+
+    Where fewer than :data:`FUNNEL_MIN_AREAS` areas (or no target) are published, ``values``
+    and ``limits`` are empty and ``overdispersion`` is None: there is no funnel to draw.
+    """
 
     indicator: str
     period: str
@@ -344,6 +371,11 @@ class FunnelData:
     limits: pd.DataFrame
     overdispersion: object
     adjusted: bool
+    suppressed: tuple = ()
+
+
+#: The fewest published areas a funnel plot is drawn for (the overdispersion test needs two).
+FUNNEL_MIN_AREAS = 2
 
 
 def funnel_data(indicator_id: str, period: str, *, adjust: bool | None = None) -> FunnelData:
@@ -354,6 +386,10 @@ def funnel_data(indicator_id: str, period: str, *, adjust: bool | None = None) -
     adjust : bool, optional
         Widen the limits for overdispersion (Spiegelhalter 2005, DerSimonian–Laird τ² on
         winsorised z-scores). By default only where the overdispersion is significant.
+
+    The areas' values and the target have passed the disclosure gate: a suppressed area is
+    neither drawn nor counted, and neither the limits, the axis nor the overdispersion
+    estimate uses its value or its denominator (``suppressed`` names it).
     """
     from . import stats
 
@@ -361,8 +397,13 @@ def funnel_data(indicator_id: str, period: str, *, adjust: bool | None = None) -
     statistic = {"proportion": "proportion", "rate": "rate"}.get(indicator.statistic)
     if statistic is None or not indicator.denominator:
         raise ParameterError(f"a funnel plot needs a proportion or a rate; '{indicator_id}' is a {indicator.statistic}")
-    values = compute_values(indicator_id, "area", periods=[period]).dropna(subset=["value", "denominator"])
-    target = compute_values(indicator_id, "national", periods=[period])["value"].iloc[0]
+    every = compare_values(indicator_id, "area", periods=[period])
+    suppressed = tuple(every.loc[is_suppressed(every["note"]), "area_code"])
+    values = every.dropna(subset=["value", "denominator"])
+    target = float(compare_values(indicator_id, "national", periods=[period])["value"].iloc[0])
+    if len(values) < FUNNEL_MIN_AREAS or np.isnan(target):
+        return FunnelData(indicator_id, period, values.iloc[0:0].assign(position=pd.Series(dtype=object)), target,
+                          pd.DataFrame(), None, False, suppressed)
     dispersion = stats.overdispersion(values["value"].to_numpy(), values["denominator"].to_numpy(), target,
                                       statistic, multiplier=indicator.multiplier)
     adjusted = dispersion.significant if adjust is None else adjust
@@ -373,7 +414,7 @@ def funnel_data(indicator_id: str, period: str, *, adjust: bool | None = None) -
     values = values.assign(position=stats.funnel_significance(
         values["value"].to_numpy(), values["denominator"].to_numpy(), target, statistic=statistic,
         multiplier=indicator.multiplier, tau2=dispersion.tau2 if adjusted else 0.0))
-    return FunnelData(indicator_id, period, values, target, limits, dispersion, adjusted)
+    return FunnelData(indicator_id, period, values, target, limits, dispersion, adjusted, suppressed)
 
 
 GROUPINGS = ("ely", "maakunta", "evk")
@@ -426,7 +467,7 @@ def unit_indicator_table(level: str, code: str, period: str, *, indicators=None,
         if shown is None:
             continue
         row = _rows_of(compare_values(ident, level, periods=[shown], language=language), code).iloc[0]
-        nation = compute_values(ident, "national", periods=[shown])["value"].iloc[0]
+        nation = compare_values(ident, "national", periods=[shown])["value"].iloc[0]
         rows.append({"indicator": ident, "name": indicator.label(language), "unit": indicator.unit[language],
                      "decimals": indicator.decimals, "polarity": indicator.polarity, "theme": indicator.theme,
                      "key": key_year_for(period) in indicator.key, "period": shown,
@@ -447,7 +488,7 @@ def league_table(indicator_id: str, period: str, *, language: str = "fi") -> pd.
         ``rank, area_code, area_name, value, lower, upper, significance, trend_label, red_red,
         note``.
     """
-    from .trends import TREND_POINTS, red_red, trend_table
+    from .trends import red_red, trend_table
 
     indicator = get_indicator(indicator_id)
     shown = resolve_period(indicator_id, period)
@@ -455,10 +496,7 @@ def league_table(indicator_id: str, period: str, *, language: str = "fi") -> pd.
     values["rank"] = rank_areas(values["value"], indicator.polarity)
     statistic = TREND_STATISTICS.get(indicator.statistic)
     if statistic and not indicator.derive and indicator.ci_method != "none":
-        step = -12 if len(shown) == 7 else -1
-        first = coverage(indicator_id, RANK_LEVEL)[0]
-        periods = [p for p in (shift_period(shown, step * i) for i in range(TREND_POINTS - 1, -1, -1)) if p >= first]
-        history = compute_values(indicator_id, RANK_LEVEL, periods=periods)
+        history = trend_history(indicator, shown)
         frame = history[["area_code", "period", "numerator", "denominator"]]
         if not indicator.denominator:
             frame = frame.drop(columns="denominator")

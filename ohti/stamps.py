@@ -223,8 +223,10 @@ class StampStore:
         return stamp
 
     def record(self, stem: str, digest: str, *, status: str, outputs: Mapping[str, Path],
-               error: str | None = None, parts: Mapping[str, str] | None = None) -> Path:
-        """Write a document's stamp (atomically) after it was built."""
+               error: str | None = None, parts: Mapping[str, str] | None = None,
+               kept: Mapping[str, Path] | None = None) -> Path:
+        """Write a document's stamp (atomically) after it was built. A failed document's
+        ``kept`` files are the pages of its last good build that stay published."""
         stamp = {
             "version": STAMP_VERSION,
             "digest": digest,
@@ -235,6 +237,9 @@ class StampStore:
                 for kind, path in sorted(outputs.items())
             },
         }
+        if kept:
+            stamp["kept"] = {kind: {"name": Path(path).name, "sha256": file_digest(path)}
+                             for kind, path in sorted(kept.items())}
         if parts:
             stamp["inputs"] = dict(parts)
         self.folder.mkdir(parents=True, exist_ok=True)

@@ -474,3 +474,26 @@ def test_a_pool_started_before_the_build_builds_its_documents(tmp_path):
         assert Path(shared[SHARED_FOLDER_VARIABLE]).is_dir()
     assert not pool.started
     assert not Path(shared[SHARED_FOLDER_VARIABLE]).exists()  # the kernels' shared folder is removed
+
+
+def test_a_failed_document_keeps_its_last_good_pages(tmp_path):
+    """Published work is never lost: a document that fails after a good build keeps that
+    build's HTML and PDF, and its result says so; a page its stamp does not vouch for goes."""
+    good = [{"code": "05", "name": "Viides", "parameters": _parameters("05")}]
+    (first,) = build_documents(good, period=PERIOD, outputs_dir=tmp_path, notebook=MINI, progress=False)
+    assert first["status"] == "ok"
+    html, pdf = Path(first["html"]).read_bytes(), Path(first["pdf"]).read_bytes()
+
+    failing = [{"code": "05", "name": "Viides", "parameters": _parameters("05", fail=True)}]
+    (second,) = build_documents(failing, period=PERIOD, outputs_dir=tmp_path, notebook=MINI, progress=False)
+    assert second["status"] == "failed" and "planted failure" in second["error"]
+    assert second["kept"] == ["html", "pdf"] and second["html"] == first["html"]
+    assert Path(second["html"]).read_bytes() == html and Path(second["pdf"]).read_bytes() == pdf
+    (again,) = build_documents(failing, period=PERIOD, outputs_dir=tmp_path, notebook=MINI, progress=False)
+    assert (again["status"], again["rebuilt"], again["html"]) == ("failed", False, first["html"])
+
+    stray = tmp_path / PERIOD / "06_fi.html"
+    stray.write_text("<p>not built by ohti</p>", encoding="utf-8")
+    (third,) = build_documents([{"code": "06", "name": "Kuudes", "parameters": _parameters("06", fail=True)}],
+                               period=PERIOD, outputs_dir=tmp_path, notebook=MINI, progress=False)
+    assert third["status"] == "failed" and third["html"] is None and not stray.exists()

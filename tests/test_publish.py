@@ -117,3 +117,76 @@ def test_documents_are_ordered_areas_first_and_national_overviews_last():
     jobs = publish.area_jobs(["36"], "2023-10", None, "ely", validity=True)
     priority = {job["code"]: job["priority"] for job in jobs}
     assert priority["36"] > priority["ely-10"] > priority["validity"] > priority["national"]
+
+
+def test_an_empty_selection_of_areas_is_refused():
+    import pytest
+
+    from ohti.cli import main
+    from ohti.errors import ParameterError
+
+    with pytest.raises(ParameterError, match="--areas is empty"):
+        publish.parse_area_codes(" , ")
+    assert main(["build", "--areas", "", "--quiet"]) == 2
+
+
+def test_jobs_zero_is_refused(capsys):
+    from ohti.cli import main
+
+    assert main(["build", "--areas", "36", "--jobs", "0", "--quiet"]) == 2
+    assert "--jobs must be at least 1, not 0" in capsys.readouterr().err
+
+
+def test_a_second_build_into_the_same_period_stops_with_one_line(tmp_path):
+    import subprocess
+    import sys
+
+    import pytest
+
+    from ohti.errors import BuildError
+
+    folder = tmp_path / "2026-06"
+    holder = subprocess.Popen([sys.executable, "-c", (
+        "import sys, time; from pathlib import Path; from ohti.publish import period_lock\n"
+        f"with period_lock(Path({str(folder)!r})):\n    print('held', flush=True); time.sleep(30)")],
+        stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "held"
+        with pytest.raises(BuildError, match=rf"another ohti build is writing .*2026-06 \(process {holder.pid}\)"):
+            with publish.period_lock(folder):
+                pass
+    finally:
+        holder.kill()
+        holder.wait()
+    with publish.period_lock(folder):  # free again once the holder is gone
+        assert (folder / publish.LOCK_NAME).read_text().strip() == str(__import__("os").getpid())
+
+
+def test_temporary_files_of_an_interrupted_build_are_removed(tmp_path):
+    (tmp_path / "notebooks").mkdir()
+    (tmp_path / "data").mkdir()
+    left = [tmp_path / "notebooks" / ".01_fi-k2j4h_x9.ipynb", tmp_path / ".01_fi-abcdefgh.html.tmp",
+            tmp_path / "data" / ".01_espoo-zz9y8x7w.zip.tmp"]
+    kept = [tmp_path / "01_fi.html", tmp_path / "notebooks" / "01_fi.ipynb", tmp_path / publish.LOCK_NAME]
+    for path in left + kept:
+        path.write_text("x", encoding="utf-8")
+    (tmp_path / ".stamps").mkdir()
+    assert sorted(publish.remove_temporary_files(tmp_path)) == sorted(left)
+    assert all(p.exists() for p in kept) and not any(p.exists() for p in left)
+
+
+def test_workers_are_capped_by_documents_and_cpus():
+    assert publish.worker_count(6, 1, cpus=2) == 2  # one area: at most two documents, two CPUs
+    assert publish.worker_count(6, 1, cpus=8) == 2
+    assert publish.worker_count(None, 45, grouping="evk", validity=True, cpus=2) == 2
+    assert publish.worker_count(1, 45, cpus=8) == 1
+
+
+def test_a_file_where_the_period_folder_should_be_is_one_line(tmp_path, monkeypatch, capsys):
+    from ohti.cli import main
+
+    (tmp_path / "2026-06").write_text("not a folder", encoding="utf-8")
+    monkeypatch.setattr(publish, "OUTPUTS_DIR", tmp_path)
+    assert main(["build", "--areas", "36", "--period", "2026-06", "--formats", "html", "--jobs", "1", "--quiet"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "2026-06: a file stands where the outputs need a folder" in err[0]
