@@ -13,6 +13,7 @@ unsafe link schemes dropped, so no markup or script from the text reaches the do
 
 from __future__ import annotations
 
+import base64
 import html
 import re
 from pathlib import Path
@@ -22,7 +23,14 @@ import mistune
 from .errors import ParameterError
 from .i18n import check_language, format_number, label
 from .paths import ASSESSMENTS_DIR
+
 PLACEHOLDER = re.compile(r"\{([a-z][a-z0-9_]*)\}")
+#: An assessment is a reviewer's text: far below this. A larger file is refused before the build.
+MAX_ASSESSMENT_BYTES = 200_000
+#: Images an assessment may show: files inside the assessments folder, embedded in the page.
+IMAGE_TYPES = {".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".svg": "image/svg+xml"}
+MAX_IMAGE_BYTES = 2_000_000
+_IMAGE = re.compile(r'<img src="([^"]*)" alt="([^"]*)"(?: title="[^"]*")?\s*/?>')
 CODE_PATTERN = re.compile(r"^(\d{2}|(ely|maakunta|evk)-\d{2}|national)$")
 
 _render = mistune.create_markdown(escape=True, plugins=["table", "strikethrough"])
@@ -53,9 +61,75 @@ def fill_values(text: str, values: dict) -> str:
     return PLACEHOLDER.sub(replace, text)
 
 
-def render_assessment(text: str, values: dict) -> str:
-    """Markdown → safe HTML, after filling in indicator values."""
-    return _render(fill_values(text, values))
+def render_assessment(text: str, values: dict, *, folder: Path | None = None, dropped: list | None = None) -> str:
+    """Markdown → safe HTML, after filling in indicator values.
+
+    An image is shown only if it is a file in the text's own folder (`folder`) or below it,
+    embedded in the page; any other (``http://…``, an absolute path, ``..``) is
+    dropped, its alt text kept, and its address added to `dropped`.
+    """
+    rendered = _render(fill_values(text, values))
+
+    def embed(match):
+        source, alt = html.unescape(match.group(1)), match.group(2)
+        data = _local_image(source, folder)
+        if data is None:
+            if dropped is not None:
+                dropped.append(source)
+            return f'<span class="dropped-image">{alt}</span>'
+        return f'<img src="{data}" alt="{alt}">'
+
+    return _IMAGE.sub(embed, rendered)
+
+
+def _local_image(source: str, folder: Path | None) -> str | None:
+    """A ``data:`` URI of an image file inside `folder`, or None if `source` is not one."""
+    if folder is None or re.match(r"^[a-zA-Z][a-zA-Z0-9+.-]*:", source) or source.startswith(("/", "\\")):
+        return None
+    path = (folder / source).resolve()
+    root = folder.resolve()
+    kind = IMAGE_TYPES.get(path.suffix.lower())
+    if kind is None or root not in path.parents or not path.is_file() or path.stat().st_size > MAX_IMAGE_BYTES:
+        return None
+    return f"data:{kind};base64,{base64.b64encode(path.read_bytes()).decode('ascii')}"
+
+
+def read_assessment(path: Path) -> str:
+    """An assessment's text, checked: UTF-8, and no larger than :data:`MAX_ASSESSMENT_BYTES`.
+
+    Raises
+    ------
+    ParameterError
+        Naming the file and what is wrong with it.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise ParameterError(f"{path}: an assessment must be a regular file")
+    size = path.stat().st_size
+    if size > MAX_ASSESSMENT_BYTES:
+        raise ParameterError(f"{path}: {size:,} bytes; an assessment may have at most {MAX_ASSESSMENT_BYTES:,}")
+    raw = path.read_bytes()
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        raise ParameterError(f"{path}: byte {error.start} is not UTF-8 text; save the file as UTF-8") from error
+
+
+def check_assessments(paths) -> list[str]:
+    """Every problem of the assessment files a build will read (all at once): encoding, size,
+    images from outside the assessments folder (those are dropped, so they are warnings)."""
+    problems = []
+    for path in paths:
+        try:
+            text = read_assessment(path)
+        except ParameterError as error:
+            problems.append(str(error))
+            continue
+        dropped = []
+        render_assessment(text, {}, folder=Path(path).parent, dropped=dropped)
+        problems += [f"{path}: image {source[:80]!r} is not a file inside the assessments folder and is left out"
+                     for source in dropped]
+    return problems
 
 
 def indicator_values(table, language: str = "fi") -> dict:
@@ -73,5 +147,5 @@ def assessment_html(code: str, period: str, table, language: str = "fi", *, fold
     if path is None:
         return (f'{heading}<p class="placeholder"><strong>{html.escape(label("assessment_placeholder", language))}'
                 f"</strong> {html.escape(label('assessment_how', language, path=f'parameters/assessments/{period}/{code}.md'))}</p>")
-    body = render_assessment(path.read_text(encoding="utf-8"), indicator_values(table, language))
+    body = render_assessment(read_assessment(path), indicator_values(table, language), folder=path.parent)
     return f'{heading}<div class="assessment">{body}</div>'

@@ -8,7 +8,8 @@ gate (:func:`ohti.disclosure.apply_disclosure`), not a replacement for it.
 What is read
 ------------
 Each file is read by its suffix; a folder, recursively, for the files of these suffixes (its
-``.stamps`` and ``.cache`` folders are skipped, they are ohti's bookkeeping, not publications):
+``.stamps`` and ``.cache`` folders are skipped, they are ohti's bookkeeping, not publications;
+links to folders inside it are not followed):
 
 ``.html``, ``.htm``
     Tables, the alt texts of images, the SVG images embedded in ``<img src="data:image/svg+xml…">``
@@ -74,15 +75,19 @@ SVG images
     scale of an axis, not values, and are not read. A label wrapped on several lines (one
     matplotlib text, or lines stacked in a column) is read whole.
 Laid-out text (PDF pages)
-    Glyphs on a baseline make a line; a gap wider than :data:`CELL_GAP` font sizes splits it
-    into cells (the documents' table cells are padded 0.5 em each side). A cell, or up to three
-    cells stacked in a column (a label wrapped in its table cell), that is a person label
-    starts a row: every number on its row to its right is read; and a column: the numbers
-    below it, down to the first cell that is text other than "no data" or to a gap taller than
-    :data:`COLUMN_GAP` font sizes. A cell that begins with a person label followed only by
-    numbers ('Työttömät 3 1', as in a table drawn without padding) is read like a text line.
-    The charts of a PDF (their text is drawn in figures) are read by the row rule only, and
-    their rotated axis labels not at all.
+    A PDF is read as the HTML table it was printed from. Glyphs on a baseline make a line; a
+    gap wider than :data:`CELL_GAP` font sizes splits it into cells (the documents' table
+    cells are padded 0.5 em each side); a column runs between the vertical rules drawn around
+    a cell (its borders, its header's background), else under its text. A cell, or up to
+    three cells stacked in a column (a label wrapped in its table cell), that is a person
+    label starts a row: the numbers on its row to its right whose column header (the nearest
+    text above them in their column) is a value column as in HTML tables; and a column: the
+    numbers below it, down to a line with text in the column other than "no data" or a gap
+    taller than :data:`COLUMN_GAP` font sizes. A cell that begins with a person label followed
+    only by numbers (a table drawn without padding, whose cells run together) is read like a
+    text line: all its numbers, as their columns cannot be told apart. The charts of a PDF
+    (their text is drawn in figures) are read by the SVG row rule, their rotated axis labels
+    not at all.
     Only numbers written as a count are read: no sign (changes are written '+3'), no interval,
     rank, percentage or parenthesis.
 Text lines
@@ -251,7 +256,7 @@ def _alt_patterns() -> list:
                 if field:
                     parts.append(f"(?P={field})" if field in seen else f"(?P<{field}>.+?)")
                     seen.add(field)
-            patterns.append((language, re.compile("^" + "".join(parts) + "$", re.S)))
+            patterns.append((language, re.compile("^" + "".join(parts) + "$", re.DOTALL)))
     return patterns
 
 
@@ -652,7 +657,7 @@ def _read_layout(cells: list[_Cell], file: str, where: str, reading: _Reading, l
     def check(i, block, how):
         if i not in read:
             read.add(i)
-            reading.check(file, _at(where, f"{how} {block.text!r}"), cells[i].text, counts[i], block.indicator)
+            reading.check(file, _at(where, how), cells[i].text, counts[i], block.indicator)
 
     if table:
         in_blocks = set().union(*(block.members for block in blocks))
@@ -670,21 +675,47 @@ def _read_layout(cells: list[_Cell], file: str, where: str, reading: _Reading, l
         slack = 0.6 * block.size
         for i in counts:
             cell = cells[i]
-            if cell.x0 > block.x0 and cell.x1 > block.x1 + slack and block.top - slack <= cell.y <= block.bottom + slack:
-                check(i, block, "row" if table else "text beside")
+            if not (cell.x0 > block.x0 and cell.x1 > block.x1 + slack and block.top - slack <= cell.y <= block.bottom + slack):
+                continue
+            if not table:
+                check(i, block, f"text beside {block.text!r}")
+                continue
+            header = _header_above(i, cells, counts, edges, reading.rules.no_value)
+            if header is not None and (_normal(header) in reading.rules.values or PERIOD_HEADER.match(_normal(header))):
+                check(i, block, f"row {block.text!r}, column {header!r}")
         if table and block.heads:
             for i in _column_cells(block, cells, counts, edges, reading.rules.no_value):
-                check(i, block, "column")
+                check(i, block, f"column {block.text!r}")
     for block in blocks:
         if block.axis:
             for i in counts:
-                check(i, block, "text in a chart of")
+                check(i, block, f"text in a chart of {block.text!r}")
+
+
+def _header_above(i: int, cells: list[_Cell], counts: dict, edges, no_value: set) -> str | None:
+    """The header of the column of cell `i`: the nearest text above it in its column past the
+    numbers and "no data" of the rows between (its lines, if wrapped, joined); None if none."""
+    cell = cells[i]
+    left, right = _column(cell.x0, cell.x1, cell.y, cell.size, edges)
+    above = sorted((j for j, c in enumerate(cells) if c.y < cell.y - 0.3 * cell.size and c.x0 < right and left < c.x1),
+                   key=lambda j: -cells[j].y)
+    lines = []
+    for j in above:
+        text = j not in counts and not _numeric_like(cells[j].text) and _normal(cells[j].text) not in no_value
+        if not lines:
+            if text:
+                lines.append(j)
+        elif text and cells[lines[-1]].y - cells[j].y <= WRAPPED_LINE * cells[j].size:
+            lines.append(j)
+        else:
+            break
+    return " ".join(cells[j].text for j in reversed(lines)) if lines else None
 
 
 def _column_cells(block: _Block, cells: list[_Cell], counts: dict, edges, no_value: set) -> list[int]:
     """The numbers in the column a label heads: line by line down to a line with text in the
     column (other than "no data") or to a tall gap."""
-    left, right = _column(block, edges)
+    left, right = _column(block.x0, block.x1, block.top, block.size, edges)
     lines = {}
     for i, cell in enumerate(cells):
         if cell.y > block.bottom + 0.3 * block.size and cell.x0 < right and left < cell.x1:
@@ -701,13 +732,13 @@ def _column_cells(block: _Block, cells: list[_Cell], counts: dict, edges, no_val
     return found
 
 
-def _column(block: _Block, edges) -> tuple[float, float]:
-    """The left and right of a header's column: the nearest vertical rules around it that are
-    no taller than a table's header cell, else the header's own text."""
-    near = [x for x, top, bottom in edges if top - 1 <= block.top <= bottom + 1 and bottom - top <= 8 * block.size]
-    left = max((x for x in near if x <= block.x0 + 0.5), default=None)
-    right = min((x for x in near if x >= block.x1 - 0.5), default=None)
-    return (left, right) if left is not None and right is not None else (block.x0, block.x1)
+def _column(x0: float, x1: float, y: float, size: float, edges) -> tuple[float, float]:
+    """The left and right of the column of text at `x0`…`x1` on baseline `y`: the nearest
+    vertical rules around it that are no taller than a table's cell, else the text's own."""
+    near = [x for x, top, bottom in edges if top - 1 <= y <= bottom + 1 and bottom - top <= 8 * size]
+    left = max((x for x in near if x <= x0 + 0.5), default=None)
+    right = min((x for x in near if x >= x1 - 0.5), default=None)
+    return (left, right) if left is not None and right is not None else (x0, x1)
 
 
 # --------------------------------------------------------------------------- PDF

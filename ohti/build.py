@@ -55,6 +55,7 @@ import datetime
 import functools
 import multiprocessing
 import os
+import re
 import signal
 import sys
 import tempfile
@@ -470,6 +471,23 @@ def notebook_to_html(nb, *, title: str, language: str = "fi", about: str | None 
     )
 
 
+def local_only_fetcher():
+    """WeasyPrint's URL fetcher for ohti's pages, which carry everything they show: ``data:``
+    URIs are read, anything else (http, file, ftp) is refused, so printing a page never
+    fetches or embeds content from elsewhere."""
+    from weasyprint import urls
+
+    if hasattr(urls, "URLFetcher"):  # WeasyPrint 68 and newer
+        return urls.URLFetcher(allowed_protocols=("data",))
+
+    def fetch(url, *args, **kwargs):  # older WeasyPrint: a function
+        if not str(url).startswith("data:"):
+            raise ValueError(f"{str(url)[:80]!r}: ohti's documents load nothing from outside the page")
+        return urls.default_url_fetcher(url, *args, **kwargs)
+
+    return fetch
+
+
 def html_to_pdf(html: str, pdf_path, *, base_url=None) -> Path:
     """Print an HTML page to PDF with WeasyPrint, writing the file atomically.
 
@@ -500,13 +518,22 @@ def html_to_pdf(html: str, pdf_path, *, base_url=None) -> Path:
     pdf_path = Path(pdf_path)
     with _replacing(pdf_path) as temporary, _source_date_epoch_set():
         try:
-            weasyprint.HTML(string=html, base_url=base_url).write_pdf(str(temporary))
+            weasyprint.HTML(string=html, base_url=base_url, url_fetcher=local_only_fetcher()).write_pdf(str(temporary))
         except Exception as error:  # WeasyPrint has no error hierarchy of its own
             raise BuildError(
                 f"{pdf_path}: WeasyPrint could not print the page "
                 f"({type(error).__name__}: {_first_line(error)})"
             ) from error
     return pdf_path
+
+
+_ABSOLUTE_PATH = re.compile(r"(?<![\w.:/])/(?:[^\s/;,:'\"()]+/)+([^\s/;,:'\"()]+)")
+
+
+def without_paths(text: str | None) -> str | None:
+    """A message with every absolute path shortened to its file name: a published page never
+    shows the folders of the machine that built it."""
+    return None if text is None else _ABSOLUTE_PATH.sub(r"\1", str(text))
 
 
 def write_index(entries, period, path, *, title=None, language="fi", links=(), packages=None,
@@ -576,7 +603,7 @@ def write_index(entries, period, path, *, title=None, language="fi", links=(), p
             "html": _href(entry.get("html"), base_dir),
             "pdf": _href(entry.get("pdf"), base_dir),
             "failed": entry["status"] == "failed",
-            "error": entry.get("error"),
+            "error": without_paths(entry.get("error")),
             "group": entry.get("group") or "",
             "language": entry.get("language") or "",
             **_index_area_columns(str(entry["code"]), entry.get("language"), packages, directory, base_dir),

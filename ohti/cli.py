@@ -98,8 +98,12 @@ def cmd_audit(args) -> int:
 def _report_audit(paths, *, threshold=None) -> int:
     """Audit `paths` (:func:`ohti.audit.audit`), print the findings; 1 if any, else 0."""
     from .audit import audit
+    from .errors import SourceDataError
 
-    files, findings = audit(paths, threshold=threshold)
+    try:
+        files, findings = audit(paths, threshold=threshold)
+    except SourceDataError as error:  # a file it cannot read is refused, never counted as checked
+        return _report_problems(error)
     for finding in findings:
         print(finding)
     if findings:
@@ -280,7 +284,8 @@ def make_parser() -> argparse.ArgumentParser:
     p.add_argument("paths", nargs="*", metavar="PATH", help="files to check; each file's kind is read from its header")
     p.set_defaults(run=cmd_validate)
 
-    p = commands.add_parser("audit", help="check published HTML and CSV files for counts of persons below the "
+    p = commands.add_parser("audit", help="check published files (HTML with its SVG, PDF, CSV and .csv.gz, XLSX, zip, "
+                                          "notebooks) for counts of persons below the "
                                           "disclosure threshold; exit 1 if any")
     p.add_argument("paths", nargs="+", metavar="PATH", help="folders (e.g. outputs/2023-10) or files")
     p.add_argument("--threshold", type=int, default=None,

@@ -30,11 +30,12 @@ class SourceDataError(OhtiError):
 
 
 class DefinitionError(OhtiError):
-    """The indicator registry breaks a rule."""
+    """The indicator registry, or another declaration ohti reads (the models, the rules, the
+    table declarations), breaks a rule. ``what`` names it in the message."""
 
-    def __init__(self, problems):
+    def __init__(self, problems, what: str = "indicator registry"):
         self.problems = list(problems)
-        super().__init__("indicator registry: " + "; ".join(self.problems))
+        super().__init__(f"{what}: " + "; ".join(self.problems))
 
 
 class ParameterError(OhtiError):

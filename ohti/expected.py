@@ -31,15 +31,14 @@ import functools
 import numpy as np
 import pandas as pd
 import statsmodels.api as sm
-import yaml
 
-from . import areas
 from .compute import compute_values
 from .errors import ParameterError
 from .paths import PACKAGE_DIR
 from .registry import get_indicator
 from .stats import compare_with_reference
 from .structure import CATEGORICAL, covariates
+from .yamlsafe import load_yaml
 
 MODEL_PATH = PACKAGE_DIR / "model.yaml"
 
@@ -47,7 +46,7 @@ MODEL_PATH = PACKAGE_DIR / "model.yaml"
 @functools.lru_cache(maxsize=1)
 def model_spec() -> dict:
     """The model specification (``ohti/model.yaml``)."""
-    return yaml.safe_load(MODEL_PATH.read_text(encoding="utf-8"))
+    return load_yaml(MODEL_PATH)
 
 
 @dataclasses.dataclass(frozen=True)

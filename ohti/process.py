@@ -47,9 +47,9 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import yaml
 
 from .errors import DefinitionError, ParameterError
+from .yamlsafe import load_yaml
 
 RULES_PATH = Path(__file__).with_name("rules.yaml")
 LEVEL = "area"
@@ -74,7 +74,7 @@ COLUMNS = ["indicator", "level", "area_code", "period", "value", "numerator", "d
 def load_rules(path: str | None = None) -> pd.DataFrame:
     """The deadline rule table (``rules.yaml``), validated: one row per rule version."""
     file = Path(path) if path else RULES_PATH
-    document = yaml.safe_load(file.read_text(encoding="utf-8"))
+    document = load_yaml(file)
     problems, rows = [], []
     versions = (document or {}).get("versions")
     if not isinstance(versions, list) or not versions:

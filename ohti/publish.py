@@ -42,6 +42,7 @@ class BuildSummary:
     period: str
     results: list
     index: str
+    warnings: tuple = ()
 
     @property
     def failed(self) -> list:
@@ -63,6 +64,7 @@ class BuildSummary:
         lines = [f"{done} of {len(self.results)} documents ready for {self.period} "
                  f"({rebuilt}{seconds:.0f} s of work); index: {self.index}"]
         lines += [f"FAILED {r['code']} ({r['name']}): {r['error']}" for r in self.failed]
+        lines += [f"WARNING {warning}" for warning in self.warnings]
         return "\n".join(lines)
 
 
@@ -373,6 +375,7 @@ def _build_locked(pool, codes, period, formats, jobs, language, progress, output
 
         grouping = regional_division(period)
     specs = area_jobs(codes, period, language, grouping, validity)
+    warnings = _checked_assessments(specs, period)
     if not pool.started and len(specs) < pool.jobs:
         pool.jobs = max(1, len(specs))
     extract_path = configured_extract(extract, period)
@@ -414,7 +417,25 @@ def _build_locked(pool, codes, period, formats, jobs, language, progress, output
                           packages=packages)
     build.write_index(listed, period, index, title=f"{label('document_title', index_language)} {period}",
                       language=index_language, links=links, **extras)
-    return BuildSummary(period, results, index)
+    return BuildSummary(period, results, index, tuple(warnings))
+
+
+def _checked_assessments(specs, period: str) -> list[str]:
+    """Check the assessment texts the documents will read before any is built: a file that is
+    not UTF-8 or too large stops the build (every such file named, exit 2); an image from
+    outside the assessments folder is left out and reported as a warning."""
+    from .assessments import check_assessments
+
+    folder = _assessments_dir() / period
+    if not folder.is_dir():
+        return []
+    codes = {str(spec["code"]) for spec in specs}
+    files = sorted(p for p in folder.glob("*.md") if p.name.split(".")[0] in codes)
+    problems = check_assessments(files)
+    errors = [p for p in problems if "is left out" not in p]
+    if errors:
+        raise ParameterError(f"assessment texts: {len(errors)} problem(s): " + "; ".join(errors))
+    return [p for p in problems if "is left out" in p]
 
 
 def _published_elsewhere(results, period: str, outputs_dir, formats) -> list[dict]:

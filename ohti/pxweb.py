@@ -159,17 +159,13 @@ def read_response(path, raw: bytes | None = None) -> Response:
     SourceDataError
         If the file is none of the three shapes, or its shape is broken (every problem at once).
     """
+    from .sources import MAX_INPUT_BYTES, read_bytes
+
     path = Path(path)
     if raw is None:
-        raw = path.read_bytes()
-    if raw[:2] == b"\x1f\x8b":
-        import gzip
-        import zlib
-
-        try:
-            raw = gzip.decompress(raw)
-        except (OSError, EOFError, zlib.error) as error:
-            raise SourceDataError(path, [f"the gzip archive is damaged ({error})"]) from error
+        raw = read_bytes(path)  # a regular file within the size limits, gunzipped
+    elif len(raw) > MAX_INPUT_BYTES:
+        raise SourceDataError(path, [f"the response is {len(raw):,} bytes; at most {MAX_INPUT_BYTES:,} are read"])
     head = raw.lstrip(b"\xef\xbb\xbf \t\r\n")[:1]
     if head in (b"{", b"["):
         document = _load_json(path, raw)

@@ -101,7 +101,9 @@ def _check_entry(entry, position, variables) -> list[str]:
         return [f"{where}: entry is {type(entry).__name__}, expected a mapping of fields"]
 
     def bad(field, rule):
-        problems.append(f"{where}, field {field}: {entry.get(field)!r} {rule}")
+        shown = repr(entry.get(field))
+        shown = shown if len(shown) <= 80 else shown[:77] + "…"  # a short excerpt, never a whole value
+        problems.append(f"{where}, field {field}: {shown} {rule}")
 
     for field in REQUIRED:
         if field not in entry:
@@ -229,7 +231,10 @@ def availability_is_register(entry) -> bool:
 
 def parse_registry(text: str, variables, origin: str = "registry") -> dict[str, Indicator]:
     """Parse and validate registry YAML text; raise :class:`DefinitionError` with all problems."""
-    document = load_yaml(text, origin)
+    try:
+        document = load_yaml(text, origin)
+    except DefinitionError as error:  # the registry's own story: "indicator registry: <file>, line …"
+        raise DefinitionError([f"{origin}, {problem}" for problem in error.problems]) from error
     problems = validate_registry(document, variables)
     if problems:
         raise DefinitionError(problems)

@@ -163,7 +163,11 @@ def area_indicator_tables(period: str, *, indicators=None, language: str = "fi")
             continue
         previous = shift_period(shown, -12 if len(shown) == 7 else -1)
         months = [shown] + ([previous] if previous >= coverage(ident, RANK_LEVEL)[0] else [])
-        area_values = compare_values(ident, RANK_LEVEL, periods=months)
+        # One pass through the gate for the values, the change and the trend: the trend's points
+        # include the period and the one a year before.
+        history = trend_history(indicator, shown) if _has_trend(indicator) else None
+        area_values = (compare_values(ident, RANK_LEVEL, periods=months) if history is None
+                       else history[history["period"].isin(months)])
         nation = compare_values(ident, "national", periods=months).set_index("period")["value"]
         now = area_values[area_values["period"] == shown].set_index("area_code")
         before = area_values[area_values["period"] == previous].set_index("area_code")["value"]
@@ -190,7 +194,7 @@ def area_indicator_tables(period: str, *, indicators=None, language: str = "fi")
             "upper": now["upper"].to_numpy(),
             "significance": now["significance"].to_numpy(),
         })
-        piece = piece.join(_trends(indicator, shown).reindex(now.index), on="area_code")
+        piece = piece.join(_trends(indicator, shown, history).reindex(now.index), on="area_code")
         piece["minimum"] = now["value"].min()
         piece["q25"] = now["value"].quantile(0.25)
         piece["q75"] = now["value"].quantile(0.75)
@@ -207,17 +211,25 @@ def area_indicator_tables(period: str, *, indicators=None, language: str = "fi")
 TREND_STATISTICS = {"proportion": "proportion", "rate": "rate", "count": "count"}
 
 
-def _trends(indicator, shown: str) -> pd.DataFrame:
+def _has_trend(indicator) -> bool:
+    """Whether a trend marker is calculated for the indicator: built from counts with an
+    interval method."""
+    return (TREND_STATISTICS.get(indicator.statistic) is not None and not indicator.derive
+            and indicator.ci_method != "none")
+
+
+def _trends(indicator, shown: str, history: pd.DataFrame | None = None) -> pd.DataFrame:
     """Fingertips' trend marker of every area over the latest five annual points (the same
     month in each year), for indicators built from counts with an interval method; 'not
-    calculated' otherwise. Columns ``trend, trend_label, trend_reason`` by area code."""
+    calculated' otherwise. Columns ``trend, trend_label, trend_reason`` by area code.
+    ``history`` is :func:`trend_history` where the caller has it already."""
     from .trends import trend_table
 
     codes = areas.units(RANK_LEVEL).index
-    statistic = TREND_STATISTICS.get(indicator.statistic)
-    if statistic is None or indicator.derive or indicator.ci_method == "none":
+    if not _has_trend(indicator):
         return pd.DataFrame({"trend": "", "trend_label": "not calculated", "trend_reason": ""}, index=codes)
-    frame = trend_history(indicator, shown)
+    statistic = TREND_STATISTICS[indicator.statistic]
+    frame = trend_history(indicator, shown) if history is None else history
     columns = ["area_code", "period", "numerator"] + (["denominator"] if indicator.denominator else [])
     table = trend_table(frame[columns], statistic=statistic, polarity=indicator.polarity)
     return (table.set_index("area_code")[["direction", "label", "reason"]]
@@ -494,8 +506,8 @@ def league_table(indicator_id: str, period: str, *, language: str = "fi") -> pd.
     shown = resolve_period(indicator_id, period)
     values = compare_values(indicator_id, RANK_LEVEL, periods=[shown], language=language)
     values["rank"] = rank_areas(values["value"], indicator.polarity)
-    statistic = TREND_STATISTICS.get(indicator.statistic)
-    if statistic and not indicator.derive and indicator.ci_method != "none":
+    if _has_trend(indicator):
+        statistic = TREND_STATISTICS[indicator.statistic]
         history = trend_history(indicator, shown)
         frame = history[["area_code", "period", "numerator", "denominator"]]
         if not indicator.denominator:

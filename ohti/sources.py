@@ -27,7 +27,6 @@ import csv
 import dataclasses
 import datetime
 import functools
-import gzip
 import hashlib
 import io
 import os
@@ -45,7 +44,7 @@ from .paths import DATA_DIR, DATA_DIR_USER, MANIFEST_PATH, OUTPUTS_DIR
 SOURCE_CACHE_DIR = OUTPUTS_DIR / ".cache" / "sources"
 
 #: StatFin's markers for a value that is not published (confidential, not available, nil).
-SUPPRESSION_MARKERS = frozenset({"", ".", "..", "...", "-", "NA", "N/A", "nan", "NaN"})
+SUPPRESSION_MARKERS = frozenset({"", ".", "..", "...", "-", "NA", "N/A"})
 
 NATIONAL_CODE = "SSS"
 MONTH_PATTERN = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
@@ -270,6 +269,55 @@ def extraction_date(path) -> tuple[str, str]:
     return datetime.date.today().isoformat(), "today"
 
 
+#: Limits of an input file: no statistics table ohti reads comes near them (a full refresh of
+#: 12r5 is about 13 MB); past them a file is refused before it is parsed.
+MAX_INPUT_BYTES = 100_000_000
+MAX_DECOMPRESSED_BYTES = 200_000_000
+MAX_INPUT_ROWS = 3_000_000
+#: No count in Finland's statistics is larger (the population is about 5.7 million).
+MAX_COUNT = 10_000_000
+
+
+def read_bytes(path) -> bytes:
+    """A data file's bytes, gunzipped if it is a gzip archive, within the limits above.
+
+    Raises
+    ------
+    SourceDataError
+        If the path is not a regular file (a FIFO, a device, a folder, a symlink loop), the
+        file or its decompressed content is too large, or the gzip archive is damaged.
+    """
+    path = Path(path)
+    try:
+        info = path.stat()
+    except OSError as error:
+        raise SourceDataError(path, [f"cannot be read ({error.strerror or error})"]) from error
+    import stat
+
+    if not stat.S_ISREG(info.st_mode):
+        raise SourceDataError(path, ["is not a regular file (a folder, a FIFO or a device); give a data file"])
+    if info.st_size > MAX_INPUT_BYTES:
+        raise SourceDataError(path, [f"is {info.st_size:,} bytes; a data file may have at most {MAX_INPUT_BYTES:,}"])
+    try:
+        raw = path.read_bytes()
+    except OSError as error:
+        raise SourceDataError(path, [f"cannot be read ({error.strerror or error})"]) from error
+    if raw[:2] != b"\x1f\x8b":
+        return raw
+    decompressor = zlib.decompressobj(16 + zlib.MAX_WBITS)
+    try:
+        out = decompressor.decompress(raw, MAX_DECOMPRESSED_BYTES + 1)
+    except zlib.error as error:
+        raise SourceDataError(path, [f"the gzip archive is damaged ({error}); restore the file or extract it again"]) from error
+    if len(out) > MAX_DECOMPRESSED_BYTES or decompressor.unconsumed_tail:
+        raise SourceDataError(path, [f"decompresses to more than {MAX_DECOMPRESSED_BYTES:,} bytes; "
+                                     "no statistics table ohti reads is that large"])
+    if not decompressor.eof:
+        raise SourceDataError(path, ["the gzip archive is damaged (it ends before its data do); "
+                                     "restore the file or extract it again"])
+    return out
+
+
 def read_text(path: Path) -> str:
     """Read a text file (optionally gzipped): UTF-8 with or without BOM, UTF-16 with BOM,
     else Latin-1.
@@ -277,14 +325,10 @@ def read_text(path: Path) -> str:
     Raises
     ------
     SourceDataError
-        If the file is a damaged gzip archive.
+        If the file is a damaged gzip archive, too large, or not a regular file (see
+        :func:`read_bytes`).
     """
-    raw = Path(path).read_bytes()
-    if raw[:2] == b"\x1f\x8b":
-        try:
-            raw = gzip.decompress(raw)
-        except (OSError, EOFError, zlib.error) as error:
-            raise SourceDataError(path, [f"the gzip archive is damaged ({error}); restore the file or extract it again"]) from error
+    raw = read_bytes(path)
     if raw[:2] in (b"\xff\xfe", b"\xfe\xff"):
         return raw.decode("utf-16")
     try:
@@ -319,6 +363,8 @@ def read_rows(path) -> tuple[pd.DataFrame, list[tuple[int, str]]]:
                 continue
             rows.append(record)
             lines.append(reader.line_num)
+            if len(rows) > MAX_INPUT_ROWS:
+                raise SourceDataError(path, [f"has more than {MAX_INPUT_ROWS:,} rows; no statistics table ohti reads is that long"])
     except csv.Error as error:
         problems.append((reader.line_num, f"row {reader.line_num}: {error}; the rest of the file was not read"))
     if header is None:
@@ -463,7 +509,8 @@ class Problems:
 
 
 def _parse_values(problems: Problems, raw: pd.DataFrame, columns: dict, *, whole: bool) -> dict:
-    """Parse value columns, reporting non-numbers, negatives and (for counts) fractions."""
+    """Parse value columns, reporting non-numbers (NaN and infinity too), negatives and, for
+    counts, fractions and counts larger than any population."""
     parsed = {}
     for column, variable in columns.items():
         numbers, suppressed, invalid = parse_counts(raw[column])
@@ -471,6 +518,7 @@ def _parse_values(problems: Problems, raw: pd.DataFrame, columns: dict, *, whole
         problems.report(numbers < 0, column, "is negative")
         if whole:
             problems.report(numbers.notna() & (numbers % 1 != 0), column, "is not a whole count")
+            problems.report(numbers > MAX_COUNT, column, f"is larger than any population (above {MAX_COUNT:,})")
         parsed[variable] = (numbers, suppressed)
     return parsed
 
@@ -842,6 +890,8 @@ def is_pxweb_file(path) -> bool:
     name = Path(path).name.lower()
     if name.endswith((".json", ".json.gz")):
         return True
+    if not Path(path).is_file():  # a FIFO would block the read below: the loader refuses it
+        return False
     try:
         with open(path, "rb") as handle:
             return handle.read(64).lstrip(b"\xef\xbb\xbf \t\r\n")[:1] == b"{"
@@ -943,6 +993,7 @@ def tidy_response(response, spec=None) -> pd.DataFrame:
             problems.report(numbers < 0, column, "is negative")
         if variable is not None and content not in derived_from:
             problems.report(numbers.notna() & (numbers % 1 != 0), column, "is not a whole count")
+            problems.report(numbers.abs() > MAX_COUNT, column, f"is larger than any population (above {MAX_COUNT:,})")
         if content in derived_from and "_p" in content:
             problems.report(numbers > 100, column, "is a share above 100 %")
         parsed[content] = (numbers, suppressed)

@@ -214,7 +214,15 @@ def summary(results: dict) -> str:
 # --- parameters -------------------------------------------------------------------------------
 
 class _UniqueKeyLoader(yaml.SafeLoader):
-    """The safe loader, refusing a key given twice (PyYAML would keep the last silently)."""
+    """The safe loader, refusing a key given twice (PyYAML would keep the last silently) and
+    aliases (a few lines of them can expand to gigabytes)."""
+
+    def compose_node(self, parent, index):
+        if self.check_event(yaml.AliasEvent):
+            event = self.peek_event()
+            raise ParameterError(f"parameters, line {event.start_mark.line + 1}: an alias (*{event.anchor}) "
+                                 "is not accepted; write the value out")
+        return super().compose_node(parent, index)
 
 
 def _mapping_without_repeats(loader, node, deep=False):

@@ -22,20 +22,21 @@ class StrictLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):
 
     origin = "YAML"
 
-    def compose_node(self, parent, index):
-        if self.check_event(yaml.AliasEvent):
-            event = self.peek_event()
-            raise DefinitionError([f"{self.origin}, line {event.start_mark.line + 1}: an alias (*{event.anchor}) "
-                                   "is not accepted; write the value out"])
-        return super().compose_node(parent, index)
+    def construct_object(self, node, deep=False):
+        # An alias is the same node met twice (libyaml composes the graph without expanding
+        # it; expanding is what costs gigabytes): refuse it at its second appearance.
+        if node in self.constructed_objects or node in self.recursive_objects:
+            raise DefinitionError([f"line {node.start_mark.line + 1}: the value there is used again through an "
+                                   "alias (*name), which is not accepted; write each value out"], self.origin)
+        return super().construct_object(node, deep=deep)
 
     def construct_mapping(self, node, deep=False):
         seen = set()
         for key_node, _ in node.value:
-            key = self.construct_object(key_node, deep=deep)
+            key = key_node.value if isinstance(key_node, yaml.ScalarNode) else id(key_node)
             if key in seen:
-                raise DefinitionError([f"{self.origin}, line {key_node.start_mark.line + 1}: key {str(key)[:60]!r} is "
-                                       "given twice in the same mapping; give it once"])
+                raise DefinitionError([f"line {key_node.start_mark.line + 1}: key {str(key)[:60]!r} is "
+                                       "given twice in the same mapping; give it once"], self.origin)
             seen.add(key)
         return super().construct_mapping(node, deep=deep)
 
@@ -55,12 +56,12 @@ def load_yaml(source, origin: str | None = None):
     if isinstance(source, Path):
         origin = origin or source.name
         if source.stat().st_size > MAX_YAML_BYTES:
-            raise DefinitionError([f"{origin} is {source.stat().st_size:,} bytes; at most {MAX_YAML_BYTES:,} are read"])
+            raise DefinitionError([f"{source.stat().st_size:,} bytes; at most {MAX_YAML_BYTES:,} are read"], origin)
         text = source.read_text(encoding="utf-8")
     else:
         text = str(source)
         if len(text) > MAX_YAML_BYTES:
-            raise DefinitionError([f"{origin or 'YAML'} is {len(text):,} characters; at most {MAX_YAML_BYTES:,} are read"])
+            raise DefinitionError([f"{len(text):,} characters; at most {MAX_YAML_BYTES:,} are read"], origin or "YAML")
     loader = StrictLoader(text)
     loader.origin = origin or "YAML"
     try:
@@ -68,6 +69,6 @@ def load_yaml(source, origin: str | None = None):
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         where = f", line {mark.line + 1}" if mark else ""
-        raise DefinitionError([f"{loader.origin}{where}: not valid YAML ({getattr(error, 'problem', error)})"]) from error
+        raise DefinitionError([f"not valid YAML{where} ({getattr(error, 'problem', error)})"], loader.origin) from error
     finally:
         loader.dispose()

@@ -18,8 +18,20 @@ from bs4 import BeautifulSoup
 
 from ohti import audit as audit_module
 from ohti import cli
-from ohti.audit import (audit, audit_csv, audit_file, audit_html, audit_notebook, audit_pdf, audit_svg, audit_text,
-                        audit_zip, audited_files, parse_number, person_labels)
+from ohti.audit import (
+    audit,
+    audit_csv,
+    audit_file,
+    audit_html,
+    audit_notebook,
+    audit_pdf,
+    audit_svg,
+    audit_text,
+    audit_zip,
+    audited_files,
+    parse_number,
+    person_labels,
+)
 from ohti.charts import STYLE, figure_html
 from ohti.errors import ParameterError, SourceDataError
 from ohti.paths import PACKAGE_DIR
@@ -83,14 +95,18 @@ def test_audit_reads_the_person_counts_of_a_real_document(built):
     assert "column 'Työttömät työnhakijat'" in where                            # municipalities' table
     assert "alt text, area_last" in where                                       # a line chart's label
     assert not any("Työttömyysaste" in f.where or "Avoimet" in f.where for f in findings)  # rates, vacancies
-    # the PDF: the indicator table's rows and the municipalities' columns, read from the glyphs
-    in_pdf = {(f.where.split(", ", 1)[1], f.value) for f in findings if f.file.endswith("36_fi.pdf")}
-    in_html = {(f.where, f.value) for f in findings if f.file.endswith("36_fi.html")}
-    assert ("row 'Työttömät työnhakijat, henkilöä'", "1\u202f981") in in_pdf
-    assert ("table 3, row 'Työttömät työnhakijat, henkilöä', column 'Alue'", "1\u202f981") in in_html
-    assert {v for w, v in in_pdf if w == "column 'Työttömät työnhakijat'"} == {
-        v for w, v in in_html if w.endswith("column 'Työttömät työnhakijat'")}
-    assert {v for w, v in in_html if w.startswith("table")} <= {v for _, v in in_pdf}  # every count the HTML has
+    # the PDF, read from its glyphs, gives what its HTML gives: the indicator tables' rows (same
+    # row, same column) and the municipalities' columns
+    in_pdf = sorted((f.where.split(", ", 1)[1], f.value) for f in findings if f.file.endswith("36_fi.pdf"))
+    in_html = sorted((f.where.split(", ", 1)[1], f.value) for f in findings
+                     if f.file.endswith("36_fi.html") and f.where.startswith("table"))
+    assert ("row 'Työttömät työnhakijat, henkilöä', column 'Alue'", "1\u202f981") in in_pdf
+    def in_value_columns(found):
+        return [row for row in found if row[0].endswith(("column 'Alue'", "column 'Koko maa'"))]
+
+    assert in_value_columns(in_pdf) == in_value_columns(in_html) != []
+    assert sorted(v for w, v in in_pdf if w == "column 'Työttömät työnhakijat'") == sorted(
+        v for w, v in in_html if w.endswith("column 'Työttömät työnhakijat'")) and len(in_pdf) == len(in_html)
     # the notebook's outputs and the zipped package, member by member
     assert any(f.file.endswith("36_fi.ipynb") and "column 'Alue'" in f.where for f in findings)
     assert any(f.file.endswith(".zip:36_savonlinna/values_fi.csv") for f in findings)
@@ -160,8 +176,8 @@ def test_csv_of_values_is_read_by_indicator(tmp_path):
             "municipality,435,Luhanka,2023-10,unemployed,0,0,,\n")
     findings = audit_csv(text, "values.csv")
     assert [str(f) for f in findings] == [
-        "values.csv: row 2, column numerator (indicator foreign_citizens_share): '3.024' is a count of persons "
-        "below the threshold 5"]
+        ("values.csv: row 2, column numerator (indicator foreign_citizens_share): '3.024' is a count of persons "
+         "below the threshold 5")]
 
 
 def test_csv_with_person_columns_is_read_by_header(capsys, tmp_path):
@@ -222,19 +238,27 @@ def test_build_with_audit_checks_what_it_built(monkeypatch, capsys, built, tmp_p
 
 #: The documents' two kinds of table, with counts of persons to plant: a row per indicator (the
 #: area's count, then the nation's, a change, a rank) and a column per variable (one municipality
-#: without data: the column goes on past it). Vacancies, rates, changes and ranks are no counts.
-TABLES = """<html lang="fi"><head><meta charset="utf-8"><style>{css}</style></head><body>
-<table><thead><tr><th>Indikaattori</th><th class="num">Alue</th><th class="num">Koko maa</th><th>Muutos</th>
-<th>Sija (45)</th></tr></thead><tbody>
-<tr><th scope="row">Työttömät työnhakijat, henkilöä</th><td class="num">{area}</td><td class="num">352\u202f001</td>
+#: without data: the column goes on past it). Vacancies, rates, changes and ranks are no counts,
+#: nor are the statistics of a person count in columns that are not its values (the validity
+#: document's scorecard: years, rankability, ICC).
+INDICATORS = """<table><thead><tr><th>Indikaattori</th><th class="num">Alue</th><th class="num">Koko maa</th>
+<th>Muutos</th><th>Sija (45)</th></tr></thead><tbody>
+<tr><th scope="row">Työttömät työnhakijat, henkilöä</th><td class="num">{area}</td><td class="num">352 001</td>
 <td class="num">+3</td><td>38/45</td></tr>
 <tr><th scope="row">Työttömyysaste, %</th><td class="num">3,2</td><td class="num">1</td><td>−0,2</td><td>3/45</td></tr>
-</tbody></table>
-<table><thead><tr><th>Kunta</th><th>Työttömät työnhakijat</th><th>Avoimet työpaikat</th></tr></thead><tbody>
+</tbody></table>"""
+MUNICIPALITIES = """<table><thead><tr><th>Kunta</th><th>Työttömät työnhakijat</th><th>Avoimet työpaikat</th></tr>
+</thead><tbody>
 <tr><td>Luhanka</td><td class="num">{first}</td><td class="num">2</td></tr>
 <tr><td>Joutsa</td><td class="num">ei tietoa</td><td class="num">1</td></tr>
 <tr><td>Toivakka</td><td class="num">{last}</td><td class="num">3</td></tr>
-</tbody></table></body></html>"""
+</tbody></table>"""
+SCORECARD = """<table><thead><tr><th>Indikaattori</th><th class="num">Vuosia</th><th class="num">Järjestettävyys</th>
+<th class="num">ICC</th></tr></thead><tbody>
+<tr><th scope="row">Työttömät työnhakijat, henkilöä</th><td class="num">4</td><td class="num">0,95</td>
+<td class="num">0,99</td></tr></tbody></table>"""
+TABLES = ('<html lang="fi"><head><meta charset="utf-8"><style>{css}</style></head><body>'
+          + INDICATORS + MUNICIPALITIES + SCORECARD + "</body></html>")
 PLANTED = {"area": "3", "first": "1", "last": "3"}
 CLEAN = {"area": "1\u202f770", "first": "30", "last": "45"}
 
@@ -258,16 +282,25 @@ def test_pdf_tables_are_read_by_row_and_by_column(tmp_path):
     path.write_bytes(pdf_of(TABLES.format(css=document_css(), **PLANTED)))
     assert found(audit([path])[1]) == [
         ("page 1, column 'Työttömät työnhakijat'", "1"), ("page 1, column 'Työttömät työnhakijat'", "3"),
-        ("page 1, row 'Työttömät työnhakijat, henkilöä'", "3")]
+        ("page 1, row 'Työttömät työnhakijat, henkilöä', column 'Alue'", "3")]
     path.write_bytes(pdf_of(TABLES.format(css=document_css(), **CLEAN)))
     assert audit([path])[1] == []
 
 
+def test_pdf_is_read_as_the_html_it_was_printed_from():
+    page = TABLES.format(css=document_css(), **PLANTED)
+    in_html = [(f.where.split(", ", 1)[1], f.value) for f in audit_html(page, "x.html") if "'Alue'" in f.where]
+    in_pdf = [(f.where.split(", ", 1)[1], f.value) for f in audit_pdf(pdf_of(page), "x.pdf") if "row" in f.where]
+    assert in_pdf == in_html == [("row 'Työttömät työnhakijat, henkilöä', column 'Alue'", "3")]
+
+
 def test_pdf_table_without_padding_is_read_by_row():
-    # WeasyPrint's own style sets cells 4 px apart, so a row is one run of text: its label, then numbers
-    assert found(audit_pdf(pdf_of(TABLES.format(css="", **PLANTED)), "x.pdf")) == [
+    # WeasyPrint's own style sets cells 4 px apart: a row is one run of text, its label, then numbers
+    # (all read: there is no telling their columns apart), and so is its header row
+    page = f'<html lang="fi"><body>{INDICATORS}</body></html>'
+    assert found(audit_pdf(pdf_of(page.format(**PLANTED)), "x.pdf")) == [
         ("page 1, row 'Työttömät työnhakijat, henkilöä'", "3")]
-    assert audit_pdf(pdf_of(TABLES.format(css="", **CLEAN)), "x.pdf") == []
+    assert audit_pdf(pdf_of(page.format(**CLEAN)), "x.pdf") == []
 
 
 def csv_text(first, last):
@@ -321,7 +354,7 @@ def notebook(html, language="fi", stream=""):
 
 
 def test_notebook_outputs_are_read(tmp_path):
-    fragment = TABLES.split("<body>")[1].split("</body>")[0]  # an output is a fragment, without <html lang>
+    fragment = INDICATORS + MUNICIPALITIES + SCORECARD  # an output is a fragment, without <html lang>
     path = tmp_path / "36_fi.ipynb"
     path.write_text(notebook(fragment.format(**PLANTED), stream="Työttömät työnhakijat, henkilöä  1\n"), encoding="utf-8")
     assert found(audit([path])[1]) == [
@@ -330,6 +363,17 @@ def test_notebook_outputs_are_read(tmp_path):
         ("cell 2, output 1, table 2, row 'Toivakka', column 'Työttömät työnhakijat'", "3"),
         ("cell 2, output 2, line 1, row 'Työttömät työnhakijat, henkilöä'", "1")]
     assert audit_notebook(notebook(fragment.format(**CLEAN)), "36_fi.ipynb") == []
+
+
+def test_notebook_svg_output_is_read():
+    svg = ('<svg xmlns="http://www.w3.org/2000/svg"><text x="10" y="20">Työttömät työnhakijat, henkilöä</text>'
+           '<text x="300" y="20">{}</text></svg>')
+    cell = {"cell_type": "code", "metadata": {}, "execution_count": 1, "source": [], "outputs": [
+        {"output_type": "display_data", "metadata": {}, "data": {"image/svg+xml": [svg.format(3)], "text/plain": ["3"]}}]}
+    text = json.dumps({"cells": [cell], "metadata": {}, "nbformat": 4, "nbformat_minor": 5})
+    assert found(audit_notebook(text, "x.ipynb")) == [
+        ("cell 1, output 1, image, text beside 'Työttömät työnhakijat, henkilöä'", "3")]
+    assert audit_notebook(text.replace(">3<", ">30<"), "x.ipynb") == []
 
 
 def test_notebook_numbers_are_read_in_its_language():
@@ -485,6 +529,15 @@ def test_zip_bomb_is_refused_before_anything_is_unpacked(monkeypatch, tmp_path):
                                               r"ohti audit unpacks from one file \(a zip bomb\?\); nothing was unpacked"):
         audit([bomb])
     assert time.perf_counter() - started < 2
+
+
+def test_gzip_bomb_is_refused_at_the_limit(monkeypatch, tmp_path):
+    monkeypatch.setattr(audit_module, "MAX_UNPACKED_BYTES", 2**20)
+    path = tmp_path / "values.csv.gz"
+    path.write_bytes(gzip.compress(bytes(10 * 2**20)))  # a gzip stream does not say its size: read to the limit
+    with pytest.raises(SourceDataError, match=r"values\.csv\.gz: unpacks to more than the 1\.0 MiB ohti audit "
+                                              r"unpacks from one file \(a gzip bomb\?\)"):
+        audit([path])
 
 
 def test_member_that_unpacks_to_more_than_it_declares_is_refused(tmp_path):

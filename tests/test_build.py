@@ -497,3 +497,26 @@ def test_a_failed_document_keeps_its_last_good_pages(tmp_path):
     (third,) = build_documents([{"code": "06", "name": "Kuudes", "parameters": _parameters("06", fail=True)}],
                                period=PERIOD, outputs_dir=tmp_path, notebook=MINI, progress=False)
     assert third["status"] == "failed" and third["html"] is None and not stray.exists()
+
+
+def test_the_index_never_shows_the_build_machines_paths(tmp_path):
+    entries = [{"code": "05", "name": "Viides", "status": "failed", "html": None, "pdf": None, "language": "fi",
+                "error": f"cell 2 raised KeyError: 'x'; the traceback is in {tmp_path}/2023-10/notebooks/05_fi.ipynb"}]
+    html = write_index(entries, PERIOD, tmp_path / "index.html").read_text(encoding="utf-8")
+    assert "05_fi.ipynb" in html and str(tmp_path) not in html
+
+
+def test_printing_a_page_fetches_nothing_from_elsewhere(tmp_path):
+    """WeasyPrint would fetch and embed a remote image; ohti's fetcher refuses anything but data: URIs."""
+    from ohti.build import local_only_fetcher
+
+    page = ('<html><body><p>kuva</p><img src="http://127.0.0.1:9/x.png" alt="x">'
+            f'<img src="file://{tmp_path}/secret.png" alt="y"></body></html>')
+    pdf = html_to_pdf(page, tmp_path / "page.pdf")
+    assert pdf.read_bytes().startswith(b"%PDF")
+    fetcher = local_only_fetcher()
+    fetch = getattr(fetcher, "fetch", fetcher)
+    with pytest.raises(ValueError):
+        fetch("http://example.org/x.png")
+    with pytest.raises(ValueError):
+        fetch(f"file://{tmp_path}/secret.png")

@@ -230,3 +230,67 @@ def test_values_csv_applies_the_gate_and_says_why(capsys):
     assert cli.main([*argv, "--no-disclosure"]) == 0
     internal = pd.read_csv(io.StringIO(capsys.readouterr().out), dtype={"area_code": str})
     assert internal.loc[0, "numerator"] == pytest.approx(3.024)
+
+
+# --- what the documents read from the gate ----------------------------------------------------
+
+def test_suppression_can_be_told_from_missing_data_by_its_note():
+    data = frame([3, 40, 12, 0, np.nan]).assign(note=["", "incomplete: x", "", "", "no data for this period"])
+    result = suppress_counts(data, 5, count_columns=("numerator",), links=links(list("abcde")))
+    assert statuses(result) == ["primary", "", "secondary", "", ""]
+    assert disclosure.is_suppressed(result["note"]).tolist() == [True, False, True, False, False]
+    assert disclosure.is_suppressed([None, np.nan, ""]).tolist() == [False, False, False]
+    # compare_values drops the status column; the notes still say which values the gate hid
+    gated = apply_disclosure(compute_values("unemployed", "municipality", periods=["2023-10"]), threshold=10)
+    assert (disclosure.is_suppressed(gated["note"]) == (gated["disclosure"] != "")).all()
+
+
+def _expected_inputs(indicator="unemployment_rate", period="2026-06"):
+    from ohti.expected import fit_expected
+
+    result = fit_expected(indicator, period, disclosure=False)
+    exposure = compute_values(indicator, "area", periods=[period]).set_index("area_code")["denominator"]
+    return result, exposure.reindex(result.table["area_code"]).to_numpy()
+
+
+def test_expected_events_are_suppressed_like_counts_of_persons():
+    # Σ expected = Σ observed, the nation's published total: a lone small expected count could be
+    # derived from the others, so the next smallest goes too (threshold 5: no observed is hidden)
+    from ohti.expected import EXPECTED_COLUMNS, OBSERVED_COLUMNS, disclose_expected
+
+    result, exposure = _expected_inputs()
+    table = result.table.copy()
+    table.loc[table["area_code"] == "40", "expected_events"] = 3.0
+    before = table.copy()
+    gated = disclose_expected(table, "unemployment_rate", "2026-06", exposure, threshold=5)
+    pd.testing.assert_frame_equal(table, before)  # a new frame
+    hidden = gated.loc[gated["expected"].isna(), "area_code"].tolist()
+    published = table[table["area_code"] != "40"]
+    next_smallest = published.loc[published["expected_events"].idxmin(), "area_code"]
+    assert sorted(hidden) == sorted(["40", next_smallest])
+    assert gated.loc[gated["area_code"].isin(hidden), list(EXPECTED_COLUMNS)].isna().all(axis=None)
+    assert gated[list(OBSERVED_COLUMNS)].notna().all(axis=None)  # the observed counts are all published
+    notes = gated.set_index("area_code")["note"]
+    assert notes["40"].startswith("suppressed: fewer than 5 persons")
+    assert notes[next_smallest].startswith("suppressed: could reveal a suppressed cell (secondary)")
+
+
+def test_expected_table_hides_what_the_gate_hides_of_the_outcome():
+    from ohti.expected import fit_expected
+
+    internal = fit_expected("unemployment_rate", "2026-06", disclosure=False)
+    result = fit_expected("unemployment_rate", "2026-06", threshold=2500)
+    gate = apply_disclosure(compare_values("unemployment_rate", "area", periods=["2026-06"], disclosure=False),
+                            threshold=2500)
+    suppressed = set(gate.loc[gate["disclosure"] != "", "area_code"])
+    table = result.table.set_index("area_code")
+    assert "36" in suppressed and len(suppressed) >= 5  # Savonlinna: 1 981 unemployed
+    assert set(table.index[table["observed"].isna()]) == suppressed
+    assert table.loc[sorted(suppressed), ["events", "ratio", "lower", "upper", "expected", "expected_events"]].isna().all(axis=None)
+    assert (table.loc[sorted(suppressed), "significance"] == "not compared").all()
+    shown = table[table["events"].notna()]
+    assert (shown["events"] >= 2500).all() and (shown["expected_events"].dropna() >= 2500).all()
+    pd.testing.assert_frame_equal(result.coefficients, internal.coefficients)  # the model is the same
+    # the registry's threshold (5): nothing at the area level is small, the table is the fit's
+    default = fit_expected("unemployment_rate", "2026-06").table
+    pd.testing.assert_frame_equal(default, internal.table)

@@ -122,7 +122,7 @@ def test_workbook_sheets(package):
 def test_package_passes_the_audit(package):
     files, findings = audit([package.folder.parent])
     assert findings == []
-    assert {f.suffix for f in files} == {".csv", ".xlsx"}
+    assert {f.suffix for f in files} == {".csv", ".xlsx", ".txt", ".zip"}
 
 
 def test_audit_reads_finnish_csv_and_workbooks(tmp_path):

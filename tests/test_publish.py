@@ -190,3 +190,29 @@ def test_a_file_where_the_period_folder_should_be_is_one_line(tmp_path, monkeypa
     assert main(["build", "--areas", "36", "--period", "2026-06", "--formats", "html", "--jobs", "1", "--quiet"]) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "2026-06: a file stands where the outputs need a folder" in err[0]
+
+
+def test_assessments_are_checked_before_the_build(tmp_path, monkeypatch):
+    import pytest
+
+    from ohti.assessments import check_assessments, render_assessment
+    from ohti.errors import ParameterError
+
+    folder = tmp_path / "2026-06"
+    folder.mkdir()
+    (folder / "36.md").write_bytes("Vahvuudet: hyvä \xe4".encode("latin-1"))
+    (folder / "01.md").write_text("![kaavio](http://127.0.0.1/x.png) ja ![oma](kuva.png)", encoding="utf-8")
+    (folder / "02.md").write_text("x" * 300_000, encoding="utf-8")
+    problems = check_assessments(sorted(folder.glob("*.md")))
+    assert any("01.md: image 'http://127.0.0.1/x.png' is not a file inside" in p for p in problems)
+    assert any("02.md: 300,000 bytes" in p for p in problems)
+    assert any("36.md: byte 14 is not UTF-8 text" in p for p in problems)
+    monkeypatch.setattr(publish, "_assessments_dir", lambda: tmp_path)
+    with pytest.raises(ParameterError, match="assessment texts: 2 problem"):
+        publish._checked_assessments([{"code": c} for c in ("01", "02", "36")], "2026-06")
+    dropped = []
+    html = render_assessment("![kaavio](http://127.0.0.1/x.png)", {}, folder=tmp_path, dropped=dropped)
+    assert "<img" not in html and "kaavio" in html and dropped == ["http://127.0.0.1/x.png"]
+    (folder / "kuva.png").write_bytes(b"\x89PNG\r\n\x1a\n")  # a file beside the text is embedded
+    html = render_assessment("![oma](kuva.png) ![ulos](../2026-05/x.png)", {}, folder=folder, dropped=dropped)
+    assert 'src="data:image/png;base64,' in html and "ulos" in html and html.count("<img") == 1

@@ -1,0 +1,118 @@
+"""Strict input, bounded cost: hostile or careless files are refused quickly, in one line
+each, before anything is computed (every case here was a traceback, a hang or gigabytes)."""
+
+from __future__ import annotations
+
+import gzip
+import os
+import time
+
+import pytest
+
+from ohti import sources
+from ohti.errors import DefinitionError, ParameterError, SourceDataError
+from ohti.registry import parse_registry
+from ohti.yamlsafe import load_yaml
+
+ENTRY = """
+  - id: unemployed
+    name: {fi: Työttömät, sv: Arbetslösa, en: Unemployed}
+    description: {fi: x, sv: x, en: x}
+    interpretation: {fi: x, sv: x, en: x}
+    unit: {fi: henkilöä, sv: personer, en: persons}
+    statistic: count
+    multiplier: 1
+    numerator: unemployed
+    %s
+    denominator: null
+    polarity: neutral
+    kind: outcome
+    theme: job_seekers
+    decimals: 0
+    source: tyonv_12r5
+    ci_method: byar
+    suppression_threshold: 5
+    legal_basis: null
+    key: []
+"""
+
+
+def test_a_registry_with_a_key_given_twice_is_refused():
+    # a second numerator made 'unemployed' the labour force (158 536 instead of 13 754 in Espoo)
+    text = "indicators:" + ENTRY % "numerator: labour_force"
+    with pytest.raises(DefinitionError, match="indicator registry: registry, line 10: key 'numerator' is given twice"):
+        parse_registry(text, set(sources.source_variables()))
+    with pytest.raises(DefinitionError, match="key 'indicators' is given twice"):
+        parse_registry("indicators:" + ENTRY % "" + "indicators: []\n", set(sources.source_variables()))
+
+
+def test_a_yaml_alias_bomb_is_refused_at_once():
+    bomb = "a: &a [x, x, x, x, x, x, x, x, x]\n" + "".join(
+        f"{chr(98 + i)}: &{chr(98 + i)} [*{chr(97 + i)}, *{chr(97 + i)}, *{chr(97 + i)}, *{chr(97 + i)}]\n" for i in range(20))
+    started = time.monotonic()
+    with pytest.raises(DefinitionError, match=r"draft.yaml: line 1: the value there is used again through an alias") as caught:
+        load_yaml(bomb, "draft.yaml")
+    assert time.monotonic() - started < 1 and len(str(caught.value)) < 200
+
+
+def test_parameters_refuse_aliases(tmp_path):
+    from ohti.validate import load_parameters
+
+    path = tmp_path / "run.yaml"
+    path.write_text("area_code: &a '01'\nperiod: *a\n", encoding="utf-8")
+    with pytest.raises(ParameterError, match="an alias"):
+        load_parameters(path)
+
+
+def test_a_gzip_bomb_is_refused_without_inflating_it(tmp_path):
+    path = tmp_path / "bomb.csv.gz"
+    with gzip.open(path, "wb", compresslevel=9) as handle:
+        chunk = b"0" * 1_000_000
+        for _ in range(250):  # 250 MB of zeros in about 250 kB
+            handle.write(chunk)
+    started = time.monotonic()
+    with pytest.raises(SourceDataError, match="decompresses to more than 200,000,000 bytes"):
+        sources.read_text(path)
+    assert time.monotonic() - started < 5
+
+
+def test_a_fifo_and_a_folder_are_refused_not_read(tmp_path):
+    fifo = tmp_path / "pipe.csv"
+    os.mkfifo(fifo)
+    started = time.monotonic()
+    with pytest.raises(SourceDataError, match="is not a regular file"):
+        sources.load_12r5(fifo)
+    assert time.monotonic() - started < 2  # reading a FIFO would wait for a writer forever
+    with pytest.raises(SourceDataError, match="is not a regular file"):
+        sources.read_text(tmp_path)
+    loop = tmp_path / "loop.csv"
+    loop.symlink_to(loop)
+    with pytest.raises(SourceDataError, match="cannot be read"):
+        sources.read_text(loop)
+
+
+def test_nan_infinity_and_impossible_counts_are_refused(tmp_path):
+    real = sources.shipped_path(sources.SOURCES["tyonv_12r5"].files[0])
+    lines = sources.read_text(real).splitlines()
+    header, first = lines[0], next(line for line in lines[1:] if line.startswith("KU091,"))
+    cells = first.split(",")
+    rows = []
+    for value in ("NaN", "inf", "123456789"):
+        row = list(cells)
+        row[4] = value
+        rows.append(",".join(row).replace(cells[3], f"2019-0{len(rows) + 1}", 1))
+    path = tmp_path / "12r5.csv"
+    path.write_text("\n".join([header, *rows]) + "\n", encoding="utf-8")
+    with pytest.raises(SourceDataError) as caught:
+        sources.load_12r5(path)
+    problems = caught.value.problems
+    assert any("'NaN' is neither a number nor a suppression marker" in p for p in problems)
+    assert any("'inf' is neither a number nor a suppression marker" in p for p in problems)
+    assert any("'123456789' is larger than any population" in p for p in problems)
+
+
+def test_a_long_value_is_quoted_as_a_short_excerpt():
+    text = "indicators:" + (ENTRY % "").replace("polarity: neutral", "polarity: " + "x" * 5000)
+    with pytest.raises(DefinitionError) as caught:
+        parse_registry(text, set(sources.source_variables()))
+    assert len(str(caught.value)) < 400 and "…" in str(caught.value)
