@@ -271,7 +271,7 @@ def extraction_date(path) -> tuple[str, str]:
 
 #: Limits of an input file: no statistics table ohti reads comes near them (a full refresh of
 #: 12r5 is about 13 MB); past them a file is refused before it is parsed.
-MAX_INPUT_BYTES = 100_000_000
+MAX_INPUT_BYTES = 50_000_000
 MAX_DECOMPRESSED_BYTES = 200_000_000
 MAX_INPUT_ROWS = 3_000_000
 #: No count in Finland's statistics is larger (the population is about 5.7 million).
@@ -313,7 +313,7 @@ def read_bytes(path) -> bytes:
         raise SourceDataError(path, [f"decompresses to more than {MAX_DECOMPRESSED_BYTES:,} bytes; "
                                      "no statistics table ohti reads is that large"])
     if not decompressor.eof:
-        raise SourceDataError(path, ["the gzip archive is damaged (it ends before its data do); "
+        raise SourceDataError(path, ["the gzip archive is damaged (Compressed file ended before the end-of-stream marker was reached); "
                                      "restore the file or extract it again"])
     return out
 
@@ -342,7 +342,7 @@ def _delimiter(first_line: str) -> str:
     return max(counts, key=lambda d: (counts[d], d == ","))
 
 
-def read_rows(path) -> tuple[pd.DataFrame, list[tuple[int, str]]]:
+def read_rows(path, required=()) -> tuple[pd.DataFrame, list[tuple[int, str]]]:
     """Read a delimited text file as strings, with the problems of its structure.
 
     The frame's index is each row's line in the file minus 2 (the header is line 1), so that
@@ -360,6 +360,9 @@ def read_rows(path) -> tuple[pd.DataFrame, list[tuple[int, str]]]:
                 continue
             if header is None:
                 header = record
+                missing = [c for c in required if c not in header and c not in {_repaired_name(h) for h in header}]
+                if missing:  # not this kind of file: refused before its rows are read
+                    raise SourceDataError(path, [f"missing column(s) {', '.join(missing)}; expected {', '.join(required)}"])
                 continue
             rows.append(record)
             lines.append(reader.line_num)
@@ -399,6 +402,14 @@ def read_rows(path) -> tuple[pd.DataFrame, list[tuple[int, str]]]:
     frame.attrs["mojibake"] = bool(MOJIBAKE_PATTERN.search(text))
     frame.attrs["ragged"] = ragged
     return frame, problems
+
+
+def _repaired_name(name: str) -> str:
+    """A header name as it was before double encoding (so that mojibake is reported as such)."""
+    try:
+        return name.encode("latin-1").decode("utf-8")
+    except (UnicodeEncodeError, UnicodeDecodeError):
+        return name
 
 
 def read_table(path: Path) -> pd.DataFrame:
@@ -550,7 +561,7 @@ def _month_from(text: pd.Series) -> pd.Series:
 
 def _start(path, columns) -> tuple[pd.DataFrame, Problems]:
     """Read a file and check what every loader checks first: structure, columns, text, rows."""
-    raw, found = read_rows(path)
+    raw, found = read_rows(path, required=columns)
     problems = Problems(path, raw, found)
     problems.require_columns(columns)
     problems.check_text([c for c in raw.columns])
@@ -644,10 +655,10 @@ def load_12r5(path=None) -> pd.DataFrame:
     if path and is_pxweb_file(path):
         return load_pxweb_file(path)
     if path:
-        raw, found = read_rows(Path(path))
+        raw, found = read_rows(Path(path), required=EMPLOYMENT_COLUMNS)
         return validate_12r5(raw, Path(path), source_municipality_codes(), found)
     file = shipped_path(SOURCES["tyonv_12r5"].files[0])
-    raw, found = read_rows(file)
+    raw, found = read_rows(file, required=EMPLOYMENT_COLUMNS)
     return _combined([validate_12r5(raw, file, source_municipality_codes(), found), *_pxweb_frames("tyonv_12r5")])
 
 

@@ -116,3 +116,22 @@ def test_a_long_value_is_quoted_as_a_short_excerpt():
     with pytest.raises(DefinitionError) as caught:
         parse_registry(text, set(sources.source_variables()))
     assert len(str(caught.value)) < 400 and "…" in str(caught.value)
+
+
+def test_a_large_file_of_the_wrong_kind_is_refused_by_its_header(tmp_path):
+    """A 59 MB junk CSV once took 1.3 GB to be refused: its header is checked before its rows."""
+    import tracemalloc
+
+    path = tmp_path / "junk.csv"
+    path.write_text("a,b,c\n" + "1,2,3\n" * 2_000_000, encoding="utf-8")  # 12 MB
+    tracemalloc.start()
+    with pytest.raises(SourceDataError, match="missing column"):
+        sources.load_12r5(path)
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    assert peak < 200_000_000  # the text, not millions of parsed rows
+    big = tmp_path / "big.csv"
+    with open(big, "wb") as handle:
+        handle.truncate(sources.MAX_INPUT_BYTES + 1)  # sparse: no disk used
+    with pytest.raises(SourceDataError, match="a data file may have at most"):
+        sources.read_text(big)
