@@ -45,6 +45,19 @@ everywhere downstream::
 ``ohti values`` applies it to its CSV (``--no-disclosure`` turns it off for internal work) and
 ``ohti audit outputs/<period>`` checks the published files afterwards (:mod:`ohti.audit`).
 
+What the documents publish passes it a level at a time, through
+:func:`ohti.comparison.compare_values` of every unit of the level (which a build's kernels
+share, :mod:`ohti.kernels`), before anything is drawn or written: the indicator tables, ranks,
+spreads, changes and trends (:func:`ohti.report.area_indicator_tables`,
+:func:`ohti.report.league_table`), the whole country's values, the monthly series of the charts
+(:func:`ohti.report.area_series`; a chart whose every month is suppressed says so in words,
+:func:`ohti.present.series_html`), the funnel plots (a suppressed area is neither drawn nor
+used for the limits), the peers' combined values (missing where one peer's is suppressed),
+the municipality breakdown and the data packages. Expected values are fitted on every area
+and their table passes the gate afterwards, observed and expected events both counted as
+persons (:func:`ohti.expected.disclose_expected`). :func:`is_suppressed` tells a suppressed
+value from missing data by the note the gate writes.
+
 References
 ----------
 Hundepool A, Domingo-Ferrer J, Franconi L, Giessing S, Schulte Nordholt E, Spicer K,

@@ -1,155 +1,136 @@
-"""Derived indicators and annual periods, checked against values worked by hand from the
-shipped source rows (StatFin tyonv 12r5, 2310, 1001, 12u4, vaerak 11re)."""
+import copy
 
-import numpy as np
 import pytest
+import yaml
 
-from ohti.compute import compute_values, coverage, indicator_coverage, indicator_frequency
-from ohti.errors import ParameterError, PeriodError
-from ohti.registry import indicator_ids, load_registry
-from ohti.report import periods_with_values
+from ohti.compute import indicator_coverage
+from ohti.errors import DefinitionError
+from ohti.paths import REGISTRY_PATH
+from ohti.registry import load_registry, parse_registry
+from ohti.sources import source_variables
 
-# Whole-country rows of 12r5: unemployed job seekers and labour force.
-UNEMPLOYED_2022 = [273726, 265591, 250722, 238789, 235379, 259789, 272253, 239116, 232873, 232368, 234837, 260444]
-LABOUR_FORCE_2022 = 2636256
-UNEMPLOYED_2022_11_TO_2023_10 = [234837, 260444, 258028, 258064, 253876, 246139, 238891, 264731, 278747, 249506, 249769, 256070]
-LABOUR_FORCE_2022_11_TO_2023_10 = [2636256] * 2 + [2648166] * 10
+VARIABLES = set(source_variables())
 
 
-def value(indicator, level, period, code=None):
-    rows = compute_values(indicator, level, periods=[period], codes=[code] if code else None)
-    return rows["value"].iloc[0]
+@pytest.fixture
+def document():
+    return yaml.safe_load(REGISTRY_PATH.read_text(encoding="utf-8"))
 
 
-def test_change_from_a_year_before_in_percentage_points():
-    # Savonlinna area 2022-10: (36 + 96 + 1381 + 64) / (546 + 1363 + 13772 + 956) = 1577 / 16637
-    before = 100 * 1577 / 16637
-    now = 100 * 1770 / 16417
-    assert value("unemployment_rate_change_year", "area", "2023-10", "36") == pytest.approx(now - before)
+def rate_entry(document):
+    return next(e for e in document["indicators"] if e["id"] == "unemployment_rate")
 
 
-def test_relative_change_from_a_year_before():
-    assert value("unemployed_change_year_pct", "national", "2023-10") == pytest.approx((256070 / 232368 - 1) * 100)
+def parse(document):
+    return parse_registry(yaml.safe_dump(document, allow_unicode=True), VARIABLES)
 
 
-def test_twelve_month_moving_average_is_a_ratio_of_means():
-    expected = 100 * np.mean(UNEMPLOYED_2022_11_TO_2023_10) / np.mean(LABOUR_FORCE_2022_11_TO_2023_10)
-    assert value("unemployment_rate_ma12", "national", "2023-10") == pytest.approx(expected)
-    early = compute_values("unemployment_rate_ma12", "national", periods=["2006-11", "2023-10"])
-    assert np.isnan(early["value"].iloc[0]) and early["note"].iloc[0] != ""  # fewer than 12 months
-
-
-def test_annual_average_and_annual_period():
-    assert value("unemployed_annual_average", "national", "2022") == pytest.approx(np.mean(UNEMPLOYED_2022))
-    assert value("unemployment_rate", "national", "2022") == pytest.approx(100 * np.mean(UNEMPLOYED_2022) / LABOUR_FORCE_2022)
-    # 2023 has only 10 months in the snapshot: no annual value, and the note says why.
-    rows = compute_values("unemployment_rate", "national", periods=["2022", "2023"])
-    assert np.isnan(rows["value"].iloc[1]) and "incomplete year: 10 of 12 months" in rows["note"].iloc[1]
-    with pytest.raises(PeriodError, match="'2023' is outside the data \\(2006 … 2022\\)"):
-        compute_values("unemployment_rate", "national", periods=["2023"])
-
-
-def test_flows_sum_over_the_year():
-    rows = compute_values("new_vacancies", "national", periods=["2019"])
-    monthly = compute_values("new_vacancies", "national", periods=[f"2019-{m:02d}" for m in range(1, 13)])
-    assert rows["value"].iloc[0] == pytest.approx(monthly["value"].sum())
-
-
-def test_ratio_of_two_indicators():
-    # StatFin 2310, whole country 2019-10: 10 664 filled and 65 071 new vacancies.
-    assert value("filled_to_new_vacancies", "national", "2019-10") == pytest.approx(10664 / 65071)
-
-
-def test_mean_days_is_weighted_by_filled_vacancies():
-    rows = compute_values("filled_vacancy_mean_days", "national", periods=["2019-10"])
-    assert rows["value"].iloc[0] == pytest.approx(46.0)  # the national row's published mean
-    area = compute_values("filled_vacancy_mean_days", "area", periods=["2019-10"])
-    assert area["value"].dropna().between(1, 365).all()
-
-
-def test_group_share_where_the_data_exists():
-    # StatFin 1001, KOKO MAA 2020M06: 75 153 long-term unemployed of 416 873 unemployed.
-    assert value("long_term_unemployed_share", "national", "2020-06") == pytest.approx(100 * 75153 / 416873)
-    # Hämeenlinna 2020M06: 907 of 4 778.
-    assert value("long_term_unemployed_share", "municipality", "2020-06", "109") == pytest.approx(100 * 907 / 4778)
-    # TyöHäme has seven municipalities and the source covers two: no value, and the note says so.
-    row = compute_values("long_term_unemployed_share", "area", periods=["2020-06"], codes=["42"]).iloc[0]
-    assert np.isnan(row["value"]) and "not covered: the source has no long_term_unemployed for 5 of 7" in row["note"]
-
-
-def test_activation_rate_matches_the_published_rate():
-    # StatFin 12u4 publishes AKTASTE 22.7 for 2006-01 (81 888 in services, 278 486 unemployed).
-    assert value("activation_rate", "national", "2006-01") == pytest.approx(100 * 81888 / (81888 + 278486))
-    assert round(value("activation_rate", "national", "2006-01"), 1) == 22.7
-    assert round(value("activation_rate_foreign", "national", "2006-01"), 1) == 39.9  # AKTASTEULK
-    # From 2026 the same rate from 12r5's service groups, for every level: whole country 2026-06,
-    # 12 053 + 3 430 + 20 990 + 536 + 27 189 = 64 198 in services, 352 001 unemployed (KEHA-keskus, 12r5).
-    assert value("activation_rate", "national", "2026-06") == pytest.approx(100 * 64198 / (64198 + 352001))
-
-
-def test_population_based_rates():
-    assert value("population", "national", "2023") == 5603851  # StatFin 11re, 31.12.2023
-    # A yearly denominator stands for each month of its year.
-    assert value("unemployed_per_1000_inhabitants", "national", "2023-10") == pytest.approx(1000 * 256070 / 5603851)
-
-
-def test_annual_indicator_refuses_a_month():
-    with pytest.raises(ParameterError, match="'population' is annual: give a year YYYY"):
-        compute_values("population", "area", periods=["2023-10"])
-
-
-def test_period_outside_an_indicators_coverage():
-    # StatFin 2310 ends in 2020-08, and 12r5 does not publish filled vacancies
-    with pytest.raises(PeriodError, match="outside the data \\(2006-01 … 2020-08\\)"):
-        compute_values("filled_vacancies", "area", periods=["2022-01"])
-    # new vacancies: 2310 until 2020-08, 12r5 in 2026-06; a month between has no value, and says why
-    row = compute_values("new_vacancies", "area", periods=["2022-01"], codes=["01"]).iloc[0]
-    assert np.isnan(row["value"]) and row["note"] == "no data for this period"
-
-
-def test_customer_register_indicator_is_not_computed():
-    with pytest.raises(ParameterError, match="needs customer-register data"):
-        compute_values("initial_interview_within_5_days", "area", periods=["2023-10"])
-
-
-@pytest.mark.parametrize("indicator", ["unemployed", "new_vacancies", "jobs", "foreign_citizens_share", "population"])
-def test_areas_are_sums_of_their_municipalities(indicator):
-    from ohti.areas import current_membership
-
-    frequency = indicator_frequency(indicator)
-    period = {"month": "2019-10", "year": "2015"}[frequency]
-    area = compute_values(indicator, "area", periods=[period]).set_index("area_code")
-    municipal = compute_values(indicator, "municipality", periods=[period]).set_index("area_code")
-    weights = current_membership("area")
-    complete = area.index[area["note"] == ""]
-    for column in ("numerator", "denominator"):
-        if area[column].isna().all():
-            continue
-        summed = weights.T @ municipal[column].reindex(weights.index).fillna(0.0)
-        assert np.allclose(area.loc[complete, column], summed.loc[complete])
-
-
-def test_catalogue_has_enough_indicators_for_every_area():
+def test_shipped_registry_is_valid_and_has_the_foundation_indicators():
     registry = load_registry()
-    computable = [i for i in indicator_ids(computable=True) if coverage(i, "area")[2] == 45]
-    assert len(computable) >= 25
-    in_2022 = [i for i in computable if ("2022" if indicator_frequency(i) == "year" else "2022-06")
-               in periods_with_values(i, "area", indicator_frequency(i))]
-    assert len(in_2022) >= 8
-    for indicator in in_2022:
-        period = "2022" if indicator_frequency(indicator) == "year" else "2022-06"
-        assert compute_values(indicator, "area", periods=[period])["value"].notna().sum() == 45, indicator
-    assert len(indicator_ids(computable=False)) >= 6  # customer-register indicators, marked as such
+    assert {"unemployed", "labour_force", "unemployment_rate", "vacancies", "vacancies_per_unemployed"} <= set(registry)
+    rate = registry["unemployment_rate"]
+    assert rate.numerator == ("unemployed",) and rate.denominator == ("labour_force",)
+    assert rate.multiplier == 100 and rate.polarity == "lower_is_better"
 
 
-def test_periods_are_read_from_the_data():
-    """The registry declares no periods: an indicator's coverage is what the loaded data hold,
-    so a refresh that adds months extends it without an edit."""
+@pytest.mark.parametrize("field,value,message", [
+    ("polarity", "up", "indicator 'unemployment_rate', field polarity: 'up' is not one of lower_is_better"),
+    ("statistic", "share", "field statistic: 'share' is not one of count"),
+    ("kind", "result", "field kind: 'result' is not one of process"),
+    ("theme", "money", "field theme: 'money' is not one of job_seekers"),
+    ("ci_method", "exact", "field ci_method: 'exact' is not one of wilson"),
+    ("multiplier", 0, "field multiplier: 0 is not a positive number"),
+    ("decimals", 1.5, "field decimals: 1.5 is not a whole number"),
+    ("numerator", "jobless", "field numerator: 'jobless' uses 'jobless', which is not a source variable"),
+    ("denominator", None, "field denominator: None is required for a proportion"),
+    ("first_period", "2006-01", "field first_period: '2006-01' is no longer written in the registry: the periods .* are read from the loaded data"),
+    ("key", 2025, "field key: 2025 is not a list of years"),
+    ("name", {"fi": "Työttömyysaste"}, "field name: .* needs a text in each of fi, sv, en"),
+    ("id", "Unemployment Rate", "field id: 'Unemployment Rate' is not snake_case"),
+    ("suppression_threshold", -1, "field suppression_threshold: -1 is not a whole number"),
+])
+def test_each_rule_names_indicator_field_and_value(document, field, value, message):
+    rate_entry(document)[field] = value
+    with pytest.raises(DefinitionError, match=message):
+        parse(document)
+
+
+def test_missing_and_unknown_fields(document):
+    entry = rate_entry(document)
+    del entry["polarity"]
+    entry["colour"] = "red"
+    with pytest.raises(DefinitionError) as caught:
+        parse(document)
+    assert "indicator 'unemployment_rate', field polarity: missing (required)" in caught.value.problems
+    assert any(p.startswith("indicator 'unemployment_rate', field colour: unknown field") for p in caught.value.problems)
+
+
+def test_count_must_have_no_denominator(document):
+    next(e for e in document["indicators"] if e["id"] == "unemployed")["denominator"] = "labour_force"
+    with pytest.raises(DefinitionError, match="indicator 'unemployed', field denominator: 'labour_force' must be null for a count"):
+        parse(document)
+
+
+def test_duplicate_ids(document):
+    document["indicators"].append(copy.deepcopy(rate_entry(document)))
+    with pytest.raises(DefinitionError, match="'unemployment_rate' is defined twice"):
+        parse(document)
+
+
+def test_all_problems_are_reported_at_once(document):
+    rate_entry(document)["polarity"] = "up"
+    next(e for e in document["indicators"] if e["id"] == "vacancies")["kind"] = "result"
+    with pytest.raises(DefinitionError) as caught:
+        parse(document)
+    assert len(caught.value.problems) == 2
+
+
+def test_not_yaml_and_wrong_shape():
+    with pytest.raises(DefinitionError, match="not valid YAML"):
+        parse_registry("indicators: [", VARIABLES)
+    with pytest.raises(DefinitionError, match="a list under 'indicators'"):
+        parse_registry("- id: x", VARIABLES)
+
+
+def entry(document, ident):
+    return next(e for e in document["indicators"] if e["id"] == ident)
+
+
+@pytest.mark.parametrize("ident,field,value,message", [
+    ("unemployment_rate_change_year", "derive", {"op": "lag", "of": "unemployment_rate"},
+     "indicator 'unemployment_rate_change_year', field derive: .* needs an op, one of change_year"),
+    ("unemployment_rate_change_year", "derive", {"op": "ratio", "of": "unemployment_rate"},
+     "field derive: 'of' of ratio must name 2 indicator\\(s\\)"),
+    ("unemployment_rate_change_year", "derive", {"op": "change_year", "of": "unemployment_rate", "lag": 12},
+     "field derive: unknown key\\(s\\) lag"),
+    ("unemployment_rate_change_year", "derive", {"op": "change_year", "of": "jobless_rate"},
+     "indicator 'unemployment_rate_change_year', field derive: 'jobless_rate' is not a defined indicator"),
+    ("unemployment_rate_change_year", "derive", {"op": "change_year", "of": "integration_plan"},
+     "field derive: 'integration_plan' needs customer-register data"),
+    ("unemployment_rate_change_year", "numerator", "unemployed",
+     "field numerator: 'unemployed' must be null for a derived indicator"),
+    ("integration_plan", "availability", "register", "field availability: 'register' is not one of public, customer_register"),
+    ("integration_plan", "numerator", "", "field numerator: '' must describe the register concept in words"),
+    ("population", "last_period", "2023", "field last_period: '2023' is no longer written in the registry"),
+])
+def test_rules_of_derived_and_register_indicators(document, ident, field, value, message):
+    entry(document, ident)[field] = value
+    with pytest.raises(DefinitionError, match=message):
+        parse(document)
+
+
+def test_derivation_cycle_is_refused(document):
+    entry(document, "unemployment_rate_change_year")["derive"] = {"op": "change_year", "of": "unemployment_rate_ma12"}
+    entry(document, "unemployment_rate_ma12")["derive"] = {"op": "moving_average_12", "of": "unemployment_rate_change_year"}
+    with pytest.raises(DefinitionError, match="derivation refers back to itself"):
+        parse(document)
+
+
+def test_shipped_registry_has_complete_metadata():
     for indicator in load_registry().values():
-        if not indicator.computable:
-            continue
-        first, last = indicator_coverage(indicator.id)
-        spans = [coverage(indicator.id, level)[:2] for level in ("national", "municipality")]
-        assert first == min(s[0] for s in spans if s[0]) and last == max(s[1] for s in spans if s[1]), indicator.id
-    assert indicator_coverage("unemployment_rate") == ("2006-01", "2026-06")
-    assert indicator_coverage("long_term_unemployed_share") == ("2006-01", "2026-06")  # 1001 nationally, then 12r5
+        for language in ("fi", "sv", "en"):
+            assert indicator.name[language] and indicator.description[language] and indicator.interpretation[language]
+        if indicator.computable:
+            assert all(indicator_coverage(indicator.id)), indicator.id  # read from the data
+        else:
+            assert indicator.source == "customer_register"
