@@ -101,22 +101,33 @@ def _date(text: str) -> str:
     return str(text or "")[:10]
 
 
+def source_rows(language: str = "fi") -> list[dict]:
+    """One row per source and span, as documents and the index show them: ``name`` (the
+    attribution and title), ``period``, ``updated`` (the publisher's update of the table, or
+    '—') and ``origin`` (shipped, refreshed or imported, with the copy's date). A source of
+    two files with the same span (2310, 12u4) is one row."""
+    rows = []
+    for record in source_records():
+        span = record["first_period"] if record["first_period"] == record["last_period"] else \
+            f"{record['first_period']} … {record['last_period']}"
+        row = {"name": f"{record['attribution']}. {record['title'] or record['publisher']}; "
+                       f"{label('licence', language)} {record['licence']}",
+               "period": span, "updated": _date(record["updated"]) or "—",
+               "origin": label(f"origin_{record['origin']}", language, date=_date(record["retrieved"]))}
+        if row not in rows:
+            rows.append(row)
+    return rows
+
+
 def sources_html(language: str = "fi") -> str:
     """The table of sources of an "about" section: what each covers, how current it is and
     whether it came with ohti, from a refresh or from an import."""
     head = "".join(f'<th scope="col">{html.escape(label(k, language))}</th>'
                    for k in ("source_column", "period_column", "updated_column", "origin_column"))
-    rows = []
-    for record in source_records():
-        span = record["first_period"] if record["first_period"] == record["last_period"] else \
-            f"{record['first_period']} … {record['last_period']}"
-        origin = label(f"origin_{record['origin']}", language, date=_date(record["retrieved"]))
-        rows.append(
-            f"<tr><td>{html.escape(record['attribution'])}. {html.escape(record['title'] or record['publisher'])}; "
-            f"{label('licence', language)} {html.escape(record['licence'])}</td>"
-            f"<td>{html.escape(span)}</td><td>{html.escape(_date(record['updated']) or '—')}</td>"
-            f"<td>{html.escape(origin)}</td></tr>")
-    return f'<table class="sources"><thead><tr>{head}</tr></thead><tbody>{"".join(rows)}</tbody></table>'
+    body = "".join(f"<tr><td>{html.escape(row['name'])}</td><td>{html.escape(row['period'])}</td>"
+                   f"<td>{html.escape(row['updated'])}</td><td>{html.escape(row['origin'])}</td></tr>"
+                   for row in source_rows(language))
+    return f'<table class="sources"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>'
 
 
 def regional_division(period: str) -> str:

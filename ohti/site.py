@@ -270,19 +270,9 @@ def index_extras(results, period: str, outputs_dir, *, language: str = "fi", pro
 def data_sources(language: str = "fi") -> list[dict]:
     """How current each source is, for the index: the table, the periods it covers, when the
     publisher last updated it and whether the copy was shipped, refreshed or imported."""
-    from .i18n import label
-    from .provenance import source_records
+    from .provenance import source_rows
 
-    rows = []
-    for record in source_records():
-        span = record["first_period"] if record["first_period"] == record["last_period"] else \
-            f"{record['first_period']} … {record['last_period']}"
-        row = {"name": f"{record['attribution']}. {record['title'] or record['publisher']}", "period": span,
-               "updated": (record["updated"] or "")[:10] or "—",
-               "origin": label(f"origin_{record['origin']}", language, date=(record["retrieved"] or "")[:10])}
-        if row not in rows:  # a source of two files with the same span (2310, 12u4) is one row
-            rows.append(row)
-    return rows
+    return source_rows(language)
 
 
 def _kept_summary(period: str, language: str, documents: dict, period_dir: Path) -> dict:

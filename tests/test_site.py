@@ -151,6 +151,6 @@ def test_index_says_how_current_each_source_is(tmp_path):
     table = BeautifulSoup(path.read_text(encoding="utf-8"), "html.parser").find("table", class_="sources")
     rows = [[cell.get_text(" ", strip=True) for cell in tr.find_all(["th", "td"])] for tr in table.find("tbody").find_all("tr")]
     keha = [r for r in rows if r[0].startswith("Lähde: KEHA-keskus")]
-    assert keha == [["Lähde: KEHA-keskus, Työnvälitystilasto. TEM / KEHA-keskus, työnvälitystilasto (StatFin tyonv 12r5)",
+    assert keha == [["Lähde: KEHA-keskus, Työnvälitystilasto. TEM / KEHA-keskus, työnvälitystilasto (StatFin tyonv 12r5); lisenssi CC BY 4.0",
                      "2026-06", "2026-07-21", "ohtin mukana toimitettu aineisto (poimittu 2026-08-11)"]]
     assert len({tuple(r) for r in rows}) == len(rows)  # two files of one source with one span are one row
