@@ -151,7 +151,9 @@ def plot_choropleth(values: pd.Series, *, title: str, decimals: int, language: s
     Parameters
     ----------
     values : Series
-        Values by employment-area code.
+        Values by employment-area code, through the disclosure gate: a missing value (no data
+        or suppressed) is drawn white and left out of the classes. At least two distinct
+        values are needed (:func:`ohti.present.choropleth_html` says so in words otherwise).
 
     Returns
     -------
@@ -178,7 +180,7 @@ def plot_choropleth(values: pd.Series, *, title: str, decimals: int, language: s
         if len(missing):
             _draw_outlines(ax, [outlines[code] for code in missing], facecolor="#FFFFFF", edgecolor="#666666",
                            linewidth=0.3)
-            handles.append(Patch(facecolor="#FFFFFF", edgecolor="#666666", label=label("no_data", language)))
+            handles.append(Patch(facecolor="#FFFFFF", edgecolor="#666666", label=label("map_missing", language)))
         ax.legend(handles=handles, loc="upper left", fontsize=7, frameon=False, title=title, title_fontsize=7,
                   bbox_to_anchor=(0.0, 1.0))
         _frame_finland(ax)

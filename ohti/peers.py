@@ -85,7 +85,8 @@ def peer_comparison(code: str, period_by_indicator: dict, *, k: int | None = Non
     Returns
     -------
     DataFrame
-        ``indicator, name, period, value, peers, national, difference`` (area − peers).
+        ``indicator, name, period, value, peers, national, difference`` (area − peers) and
+        ``note``, the area's value's (e.g. why it is suppressed).
     """
     (code,) = areas.check_codes("area", [code])
     document_period = max(p for p in period_by_indicator.values() if len(p) == 7)
@@ -100,7 +101,7 @@ def peer_comparison(code: str, period_by_indicator: dict, *, k: int | None = Non
         rows.append({"indicator": ident, "name": indicator.label(language), "period": period,
                      "decimals": indicator.decimals, "value": values.at[code, "value"],
                      "peers": peer_value, "national": national,
-                     "difference": values.at[code, "value"] - peer_value})
+                     "difference": values.at[code, "value"] - peer_value, "note": values.at[code, "note"]})
     return pd.DataFrame(rows)
 
 

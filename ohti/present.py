@@ -180,9 +180,11 @@ def expected_html(result, language: str = "fi", *, highlight: str | None = None)
 
 
 def peers_html(table, peer_names, language: str = "fi", *, k: int, features) -> str:
-    """The area beside its peer areas' combined value and the nation's."""
+    """The area beside its peer areas' combined value and the nation's; the area's notes
+    (why a value is suppressed) become footnotes."""
+    footnotes = []
     rows = [{
-        "name": row["name"], "period": _period_text(row["period"]),
+        "name": _footnoted(row["name"], row.get("note"), footnotes, language), "period": _period_text(row["period"]),
         "value": format_number(row["value"], row["decimals"], language),
         "peers": format_number(row["peers"], row["decimals"], language),
         "national": format_number(row["national"], row["decimals"], language),
@@ -194,7 +196,8 @@ def peers_html(table, peer_names, language: str = "fi", *, k: int, features) -> 
                ("difference", label("difference", language), True)]
     intro = label("peers_intro", language, k=k, features=", ".join(label("cov_" + f, language) for f in features))
     names = ", ".join(peer_names)
-    return f"<p>{html.escape(intro)}</p><p><strong>{html.escape(names)}</strong></p>" + html_table(rows, columns)
+    return (f"<p>{html.escape(intro)}</p><p><strong>{html.escape(names)}</strong></p>" + html_table(rows, columns)
+            + _footnotes_html(footnotes))
 
 
 def not_measured_html(table, language: str = "fi") -> str:
@@ -301,10 +304,13 @@ def areas_comparison_html(tables: dict, indicators, names: dict, language: str =
 
 
 def league_table_html(table, indicator, language: str = "fi", *, highlight=()) -> str:
-    """One indicator's league table: rank, area, value with interval, significance, trend."""
+    """One indicator's league table: rank, area, value with interval, significance, trend; the
+    areas' notes (why a value is suppressed) become footnotes."""
+    footnotes = []
     rows = [{
         "rank": "" if pd.isna(r["rank"]) else str(int(r["rank"])),
-        "name": ("▶ " if r["area_code"] in highlight else "") + r["area_name"],
+        "name": _footnoted(("▶ " if r["area_code"] in highlight else "") + r["area_name"], r.get("note"), footnotes,
+                           language),
         "value": format_number(r["value"], indicator.decimals, language),
         "interval": _interval_text(r["lower"], r["upper"], indicator.decimals, language),
         "significance": label("sig_" + r["significance"].replace(" ", "_"), language),
@@ -315,7 +321,7 @@ def league_table_html(table, indicator, language: str = "fi", *, highlight=()) -
                ("interval", label("interval", language), True),
                ("significance", label("significance", language), False),
                ("trend", label("trend_heading", language), False)]
-    return html_table(rows, columns)
+    return html_table(rows, columns) + _footnotes_html(footnotes)
 
 
 def flagged_html(table, language: str = "fi") -> str:
@@ -357,10 +363,28 @@ def funnel_html(indicator_id: str, period: str, language: str = "fi", *, focal: 
     return charts.figure_html(fig, f"{alt} {text}", caption=f"{caption}. {text}")
 
 
-def words_html(text: str, *, caption: str | None = None) -> str:
+def choropleth_html(indicator_id: str, period: str, language: str = "fi", *, league=None) -> str:
+    """A map of the employment areas' values of one indicator (from its league table, which has
+    passed the disclosure gate), or, where fewer than two distinct values are published, a
+    sentence saying that the areas' figures are suppressed."""
+    from . import charts, maps, report
+    from .registry import get_indicator
+
+    indicator = get_indicator(indicator_id)
+    league = report.league_table(indicator_id, period, language=language) if league is None else league
+    values = league.set_index("area_code")["value"]
+    title = f"{indicator.label(language)}, {indicator.unit[language]}".rstrip(", ")
+    if values.dropna().nunique() < 2:
+        return words_html(label("map_all_suppressed", language, title=title), css_class="map")
+    fig, alt = maps.plot_choropleth(values, title=title, decimals=indicator.decimals, language=language)
+    return charts.figure_html(fig, alt, raster=True, css_class="map")
+
+
+def words_html(text: str, *, caption: str | None = None, css_class: str | None = None) -> str:
     """A figure that says in words why there is no chart (e.g. its figures are suppressed)."""
     caption_html = f"<figcaption>{html.escape(caption)}</figcaption>" if caption else ""
-    return f'<figure class="no-chart"><p>{html.escape(text)}</p>{caption_html}</figure>'
+    classes = html.escape(" ".join(filter(None, ("no-chart", css_class))), quote=True)
+    return f'<figure class="{classes}"><p>{html.escape(text)}</p>{caption_html}</figure>'
 
 
 def series_html(code: str, indicator_id: str, period: str, language: str = "fi", *, area_name: str,

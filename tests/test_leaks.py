@@ -328,6 +328,20 @@ def test_area_series_leave_suppressed_months_out(high_threshold):
     assert 'class="no-chart"' in html and "<img" not in html and "1 981" not in _normal(html)
 
 
+def test_a_partly_suppressed_series_is_drawn_without_its_suppressed_months(monkeypatch):
+    # with 2000 as the threshold, 5 of Savonlinna's months (2 058 … 2 118 unemployed) are shown
+    monkeypatch.setattr(disclosure, "threshold_for", lambda indicator_id=None: 2000)
+    series = report.area_series(AREA, "unemployed", PERIOD)
+    shown, hidden = series["area"].notna(), series["suppressed"]
+    assert shown.sum() >= 3 and hidden.sum() >= 12 and not (shown & hidden).any()
+    assert (series.loc[shown, "area"] >= 2000).all()
+    html = present.series_html(AREA, "unemployed", PERIOD, "fi", area_name="Savonlinna")
+    parts = dict(_html_parts(html, "chart"))
+    assert label("suppressed_span", "fi") in parts["chart, SVG of image 1"]  # the hatched months say why
+    latest = re.search(r"Viimeisin arvo (.+)\.$", parts["chart, alt text of image 1"]).group(1)
+    assert float(_normal(latest).replace(" ", "")) >= 2000  # the latest month published, not the latest month
+
+
 def test_funnel_plots_leave_suppressed_areas_out(high_threshold):
     funnel = report.funnel_data("unemployment_rate", PERIOD)
     assert AREA in funnel.suppressed and AREA not in set(funnel.values["area_code"])
@@ -385,3 +399,13 @@ def test_no_trend_is_computed_from_a_suppressed_count(high_threshold):
     assert (league.loc[~suppressed, "trend_label"] != "not calculated").sum() >= 10
     tables = report.area_indicator_tables("2023-10", indicators=["unemployment_rate"]).set_index("area_code")
     assert tables.at[AREA, "trend_label"] == "not calculated" and not tables.at[AREA, "red_red"]
+
+
+def test_a_map_whose_every_area_is_suppressed_says_so(high_threshold):
+    # laid off per 1 000 in the labour force: every area's laid off are fewer than 2500
+    html = present.choropleth_html("laid_off_per_1000_labour_force", PERIOD, "fi")
+    assert 'class="no-chart map"' in html and "<img" not in html
+    assert "karttaa ei piirretä, koska alueiden luvut on salattu" in html
+    # five areas published: the map is drawn, the others white as "no data or suppressed"
+    drawn = present.choropleth_html("activation_rate", PERIOD, "fi")
+    assert "<img" in drawn and "Savonlinna 17,7" not in drawn
