@@ -47,19 +47,10 @@ display(HTML(present.members_html(profile, language)))'''),
 display(HTML(process_section_html(area_code, period, extract, language)))'''),
     ("job-seekers", [], '''display(HTML(present.heading("job_seekers", language)))
 for ident in ["unemployment_rate", "unemployed"]:
-    indicator = get_indicator(ident)
-    series = report.area_series(area_code, ident, period, language=language)
-    fig, alt = charts.plot_area_vs_nation(series, area_name=profile["name"], indicator_name=indicator.label(language),
-                                          unit=indicator.unit[language], decimals=indicator.decimals, language=language,
-                                          with_nation=indicator.statistic != "count")
-    display(HTML(charts.figure_html(fig, alt, caption=indicator.label(language))))
+    display(HTML(present.series_html(area_code, ident, period, language, area_name=profile["name"])))
 display(HTML(present.indicator_table_html(table[table["theme"] == "job_seekers"], language)))'''),
     ("employers", [], '''display(HTML(present.heading("employers", language)))
-indicator = get_indicator("vacancies_per_unemployed")
-series = report.area_series(area_code, indicator.id, period, language=language)
-fig, alt = charts.plot_area_vs_nation(series, area_name=profile["name"], indicator_name=indicator.label(language),
-                                      unit=indicator.unit[language], decimals=indicator.decimals, language=language)
-display(HTML(charts.figure_html(fig, alt, caption=indicator.label(language))))
+display(HTML(present.series_html(area_code, "vacancies_per_unemployed", period, language, area_name=profile["name"])))
 display(HTML(present.indicator_table_html(table[table["theme"] == "employers"], language)))'''),
     ("koto", [], '''display(HTML(present.heading("koto", language)))
 display(HTML(present.indicator_table_html(table[table["theme"] == "koto"], language)))'''),
@@ -130,7 +121,7 @@ period = "2023-10"
 language = "fi"'''),
     ("setup", [], '''from IPython.display import HTML, display
 
-from ohti import charts, maps, present, provenance, report
+from ohti import present, provenance, report
 from ohti.assessments import assessment_html
 from ohti.expected import fit_expected, model_spec
 from ohti.registry import get_indicator
@@ -142,13 +133,7 @@ display(HTML(present.national_title_html(period, language)))'''),
 display(HTML(present.indicator_table_html(key, language)))'''),
     ("maps", [], '''display(HTML(present.heading("maps", language)))
 compared = [i for i in key["indicator"] if get_indicator(i).statistic in ("proportion", "rate", "ratio", "difference")]
-figures = []
-for ident in compared:
-    indicator = get_indicator(ident)
-    league = report.league_table(ident, period, language=language).set_index("area_code")
-    title = f"{indicator.label(language)}, {indicator.unit[language]}".rstrip(", ")
-    fig, alt = maps.plot_choropleth(league["value"], title=title, decimals=indicator.decimals, language=language)
-    figures.append(charts.figure_html(fig, alt, raster=True, css_class="map"))
+figures = [present.choropleth_html(ident, period, language) for ident in compared]
 display(HTML("<div>" + "".join(figures) + "</div>"))'''),
     ("flagged", [], '''display(HTML(present.heading("flagged", language)))
 display(HTML(present.flagged_html(report.flagged_areas(period, compared, language=language), language)))'''),
