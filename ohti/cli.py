@@ -33,15 +33,22 @@ def cmd_values(args) -> int:
 
     if getattr(args, "extract", None):
         return cmd_extract_values(args)
+    from .areas import check_codes
     from .compute import check_periods
+    from .ranks import rank_values
 
     codes = [c for c in args.area.split(",") if c] if args.area else None
     periods = check_periods([args.period]) if args.period else None  # a month of a gap in the data is refused here
-    values = compare_values(args.indicator, args.level, periods=periods, codes=codes, disclosure=False)
+    # Every unit of the level: a rank is a place among all of them, whichever are printed.
+    values = compare_values(args.indicator, args.level, periods=periods, disclosure=False)
     if not args.no_disclosure:
         from .disclosure import STATUS_COLUMN, apply_disclosure
 
         values = apply_disclosure(values, threshold=args.threshold).drop(columns=STATUS_COLUMN)
+    values = rank_values(values)  # after the gate: a suppressed value has no rank
+    if codes is not None:
+        wanted = sorted(check_codes(args.level, codes))
+        values = values.set_index("area_code", drop=False).loc[wanted].reset_index(drop=True)
     _write_csv(values)
     return 0
 
@@ -253,8 +260,9 @@ def make_parser() -> argparse.ArgumentParser:
     p.add_argument("--level", default="area", help=f"one of {', '.join(LEVELS)} (default: area)")
     p.set_defaults(run=cmd_areas)
 
-    p = commands.add_parser("values", help="values of an indicator at a level as CSV, with 95 %% limits and "
-                                           "significance against the whole country")
+    p = commands.add_parser("values", help="values of an indicator at a level as CSV, with 95 %% limits, "
+                                           "significance against the whole country, and ranks among the "
+                                           "level's units with 95 %% confidence sets")
     p.add_argument("--indicator", required=True, help="indicator id (see: ohti indicators)")
     p.add_argument("--level", required=True, help=f"one of {', '.join(ALL_LEVELS)}")
     p.add_argument("--period", help="month YYYY-MM or year YYYY (default: every period with data)")

@@ -19,7 +19,7 @@ def test_values_national_prints_the_published_figure(capsys):
     assert status == 0
     lines = out.splitlines()
     assert lines[0].startswith("level,area_code,area_name,period,indicator,value,numerator,denominator,note")
-    assert lines[0].endswith(",lower,upper,significance")
+    assert lines[0].endswith(",lower,upper,significance,rank,rank_lower,rank_upper")  # extended, never renamed
     assert lines[1].startswith("national,SSS,Koko maa,2023-10,unemployed,256070,256070,,")
 
 

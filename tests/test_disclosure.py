@@ -224,7 +224,8 @@ def test_values_csv_applies_the_gate_and_says_why(capsys):
             "--area", "435"]
     assert cli.main(argv) == 0
     published = pd.read_csv(io.StringIO(capsys.readouterr().out), dtype={"area_code": str})
-    assert published.columns.tolist()[-3:] == ["lower", "upper", "significance"]  # the documented columns
+    assert published.columns.tolist()[-6:] == ["lower", "upper", "significance", "rank", "rank_lower", "rank_upper"]
+    assert np.isnan(published.loc[0, "rank"])  # a suppressed value has no rank
     assert np.isnan(published.loc[0, "value"]) and np.isnan(published.loc[0, "numerator"])
     assert published.loc[0, "note"] == "suppressed: fewer than 5 persons"
     assert cli.main([*argv, "--no-disclosure"]) == 0
