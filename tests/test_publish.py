@@ -216,3 +216,21 @@ def test_assessments_are_checked_before_the_build(tmp_path, monkeypatch):
     (folder / "kuva.png").write_bytes(b"\x89PNG\r\n\x1a\n")  # a file beside the text is embedded
     html = render_assessment("![oma](kuva.png) ![ulos](../2026-05/x.png)", {}, folder=folder, dropped=dropped)
     assert 'src="data:image/png;base64,' in html and "ulos" in html and html.count("<img") == 1
+
+
+def test_a_read_only_folder_or_a_full_disk_is_one_line(monkeypatch, capsys):
+    """As root a read-only folder cannot be made in a test, so the system's own errors are
+    raised where a build writes: each is one line with the path, exit status 2."""
+    import errno
+
+    import ohti.publish
+    from ohti.cli import main
+
+    for code, text in ((errno.EACCES, "Permission denied"), (errno.ENOSPC, "No space left on device")):
+        def build_area_documents(**options):
+            raise OSError(code, text, "/srv/ohti/outputs/2026-06/36_fi.pdf")
+
+        monkeypatch.setattr(ohti.publish, "build_area_documents", build_area_documents)
+        assert main(["build", "--areas", "36", "--quiet"]) == 2
+        err = capsys.readouterr().err.strip().splitlines()
+        assert err == [f"ohti: error: /srv/ohti/outputs/2026-06/36_fi.pdf: {text}"]
