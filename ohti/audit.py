@@ -1151,13 +1151,8 @@ def _unknown_kind(name: str) -> str:
 
 
 def _decode(raw: bytes) -> str:
-    """Text of a file's bytes: UTF-8 with or without BOM, UTF-16 with BOM, else Latin-1."""
-    if raw[:2] in (b"\xff\xfe", b"\xfe\xff"):
-        return raw.decode("utf-16")
-    try:
-        return raw.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        return raw.decode("latin-1")
+    """Text of a file's bytes, decoded as the loaders decode them."""
+    return sources.decode_text(raw)
 
 
 def _read_bytes(data: bytes, name: str, file: str, reading: _Reading, depth: int) -> None:

@@ -90,44 +90,43 @@ def _mark_isolated(ax, periods, values, *, color, marker):
                 marker=marker, markersize=6, color=color)
 
 
-def _shade_gaps(ax, series, language):
-    """Shade the runs of months that the data have no value for, so that a broken line reads as
-    missing data and not as a fall; the first shaded run carries the legend's label."""
-    missing = series["area"].isna().to_numpy() & series["national"].isna().to_numpy()
-    periods = pd.DatetimeIndex(series["period"])
-    labelled = False
-    start = None
-    for position, flag in enumerate(np.append(missing, False)):
+def _runs(mask) -> list[tuple[int, int]]:
+    """The runs of consecutive True values of `mask`: (first, last) positions."""
+    runs, start = [], None
+    for position, flag in enumerate(np.append(np.asarray(mask, dtype=bool), False)):
         if flag and start is None:
             start = position
         elif not flag and start is not None:
-            if position - start >= 2:
-                end = periods[position - 1] + pd.offsets.MonthEnd(1)
-                ax.axvspan(periods[start], end, color="#f0f0f0", zorder=0,
-                           label=None if labelled else label("no_data_span", language))
-                labelled = True
+            runs.append((start, position - 1))
             start = None
+    return runs
+
+
+def _shade_runs(ax, periods, mask, *, text: str, shortest: int = 1, **style):
+    """Shade each run of months where `mask` holds (at least `shortest` long); the first run
+    carries the legend's label `text`."""
+    periods = pd.DatetimeIndex(periods)
+    for number, (first, last) in enumerate(r for r in _runs(mask) if r[1] - r[0] + 1 >= shortest):
+        ax.axvspan(periods[first], periods[last] + pd.offsets.MonthEnd(1), zorder=0,
+                   label=text if number == 0 else None, **style)
+
+
+def _shade_gaps(ax, series, language):
+    """Shade the runs of months that the data have no value for, so that a broken line reads as
+    missing data and not as a fall."""
+    missing = series["area"].isna().to_numpy() & series["national"].isna().to_numpy()
+    _shade_runs(ax, series["period"], missing, text=label("no_data_span", language), shortest=2, color="#f0f0f0")
 
 
 def _shade_suppressed(ax, series, language):
     """Hatch the runs of months whose area value the disclosure gate suppressed (``suppressed``
     of :func:`ohti.report.area_series`), so that the break in the line reads as a protected
-    figure, not as missing data; the first run carries the legend's label."""
+    figure, not as missing data."""
     if "suppressed" not in series:
         return
     hidden = series["suppressed"].fillna(False).to_numpy(dtype=bool)
-    periods = pd.DatetimeIndex(series["period"])
-    labelled = False
-    start = None
-    for position, flag in enumerate(np.append(hidden, False)):
-        if flag and start is None:
-            start = position
-        elif not flag and start is not None:
-            end = periods[position - 1] + pd.offsets.MonthEnd(1)
-            ax.axvspan(periods[start], end, facecolor="none", edgecolor="#bbbbbb", hatch="///", linewidth=0,
-                       zorder=0, label=None if labelled else label("suppressed_span", language))
-            labelled = True
-            start = None
+    _shade_runs(ax, series["period"], hidden, text=label("suppressed_span", language),
+                facecolor="none", edgecolor="#bbbbbb", hatch="///", linewidth=0)
 
 
 def plot_area_vs_nation(series, *, area_name: str, indicator_name: str, unit: str,

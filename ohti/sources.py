@@ -328,7 +328,11 @@ def read_text(path: Path) -> str:
         If the file is a damaged gzip archive, too large, or not a regular file (see
         :func:`read_bytes`).
     """
-    raw = read_bytes(path)
+    return decode_text(read_bytes(path))
+
+
+def decode_text(raw: bytes) -> str:
+    """Text of a file's bytes: UTF-8 with or without BOM, UTF-16 with BOM, else Latin-1."""
     if raw[:2] in (b"\xff\xfe", b"\xfe\xff"):
         return raw.decode("utf-16")
     try:
