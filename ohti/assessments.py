@@ -16,6 +16,7 @@ from __future__ import annotations
 import base64
 import html
 import re
+import urllib.parse
 from pathlib import Path
 
 import mistune
@@ -71,7 +72,7 @@ def render_assessment(text: str, values: dict, *, folder: Path | None = None, dr
     rendered = _render(fill_values(text, values))
 
     def embed(match):
-        source, alt = html.unescape(match.group(1)), match.group(2)
+        source, alt = urllib.parse.unquote(html.unescape(match.group(1))), match.group(2)
         data = _local_image(source, folder)
         if data is None:
             if dropped is not None:

@@ -41,6 +41,11 @@ def cmd_values(args) -> int:
     periods = check_periods([args.period]) if args.period else None  # a month of a gap in the data is refused here
     # Every unit of the level: a rank is a place among all of them, whichever are printed.
     values = compare_values(args.indicator, args.level, periods=periods, disclosure=False)
+    if values.empty:
+        from .errors import ParameterError
+
+        raise ParameterError(f"indicator '{args.indicator}' has no values at the level {args.level}: the public "
+                             "statistics hold it for other levels only; see ohti indicators for where it can be computed")
     if not args.no_disclosure:
         from .disclosure import STATUS_COLUMN, apply_disclosure
 
@@ -48,7 +53,7 @@ def cmd_values(args) -> int:
     values = rank_values(values)  # after the gate: a suppressed value has no rank
     if codes is not None:
         wanted = sorted(check_codes(args.level, codes))
-        values = values.set_index("area_code", drop=False).loc[wanted].reset_index(drop=True)
+        values = values[values["area_code"].isin(wanted)].reset_index(drop=True)  # already in code order
     _write_csv(values)
     return 0
 
@@ -161,7 +166,7 @@ def cmd_validity(args) -> int:
     return 0
 
 
-INTERRUPTED = "ohti: interrupted; published files are as they were before this run"
+INTERRUPTED = "ohti: interrupted; documents finished before it are published, no file is left half-written"
 
 
 def _stop_on_interrupt() -> None:
@@ -178,8 +183,7 @@ def _stop_on_interrupt() -> None:
     os.environ["PYTHONWARNINGS"] = ",".join([*filters, "ignore::UserWarning:multiprocessing.resource_tracker"])
 
     def interrupted(signum, frame):
-        print(INTERRUPTED, file=sys.stderr)
-        sys.stderr.flush()
+        os.write(2, (INTERRUPTED + "\n").encode())  # not print(): the handler may interrupt a write to stderr
         _exit_now(130)
 
     if signal.getsignal(signal.SIGINT) is not signal.SIG_IGN:
@@ -384,13 +388,13 @@ def main(argv=None) -> int:
     except BrokenPipeError:
         return 0
     except KeyboardInterrupt:
-        print(INTERRUPTED, file=sys.stderr)
+        print("ohti: interrupted", file=sys.stderr)
         sys.stderr.flush()
         _exit_now(130)
         return 130
     except OSError as error:  # a file where a folder is expected, a read-only folder, a full disk
-        where = error.filename or "a file"
-        print(f"ohti: error: {where}: {error.strerror or error}", file=sys.stderr)
+        where = f"{error.filename}: " if error.filename else ""
+        print(f"ohti: error: {where}{error.strerror or error}", file=sys.stderr)
         return 2
 
 

@@ -546,6 +546,8 @@ def compute_values(indicator_id: str, level: str, *, periods=None, codes=None,
     """
     indicator = get_indicator(indicator_id)
     areas.check_level(level)
+    if periods is not None and not len(periods):
+        return pd.DataFrame(columns=VALUE_COLUMNS)
     if periods is not None:
         periods = check_periods(periods, gaps=True)  # a month of a gap has a value: none, and says why
         frequency = frequency_of(periods[0])

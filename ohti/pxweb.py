@@ -214,6 +214,7 @@ def _read_json(path: Path, document: dict) -> Response:
     frame = pd.concat([frame, cells], axis=1)
     dimensions = _roles(path, [(c["code"], c.get("type") == "t", frame[c["code"]].unique()) for c in keys])
     meta = (document.get("metadata") or [{}])[0] if isinstance(document.get("metadata"), list) else {}
+    meta = meta if isinstance(meta, dict) else {}
     return Response(
         str(path), "json", _numbered(frame), dimensions,
         {c["code"]: str(c.get("text", c["code"])) for c in contents},
@@ -281,6 +282,9 @@ def _read_jsonstat2(path: Path, document: dict) -> Response:
     if isinstance(values, dict):  # the sparse form: {"position": value}
         dense = [None] * total
         for position, value in values.items():
+            if not str(position).isdigit() or int(position) >= total:
+                raise SourceDataError(path, [f"'value' has a cell at position {str(position)[:20]!r}, outside the "
+                                             f"{total} cells of the dimensions"])
             dense[int(position)] = value
         values = dense
     if not isinstance(values, list) or len(values) != total:
@@ -289,8 +293,12 @@ def _read_jsonstat2(path: Path, document: dict) -> Response:
     if problems:
         raise SourceDataError(path, problems)
     status = document.get("status") or {}
-    if isinstance(status, list):
+    if isinstance(status, str):  # one status for every cell
+        status = {str(i): status for i in range(total)}
+    elif isinstance(status, list):
         status = {str(i): s for i, s in enumerate(status) if s}
+    elif not isinstance(status, dict):
+        status = {}
 
     def cell(position, value):
         if value is None:

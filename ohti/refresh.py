@@ -758,10 +758,10 @@ def read_manifest(data_dir: Path) -> list[dict]:
         return list(csv.DictReader(handle))
 
 
-def update_manifest(data_dir: Path, rows: list[dict]) -> None:
-    """Put ``rows`` into the data folder's manifest, replacing the rows of the same files;
-    written atomically."""
-    new = {row["file"] for row in rows}
+def update_manifest(data_dir: Path, rows: list[dict], *, drop=()) -> None:
+    """Put ``rows`` into the data folder's manifest, replacing the rows of the same files and
+    leaving out the files in `drop`; written atomically."""
+    new = {row["file"] for row in rows} | set(drop)
     kept = [row for row in read_manifest(data_dir) if row.get("file") not in new]
     columns = list(DATA_DIR_MANIFEST_COLUMNS) + sorted({k for row in kept for k in row} - set(DATA_DIR_MANIFEST_COLUMNS))
     text = io.StringIO()
@@ -847,8 +847,10 @@ def refresh_table(client: PxWebClient, plan: TablePlan, data_dir: Path, *, progr
             bar.update(1)
     finally:
         bar.close()
-    target = data_dir / spec.id / f"{spec.id}.json"
     raw = json.dumps(combine_parts(parts, plan, staging), ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    # a new name for new content: the manifest and the files it lists agree at every moment
+    # (a build reading meanwhile sees the old pair or the new one, never a file it refuses)
+    target = data_dir / spec.id / f"{spec.id}-{sha256(raw)[:12]}.json"
     try:
         response, _ = validate_file(target, raw, spec)
     except SourceDataError as error:
@@ -858,7 +860,11 @@ def refresh_table(client: PxWebClient, plan: TablePlan, data_dir: Path, *, progr
     query_text = json.dumps([q.body()["query"] for q in plan.queries], ensure_ascii=False, separators=(",", ":"))
     row = manifest_row(data_dir, target, raw, spec, response, origin="refresh", url=plan.url, query=query_text,
                        fetched=utc_text(client.clock.now()))
-    update_manifest(data_dir, [row])
+    replaced = [old for old in read_manifest(data_dir)
+                if old.get("table") == spec.id and old.get("origin") == "refresh" and old.get("file") != row["file"]]
+    update_manifest(data_dir, [row], drop={old["file"] for old in replaced})
+    for old in replaced:  # the previous refresh of the table, no longer listed
+        (Path(data_dir) / old["file"]).unlink(missing_ok=True)
     shutil.rmtree(staging, ignore_errors=True)
     return row
 

@@ -304,14 +304,21 @@ def read_bytes(path) -> bytes:
         raise SourceDataError(path, [f"cannot be read ({error.strerror or error})"]) from error
     if raw[:2] != b"\x1f\x8b":
         return raw
-    decompressor = zlib.decompressobj(16 + zlib.MAX_WBITS)
-    try:
-        out = decompressor.decompress(raw, MAX_DECOMPRESSED_BYTES + 1)
-    except zlib.error as error:
-        raise SourceDataError(path, [f"the gzip archive is damaged ({error}); restore the file or extract it again"]) from error
-    if len(out) > MAX_DECOMPRESSED_BYTES or decompressor.unconsumed_tail:
-        raise SourceDataError(path, [f"decompresses to more than {MAX_DECOMPRESSED_BYTES:,} bytes; "
-                                     "no statistics table ohti reads is that large"])
+    out, rest = b"", raw
+    while rest:  # a gzip file may hold several members, one after another
+        decompressor = zlib.decompressobj(16 + zlib.MAX_WBITS)
+        try:
+            out += decompressor.decompress(rest, MAX_DECOMPRESSED_BYTES + 1 - len(out))
+        except zlib.error as error:
+            raise SourceDataError(path, [f"the gzip archive is damaged ({error}); restore the file or extract it again"]) from error
+        if len(out) > MAX_DECOMPRESSED_BYTES or decompressor.unconsumed_tail:
+            raise SourceDataError(path, [f"decompresses to more than {MAX_DECOMPRESSED_BYTES:,} bytes; "
+                                         "no statistics table ohti reads is that large"])
+        if not decompressor.eof:
+            break
+        rest = decompressor.unused_data
+        if rest and rest[:2] != b"\x1f\x8b":
+            raise SourceDataError(path, ["the gzip archive is damaged (data follow its end); restore the file or extract it again"])
     if not decompressor.eof:
         raise SourceDataError(path, ["the gzip archive is damaged (Compressed file ended before the end-of-stream marker was reached); "
                                      "restore the file or extract it again"])
@@ -1046,7 +1053,8 @@ def load_pxweb_file(path) -> pd.DataFrame:
 
 
 def data_dir_files(source_id: str) -> list[Path]:
-    """The refreshed and imported files of a source in the data folder, oldest first.
+    """The refreshed and imported files of a source in the data folder, in the order they
+    arrived (a later one revises an earlier one).
 
     The folder's ``MANIFEST.csv`` (written by ``ohti refresh`` and ``ohti import``) lists each
     file with its sha256; a file that differs from it is refused.
@@ -1059,7 +1067,7 @@ def data_dir_files(source_id: str) -> list[Path]:
     manifest = data_dir_manifest()
     if manifest.empty:
         return []
-    rows = manifest[manifest["source"] == source_id].sort_values(["updated", "fetched"], kind="stable")
+    rows = manifest[manifest["source"] == source_id].sort_values("fetched", kind="stable")  # the latest arrival last
     files = []
     for _, row in rows.iterrows():
         path = DATA_DIR_USER / row["file"]
@@ -1096,20 +1104,27 @@ def _pxweb_frames(source_id: str) -> list[pd.DataFrame]:
 
 
 def _combined(frames) -> pd.DataFrame:
-    """Tidy frames one after another: where a later frame has a variable for a period at a
-    level, it replaces every earlier row of that variable, period and level (a refresh revises
-    what was shipped, and a table on a newer division must not leave a merged municipality's
-    old row beside its successor's new one)."""
+    """Tidy frames one after another: a later frame's row replaces an earlier one's for the same
+    unit, period and variable (a refresh or an import revises what was shipped). A municipality
+    that merged has no row of its own in a table on a newer division: where a later frame has
+    the successor's row for a period, the merged municipality's earlier row of that period goes
+    too, so that its persons are not counted twice (Pertunmaa's in Mäntyharju's)."""
+    from .areas import load_mergers
+
     frames = [f for f in frames if len(f)]
     if len(frames) <= 1:
         return frames[0] if frames else pd.DataFrame(columns=TIDY_COLUMNS)
-    blocks = ["unit_level", "period", "variable"]
+    successor = load_mergers().set_index("old_code")["new_code"]
+    keys = ["unit_level", "unit_code", "period", "variable"]
     kept = [frames[-1]]
-    covered = frames[-1][blocks].drop_duplicates()
+    covered = frames[-1][keys].drop_duplicates()
     for frame in reversed(frames[:-1]):
-        marked = frame.merge(covered.assign(_later=True), on=blocks, how="left")["_later"].fillna(False).to_numpy(bool)
-        kept.append(frame[~marked])
-        covered = pd.concat([covered, frame[blocks].drop_duplicates()]).drop_duplicates()
+        as_successor = frame[keys].copy()
+        merged = (as_successor["unit_level"] == "municipality") & as_successor["unit_code"].isin(successor.index)
+        as_successor.loc[merged, "unit_code"] = as_successor.loc[merged, "unit_code"].map(successor)
+        replaced = as_successor.merge(covered.assign(_later=True), on=keys, how="left")["_later"]
+        kept.append(frame[~replaced.fillna(False).to_numpy(bool)])
+        covered = pd.concat([covered, frame[keys]]).drop_duplicates()
     return pd.concat(reversed(kept), ignore_index=True)
 
 

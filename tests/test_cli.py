@@ -69,3 +69,11 @@ def test_indicators_lists_the_catalogue(capsys):
     table = pd.read_csv(io.StringIO(out))
     assert status == 0
     assert {"unemployed", "labour_force", "unemployment_rate", "vacancies", "vacancies_per_unemployed"} <= set(table["id"])
+
+
+def test_an_indicator_without_values_at_the_level_is_one_line(capsys):
+    # the foreign citizens' activation rate is published for the whole country only (StatFin 12u5)
+    status, out, err = run(capsys, "values", "--indicator", "activation_rate_foreign", "--level", "area", "--area", "36")
+    assert status == 2 and out == ""
+    assert err.strip() == ("ohti: error: indicator 'activation_rate_foreign' has no values at the level area: the public "
+                           "statistics hold it for other levels only; see ohti indicators for where it can be computed")

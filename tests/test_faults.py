@@ -83,7 +83,7 @@ def test_sigint_stops_the_build_within_seconds_with_one_line(tmp_path):
     took = time.monotonic() - started
     err = process.stderr.read().strip().splitlines()
     assert process.returncode == 130 and took < 3, (process.returncode, took)
-    assert err == ["ohti: interrupted; published files are as they were before this run"]
+    assert err == ["ohti: interrupted; documents finished before it are published, no file is left half-written"]
     time.sleep(2)
     assert _alive(descendants) == []
 

@@ -11,6 +11,7 @@ import hashlib
 import http.server
 import itertools
 import json
+import re
 import threading
 import urllib.parse
 from collections import deque
@@ -438,12 +439,19 @@ def test_unknown_table_is_a_parameter_error():
         refresh.select_specs("12r5,12x9")
 
 
+def refreshed(data_dir: Path, table: str) -> Path:
+    """The file the data folder's manifest lists for a refreshed table (named by its content)."""
+    (row,) = [r for r in refresh.read_manifest(data_dir) if r["table"] == table and r["origin"] == "refresh"]
+    assert re.fullmatch(rf"{table}/{table}-[0-9a-f]{{12}}\.json", row["file"]), row["file"]
+    return data_dir / row["file"]
+
+
 # --- refresh -----------------------------------------------------------------------------------
 
 def test_refresh_writes_a_validated_file_and_its_manifest_row(tmp_path):
     rows, transport = run(api_12r5(), tmp_path)
-    target = tmp_path / "12r5" / "12r5.json"
-    assert rows[0]["file"] == "12r5/12r5.json"
+    target = refreshed(tmp_path, "12r5")
+    assert rows[0]["file"] == target.relative_to(tmp_path).as_posix()
     response = pxweb.read_response(target)
     assert response.format == "json" and response.updated == "2026-07-21T05:00:00Z"
     tidy = sources.tidy_response(response, pxweb.load_table_specs()["12r5"])
@@ -465,7 +473,7 @@ def test_refreshed_files_feed_the_loaders(tmp_path, monkeypatch):
     run(add_11re(api_12r5()), tmp_path, tables="12r5,11re")
     monkeypatch.setattr(sources, "DATA_DIR_USER", tmp_path)
     files = sources.data_dir_files("vaerak_11re")
-    assert files == [tmp_path / "11re" / "11re.json"]
+    assert files == [refreshed(tmp_path, "11re")]
     tidy = sources.load_pxweb_file(files[0])
     national = tidy[(tidy.unit_code == "SSS")].set_index("variable")["value"]
     # Statistics Finland, 11re, 31.12.2025 (the recorded response): 5,652,881 = 2,799,212 men + 2,853,669 women
@@ -474,7 +482,7 @@ def test_refreshed_files_feed_the_loaders(tmp_path, monkeypatch):
 
 def test_refresh_combines_parts_split_by_contents_into_the_recorded_table(tmp_path):
     run(api_12r5(max_values=2_000), tmp_path)
-    written = pxweb.read_response(tmp_path / "12r5" / "12r5.json")
+    written = pxweb.read_response(refreshed(tmp_path, "12r5"))
     recorded = pxweb.read_response(FIXTURES / "statfin_12r5_v1_post_json_2026M06.json")
     areas = set(written.rows["Alue"])
     expected = recorded.rows[recorded.rows["Alue"].isin(areas)].reset_index(drop=True)
@@ -493,7 +501,7 @@ def new_release(api: FakeApi, updated="2026-08-19T05:00:00") -> FakeApi:
 
 
 def snapshot(data_dir: Path) -> dict:
-    return {p: p.read_bytes() for p in (data_dir / "12r5" / "12r5.json", data_dir / "MANIFEST.csv")}
+    return {p: p.read_bytes() for p in [*(data_dir / "12r5").glob("*.json"), data_dir / "MANIFEST.csv"]}
 
 
 def test_an_interrupted_refresh_keeps_the_previous_data_and_the_next_run_resumes(tmp_path):
@@ -509,7 +517,8 @@ def test_an_interrupted_refresh_keeps_the_previous_data_and_the_next_run_resumes
     api.fail_after, api.posts = None, 0
     rows, _ = run(api, tmp_path)
     assert api.posts == 3  # parts 2, 3 and 4 only
-    assert rows[0]["file"] == "12r5/12r5.json" and len(refresh.read_manifest(tmp_path)) == 1
+    assert rows[0]["file"] == refreshed(tmp_path, "12r5").relative_to(tmp_path).as_posix()
+    assert len(refresh.read_manifest(tmp_path)) == 1 and len(list((tmp_path / "12r5").glob("*.json"))) == 1  # the old one went
     assert snapshot(tmp_path) != before
     assert not (tmp_path / ".staging" / "12r5").exists()
 
@@ -557,7 +566,7 @@ def test_an_answer_that_lacks_asked_cells_is_refused(tmp_path):
     api.queue("POST", "tyonv/12r5.px", (200, {}, json.dumps(answer).encode()))
     with pytest.raises(refresh.RefreshError, match=r"query 1 of 1: the answer lacks 348 value\(s\) of Alue"):
         run(api, tmp_path)
-    assert not (tmp_path / "12r5" / "12r5.json").exists() and not (tmp_path / "MANIFEST.csv").exists()
+    assert not list((tmp_path / "12r5").glob("*.json")) and not (tmp_path / "MANIFEST.csv").exists()
 
 
 def test_a_downloaded_table_that_breaks_a_rule_replaces_nothing(tmp_path):

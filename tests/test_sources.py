@@ -165,16 +165,18 @@ def _tidy_rows(rows):
     return pd.DataFrame(rows, columns=["unit_level", "unit_code", "period", "variable", "value", "suppressed"])
 
 
-def test_a_later_file_replaces_a_whole_period_of_a_variable():
+def test_a_later_file_replaces_its_units_and_their_merged_predecessors():
     """A refreshed table on the 2026 division has no row for Pertunmaa (588), whose job seekers
     are in Mäntyharju (507): the shipped 588 row of the same month must go too, or the recoding
-    to the 2025 division would count them twice."""
+    to the 2025 division would count them twice. Units the later file does not have stay (an
+    import of one municipality leaves the others as they were)."""
     shipped = _tidy_rows([("municipality", "588", "2020-01", "unemployed", 40.0, False),
                           ("municipality", "507", "2020-01", "unemployed", 300.0, False),
                           ("municipality", "507", "2019-12", "unemployed", 310.0, False),
-                          ("municipality", "507", "2020-01", "vacancies", 9.0, False)])
+                          ("municipality", "507", "2020-01", "vacancies", 9.0, False),
+                          ("municipality", "091", "2020-01", "unemployed", 40000.0, False)])
     refreshed = _tidy_rows([("municipality", "507", "2020-01", "unemployed", 341.0, False)])
     combined = sources._combined([shipped, refreshed])
     by_key = {(r.unit_code, r.period, r.variable): r.value for r in combined.itertuples()}
     assert by_key == {("507", "2020-01", "unemployed"): 341.0, ("507", "2019-12", "unemployed"): 310.0,
-                      ("507", "2020-01", "vacancies"): 9.0}
+                      ("507", "2020-01", "vacancies"): 9.0, ("091", "2020-01", "unemployed"): 40000.0}

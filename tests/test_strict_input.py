@@ -135,3 +135,13 @@ def test_a_large_file_of_the_wrong_kind_is_refused_by_its_header(tmp_path):
         handle.truncate(sources.MAX_INPUT_BYTES + 1)  # sparse: no disk used
     with pytest.raises(SourceDataError, match="a data file may have at most"):
         sources.read_text(big)
+
+
+def test_a_gzip_file_of_two_members_is_read_whole_and_trailing_junk_is_refused(tmp_path):
+    path = tmp_path / "two.csv.gz"
+    path.write_bytes(gzip.compress(b"a,b\n1,2\n") + gzip.compress(b"3,4\n"))
+    assert sources.read_text(path) == "a,b\n1,2\n3,4\n"
+    junk = tmp_path / "junk.csv.gz"
+    junk.write_bytes(gzip.compress(b"a,b\n1,2\n") + b"trailing")
+    with pytest.raises(SourceDataError, match="data follow its end"):
+        sources.read_text(junk)
