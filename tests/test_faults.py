@@ -97,7 +97,7 @@ def test_a_second_build_into_the_same_period_says_one_is_running(tmp_path):
                                 timeout=120)
         assert second.returncode == 2
         lines = second.stderr.strip().splitlines()
-        assert len(lines) == 1 and f"another ohti build is writing" in lines[0] and f"(process {first.pid})" in lines[0]
+        assert len(lines) == 1 and "another ohti build is writing" in lines[0] and f"(process {first.pid})" in lines[0]
     finally:
         first.wait(timeout=300)
     assert first.returncode == 0, first.stderr.read()
