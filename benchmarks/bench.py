@@ -81,7 +81,15 @@ def scaled_registry(source: Path, size: int) -> str:
                     continue
             entries.append(clone)
         copy += 1
-    return yaml.safe_dump({"indicators": entries}, allow_unicode=True, sort_keys=False)
+    return yaml.dump({"indicators": entries}, Dumper=_PlainDumper, allow_unicode=True, sort_keys=False)
+
+
+class _PlainDumper(yaml.SafeDumper):
+    """Writes every value out: the registry refuses YAML aliases, which PyYAML would emit for
+    the entries that share an object."""
+
+    def ignore_aliases(self, data):
+        return True
 
 
 def timed(label, function, results, key=None):
@@ -166,7 +174,7 @@ def engine_figures() -> dict:
         compute._current.cache_clear()
         compute._earlier_columns.cache_clear()
         compute.axis.cache_clear()
-        sources.source_matrices.cache_clear()
+        sources.clear_matrices()
 
     evaluate_all()  # imports and one-off set-up (membership matrices) out of the way
     seconds = []

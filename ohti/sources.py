@@ -1238,6 +1238,13 @@ def _source_tables(source_id: str) -> tuple[dict, dict]:
     return matrices, presence
 
 
+def clear_matrices() -> None:
+    """Forget the matrices made from the loaded sources (they are made again on the next use):
+    for a benchmark that times making them, or after the data folder changed in a process."""
+    _source_tables.cache_clear()
+    _merged.cache_clear()
+
+
 def source_matrices(source_id: str) -> dict[tuple[str, str], pd.DataFrame]:
     """Every (variable, unit level) of a source as a matrix, made in one pass over its rows.
 
