@@ -61,7 +61,7 @@ import pandas as pd
 
 from .errors import ParameterError
 from .registry import POLARITIES, get_indicator
-from .stats import DEFAULT_MULTIPLIERS
+from .stats import DEFAULT_MULTIPLIERS, _report_negative
 
 __all__ = [
     "RANK_COLUMNS",
@@ -651,13 +651,7 @@ def _counts(df, name, problems):
                         "number; convert suppression markers such as '.' to missing values first")
     if len(unreadable) > SHOWN_ROWS:
         problems.append(f"(and {len(unreadable) - SHOWN_ROWS} more non-numeric values in {name!r})")
-    with np.errstate(invalid="ignore"):
-        negative = np.flatnonzero(converted < 0)
-    for i in negative[:SHOWN_ROWS]:
-        problems.append(f"column {name!r}, row {df.index[i]!r}: {converted[i]:g} is negative; "
-                        "counts must be zero or more")
-    if len(negative) > SHOWN_ROWS:
-        problems.append(f"(and {len(negative) - SHOWN_ROWS} more negative values in {name!r})")
+    _report_negative(df, name, converted, problems)
     return converted
 
 

@@ -72,34 +72,26 @@ def swedish_bilingual_share(period):
     return _share_of_population(key["language_code"] != FINNISH_ONLY_CODE, period)
 
 
-def population_change(period):
-    """Change of the population from a year before, per cent (a vitality covariate)."""
-    return _values("population_change_year_pct", "area", period)
+def _of_indicator(indicator: str, doc: str):
+    """A covariate that is an indicator's value for each area (the period's, or the latest
+    year before it with data; see :func:`_values`)."""
+    def covariate(period):
+        return _values(indicator, "area", period)
+
+    covariate.__doc__ = doc
+    covariate.indicator = indicator
+    return covariate
 
 
-def over_64_share(period):
-    """Share of the population aged over 64, % (2025 population structure; 2006–2016 key figures)."""
-    return _values("over_64_share", "area", period)
-
-
-def under_15_share(period):
-    """Share of the population aged under 15, % (population structure, 2025)."""
-    return _values("under_15_share", "area", period)
-
-
-def mean_age(period):
-    """Mean age of the population, years (population structure, 2025)."""
-    return _values("mean_age", "area", period)
-
-
-def net_migration(period):
-    """Net migration (between municipalities and with abroad) per 1,000 inhabitants (2025)."""
-    return _values("net_migration_per_1000", "area", period)
-
-
-def population_growth(period):
-    """Total change of the population during the year per 1,000 inhabitants (2025)."""
-    return _values("population_growth_per_1000", "area", period)
+#: Covariates that are an indicator of the registry, as data: covariate → (indicator, what it is).
+INDICATOR_COVARIATES = {
+    "population_change": ("population_change_year_pct", "Change of the population from a year before, per cent."),
+    "over_64_share": ("over_64_share", "Share of the population aged over 64, % (2025; 2006–2016 key figures)."),
+    "under_15_share": ("under_15_share", "Share of the population aged under 15, % (2025)."),
+    "mean_age": ("mean_age", "Mean age of the population, years (2025)."),
+    "net_migration": ("net_migration_per_1000", "Net migration per 1,000 inhabitants (2025)."),
+    "population_growth": ("population_growth_per_1000", "Total change of the population per 1,000 inhabitants (2025)."),
+}
 
 
 def major_region(period):
@@ -119,12 +111,7 @@ COVARIATES = {
     "tightness": tightness,
     "urban_share": urban_share,
     "swedish_bilingual_share": swedish_bilingual_share,
-    "population_change": population_change,
-    "over_64_share": over_64_share,
-    "under_15_share": under_15_share,
-    "mean_age": mean_age,
-    "net_migration": net_migration,
-    "population_growth": population_growth,
+    **{name: _of_indicator(indicator, doc) for name, (indicator, doc) in INDICATOR_COVARIATES.items()},
     "major_region": major_region,
 }
 CATEGORICAL = {"major_region"}
