@@ -49,6 +49,11 @@ import time
 from pathlib import Path
 
 import yaml
+from ohti.sources import access
+from ohti.sources.variables import SOURCES
+from ohti.sources import loaders
+from ohti import paths
+from ohti.sources import files
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
@@ -112,18 +117,18 @@ def registry_figures(results) -> None:
         os.environ["OHTI_REGISTRY"] = str(registry_path)
 
         start = time.perf_counter()
-        from ohti import compute, sources
-        from ohti.registry import indicator_ids, load_registry
+        from ohti.indicators import compute
+        from ohti.indicators.registry import indicator_ids, load_registry
         results["import_ohti_s"] = round(time.perf_counter() - start, 3)
         print(f"{'import ohti':58s} {results['import_ohti_s']:8.3f} s")
 
-        cached_dir = sources.SOURCE_CACHE_DIR
-        sources.SOURCE_CACHE_DIR = Path(folder) / "sources"  # empty: read and validate every file
-        timed("load and validate the six shipped sources", lambda: [sources.load_source(s) for s in sources.SOURCES], results)
-        sources.load_source.cache_clear()
+        cached_dir = access.SOURCE_CACHE_DIR
+        access.SOURCE_CACHE_DIR = Path(folder) / "sources"  # empty: read and validate every file
+        timed("load and validate the six shipped sources", lambda: [access.load_source(s) for s in SOURCES], results)
+        access.load_source.cache_clear()
         timed("  the same, read back from the validated cache",
-              lambda: [sources.load_source(s) for s in sources.SOURCES], results)
-        sources.SOURCE_CACHE_DIR = cached_dir
+              lambda: [access.load_source(s) for s in SOURCES], results)
+        access.SOURCE_CACHE_DIR = cached_dir
         registry = timed(f"load and validate a registry of {SIZE} indicators", load_registry, results)
         ids = indicator_ids(computable=True)
         print(f"  {len(registry)} indicators, {len(ids)} computable")
@@ -150,11 +155,12 @@ def registry_figures(results) -> None:
 
 def engine_figures() -> dict:
     """Run in a fresh process (``--engine``): the shipped registry, every level, every period."""
-    from ohti import areas, compute, sources
-    from ohti.registry import indicator_ids
+    from ohti.sources import areas
+    from ohti.indicators import compute
+    from ohti.indicators.registry import indicator_ids
 
-    for source in sources.SOURCES:
-        sources.load_source(source)
+    for source in SOURCES:
+        access.load_source(source)
     for level in areas.ALL_LEVELS:
         areas.units(level)
         areas.check_level(level)
@@ -174,7 +180,7 @@ def engine_figures() -> dict:
         compute._current.cache_clear()
         compute._earlier_columns.cache_clear()
         compute.axis.cache_clear()
-        sources.clear_matrices()
+        access.clear_matrices()
 
     evaluate_all()  # imports and one-off set-up (membership matrices) out of the way
     seconds = []
@@ -194,7 +200,7 @@ def engine_figures() -> dict:
 
 def sample_areas(n: int) -> list[str]:
     """N employment areas spread over the code list (the same sample every run)."""
-    from ohti import areas
+    from ohti.sources import areas
 
     codes = list(areas.units("area").index)
     n = max(1, min(n, len(codes)))
@@ -321,11 +327,11 @@ def process_figures(results: dict, events: int = PROCESS_EVENTS) -> None:
     Parquet file: loading into DuckDB with every schema rule checked, then computing every
     process indicator (with the disclosure gate). The extract is generated once (fixed seed)
     and cached under outputs/extracts/; generating it is not timed."""
-    import ohti.disclosure  # noqa: F401  (imports are timed as import_ohti_s, not here)
-    import ohti.stats  # noqa: F401
-    from ohti.demo_extract import demo_extract_path
-    from ohti.extract import load_extract
-    from ohti.process import compute_process
+    import ohti.indicators.disclosure  # noqa: F401  (imports are timed as import_ohti_s, not here)
+    import ohti.stats.intervals  # noqa: F401
+    from ohti.register.demo import demo_extract_path
+    from ohti.register.extract import load_extract
+    from ohti.register.process import compute_process
 
     started = time.perf_counter()
     path = demo_extract_path(PERIOD, events=events)
@@ -363,9 +369,9 @@ def refresh_figures(results: dict) -> None:
     """``refresh_plan_cells`` and ``refresh_full_estimate_s``: the plan of a full refresh of
     StatFin 12r5 (every declared area, content and month since 2006-01) from the recorded
     metadata and limits, no network: its cells, and the time the calls take paced by the
-    limits (one response assumed to take ``ohti.refresh.ASSUMED_CALL_S``); ``pxweb_load_s``:
+    limits (one response assumed to take ``ohti.sources.refresh.ASSUMED_CALL_S``); ``pxweb_load_s``:
     reading and validating the shipped PxWeb json files through ``tidy_response``."""
-    from ohti import pxweb, refresh, sources
+    from ohti.sources import pxweb, refresh
 
     spec = pxweb.load_table_specs()["12r5"]
     metadata = json.loads((PXWEB_FIXTURES / "statfin_12r5_v1_metadata_fi_constructed.json").read_text(encoding="utf-8"))
@@ -378,12 +384,12 @@ def refresh_figures(results: dict) -> None:
                     "refresh_full_estimate_s": round(limits.estimate_seconds(calls), 1)})
     print(f"{'refresh: a full 12r5 refresh, estimated from its plan':58s} {results['refresh_full_estimate_s']:8.1f} s")
     print(f"  {len(queries)} queries, {results['refresh_plan_cells']:,} cells; {limits.text()}")
-    names = [name for source in sources.SOURCES.values() for name in source.files
-             if sources.is_pxweb_file(sources.DATA_DIR / name)]
+    names = [name for source in SOURCES.values() for name in source.files
+             if loaders.is_pxweb_file(paths.DATA_DIR / name)]
     started = time.perf_counter()
     for name in names:
-        response = pxweb.read_response(sources.shipped_path(name))
-        sources.tidy_response(response, pxweb.spec_for_response(response))
+        response = pxweb.read_response(files.shipped_path(name))
+        loaders.tidy_response(response, pxweb.spec_for_response(response))
     results["pxweb_load_s"] = round(time.perf_counter() - started, 3)
     print(f"{'pxweb: read + validate ' + str(len(names)) + ' shipped PxWeb json files':58s} {results['pxweb_load_s']:8.3f} s")
 

@@ -10,8 +10,8 @@ import argparse
 import os
 import sys
 
-from . import __version__
-from .errors import OhtiError
+from ohti import __version__
+from ohti.errors import OhtiError
 
 CSV_FLOAT_FORMAT = "%.10g"
 
@@ -21,7 +21,7 @@ def _write_csv(frame) -> None:
 
 
 def cmd_areas(args) -> int:
-    from .areas import units
+    from ohti.sources.areas import units
 
     table = units(args.level).reset_index()
     _write_csv(table.drop(columns=["name_en"]))
@@ -29,25 +29,25 @@ def cmd_areas(args) -> int:
 
 
 def cmd_values(args) -> int:
-    from .comparison import compare_values
+    from ohti.indicators.comparison import compare_values
 
     if getattr(args, "extract", None):
         return cmd_extract_values(args)
-    from .areas import check_codes
-    from .compute import check_periods
-    from .ranks import rank_values
+    from ohti.sources.areas import check_codes
+    from ohti.indicators.compute import check_periods
+    from ohti.analysis.ranks import rank_values
 
     codes = [c for c in args.area.split(",") if c] if args.area else None
     periods = check_periods([args.period]) if args.period else None  # a month of a gap in the data is refused here
     # Every unit of the level: a rank is a place among all of them, whichever are printed.
     values = compare_values(args.indicator, args.level, periods=periods, disclosure=False)
     if values.empty:
-        from .errors import ParameterError
+        from ohti.errors import ParameterError
 
         raise ParameterError(f"indicator '{args.indicator}' has no values at the level {args.level}: the public "
                              "statistics hold it for other levels only; see ohti indicators for where it can be computed")
     if not args.no_disclosure:
-        from .disclosure import STATUS_COLUMN, apply_disclosure
+        from ohti.indicators.disclosure import STATUS_COLUMN, apply_disclosure
 
         values = apply_disclosure(values, threshold=args.threshold).drop(columns=STATUS_COLUMN)
     values = rank_values(values)  # after the gate: a suppressed value has no rank
@@ -60,10 +60,10 @@ def cmd_values(args) -> int:
 
 def cmd_extract_values(args) -> int:
     """Customer-process indicators from an extract (aggregates only, through the disclosure gate)."""
-    from .process import compute_process
+    from ohti.register.process import compute_process
 
     if args.level not in ("area", "national"):
-        from .errors import ParameterError
+        from ohti.errors import ParameterError
 
         raise ParameterError(f"--extract: process indicators are computed for the levels area and national, "
                              f"not {args.level!r}")
@@ -79,13 +79,13 @@ def cmd_extract_values(args) -> int:
 
 def cmd_extract(args) -> int:
     if args.extract_command == "demo":
-        from .demo_extract import DEFAULT_SEED, demo_extract_path
+        from ohti.register.demo import DEFAULT_SEED, demo_extract_path
 
         path = demo_extract_path(args.period, seed=args.seed if args.seed is not None else DEFAULT_SEED,
                                  events=args.events, force=args.force)
         print(path)
         return 0
-    from .extract import validate_extract
+    from ohti.register.extract import validate_extract
 
     summary = validate_extract(args.path)
     for key, value in summary.items():
@@ -94,7 +94,7 @@ def cmd_extract(args) -> int:
 
 
 def cmd_validate(args) -> int:
-    from .validate import problem_lines, summary, validate_files
+    from ohti.sources.checks import problem_lines, summary, validate_files
 
     results = validate_files(args.paths or None)
     for line in problem_lines(results):
@@ -108,9 +108,9 @@ def cmd_audit(args) -> int:
 
 
 def _report_audit(paths, *, threshold=None) -> int:
-    """Audit `paths` (:func:`ohti.audit.audit`), print the findings; 1 if any, else 0."""
-    from .audit import audit
-    from .errors import SourceDataError
+    """Audit `paths` (:func:`ohti.publish.audit.audit`), print the findings; 1 if any, else 0."""
+    from ohti.publish.audit import audit
+    from ohti.errors import SourceDataError
 
     try:
         files, findings = audit(paths, threshold=threshold)
@@ -127,7 +127,7 @@ def _report_audit(paths, *, threshold=None) -> int:
 
 
 def cmd_indicators(args) -> int:
-    from .catalogue import catalogue_table
+    from ohti.publish.catalogue import catalogue_table
 
     table = catalogue_table(args.key)
     if args.format == "md":
@@ -139,8 +139,8 @@ def cmd_indicators(args) -> int:
 
 
 def cmd_catalogue(args) -> int:
-    from .catalogue import write_catalogue
-    from .paths import OUTPUTS_DIR
+    from ohti.publish.catalogue import write_catalogue
+    from ohti.paths import OUTPUTS_DIR
 
     print(write_catalogue(args.outputs or OUTPUTS_DIR))
     return 0
@@ -149,7 +149,7 @@ def cmd_catalogue(args) -> int:
 def cmd_validity(args) -> int:
     import time
 
-    from .validity import analyse, check_budget, propose, scorecard_text
+    from ohti.analysis.validity import analyse, check_budget, propose, scorecard_text
 
     check_budget(args.budget)
     started = time.perf_counter()
@@ -175,7 +175,7 @@ def _stop_on_interrupt() -> None:
     with this process (:mod:`ohti._lifetime`) and the next build removes the temporary files."""
     import signal
 
-    from ._lifetime import VARIABLE
+    from ohti._lifetime import VARIABLE
 
     os.environ[VARIABLE] = "1"  # kernels this process starts itself (--jobs 1) end with it too
     # the pool's resource tracker cleans up after an interrupted build: without a warning
@@ -191,7 +191,7 @@ def _stop_on_interrupt() -> None:
 
 
 def cmd_build(args) -> int:
-    from .publish import build_area_documents
+    from ohti.publish.edition import build_area_documents
 
     formats = tuple(f.strip() for f in args.formats.split(",") if f.strip())
     summary = build_area_documents(
@@ -214,7 +214,7 @@ def _report_problems(error) -> int:
 
 
 def cmd_refresh(args) -> int:
-    from . import refresh
+    from ohti.sources import refresh
 
     data_dir = refresh.resolve_data_dir(args.data_dir)
     try:
@@ -236,7 +236,7 @@ def cmd_refresh(args) -> int:
 
 
 def cmd_import(args) -> int:
-    from . import refresh
+    from ohti.sources import refresh
 
     data_dir = refresh.resolve_data_dir(args.data_dir)
     try:
@@ -251,7 +251,7 @@ def cmd_import(args) -> int:
 
 
 def make_parser() -> argparse.ArgumentParser:
-    from .areas import ALL_LEVELS, LEVELS
+    from ohti.sources.areas import ALL_LEVELS, LEVELS
 
     parser = argparse.ArgumentParser(
         prog="ohti",

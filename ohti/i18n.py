@@ -14,8 +14,8 @@ import yaml
 from babel.dates import format_date
 from babel.numbers import format_decimal
 
-from .errors import ParameterError
-from .paths import PACKAGE_DIR
+from ohti.errors import ParameterError
+from ohti.paths import PACKAGE_DIR
 
 LANGUAGES = ("fi", "sv", "en")
 LOCALES = {"fi": "fi_FI", "sv": "sv_FI", "en": "en_GB"}
@@ -106,7 +106,7 @@ def _variable_label(expression: str, language: str) -> str:
 
 
 def translate_note(note: str, language: str = "fi") -> str:
-    """Put a value's note (written in English by :mod:`ohti.compute`) into ``language``.
+    """Put a value's note (written in English by :mod:`ohti.indicators.compute`) into ``language``.
 
     Examples
     --------

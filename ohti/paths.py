@@ -28,3 +28,9 @@ AREA_NOTEBOOK = NOTEBOOKS_DIR / "area_evaluation.ipynb"
 REGION_NOTEBOOK = NOTEBOOKS_DIR / "region_evaluation.ipynb"
 NATIONAL_NOTEBOOK = NOTEBOOKS_DIR / "national_overview.ipynb"
 VALIDITY_NOTEBOOK = NOTEBOOKS_DIR / "indicator_validity.ipynb"
+
+
+CATALOGUE_DIR = "catalogue"
+
+
+CATALOGUE_FILE = "index.html"

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import yaml
 
-from .errors import DefinitionError
+from ohti.errors import DefinitionError
 
 #: No declaration ohti reads is near this size.
 MAX_YAML_BYTES = 2_000_000

@@ -4,7 +4,7 @@ from pathlib import Path
 import pytest
 
 from ohti.paths import DATA_DIR
-from ohti.sources import SOURCES
+from ohti.sources.variables import SOURCES
 
 
 @pytest.fixture(scope="session")
@@ -29,7 +29,7 @@ def write_12r5(tmp_path, real_12r5_lines):
 def built_site(tmp_path_factory):
     """outputs/<period> of a real build of two area documents (Mikkelin seutu 23, Savonlinna 36)
     in Finnish HTML, with their index and data packages; shared by the browser tests."""
-    from ohti.publish import build_area_documents
+    from ohti.publish.edition import build_area_documents
 
     outputs = tmp_path_factory.mktemp("site")
     summary = build_area_documents(codes="23,36", formats=("html",), jobs=1, language="fi", progress=False,

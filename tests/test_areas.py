@@ -1,6 +1,6 @@
 import pytest
 
-from ohti import areas
+from ohti.sources import areas
 from ohti.errors import UnknownAreaError, UnknownLevelError
 
 

@@ -16,26 +16,13 @@ import matplotlib.pyplot as plt
 import pytest
 from bs4 import BeautifulSoup
 
-from ohti import audit as audit_module
+from ohti.publish import audit as audit_module
 from ohti import cli
-from ohti.audit import (
-    audit,
-    audit_csv,
-    audit_file,
-    audit_html,
-    audit_notebook,
-    audit_pdf,
-    audit_svg,
-    audit_text,
-    audit_zip,
-    audited_files,
-    parse_number,
-    person_labels,
-)
-from ohti.charts import STYLE, figure_html
+from ohti.publish.audit import audit, audit_csv, audit_file, audit_html, audit_notebook, audit_pdf, audit_svg, audit_text, audit_zip, audited_files, parse_number, person_labels
+from ohti.documents.charts import STYLE, figure_html
 from ohti.errors import ParameterError, SourceDataError
 from ohti.paths import PACKAGE_DIR
-from ohti.publish import build_area_documents
+from ohti.publish.edition import build_area_documents
 
 #: What a real build of one area holds: the document in HTML and PDF, the index, the executed
 #: notebook, and the area's data package (8 CSV files, a workbook, LUEMINUT.txt, and the zip).
@@ -221,13 +208,13 @@ def test_reading_in_parallel_finds_the_same_in_the_same_order(tmp_path):
 @pytest.mark.parametrize("plant", [False, True])
 def test_build_with_audit_checks_what_it_built(monkeypatch, capsys, built, tmp_path, plant):
     """`ohti build --audit` (what `make reports` runs) audits the period's folder of the build."""
-    from ohti import publish
+    from ohti.publish import edition
 
     folder = built
     if plant:
         folder = planted(built, tmp_path, lambda soup: column_cells(soup, "Työttömät työnhakijat")[0].string.replace_with("3"))
-    summary = publish.BuildSummary(folder.name, [], str(folder / "index.html"))
-    monkeypatch.setattr(publish, "build_area_documents", lambda **_: summary)
+    summary = edition.BuildSummary(folder.name, [], str(folder / "index.html"))
+    monkeypatch.setattr(edition, "build_area_documents", lambda **_: summary)
     assert cli.main(["build", "--areas", "36", "--audit", "--quiet"]) == (1 if plant else 0)
     out = capsys.readouterr().out
     assert ("count(s) of persons below the threshold" in out) == plant

@@ -3,8 +3,8 @@
 import importlib.util
 from pathlib import Path
 
-from ohti.registry import parse_registry
-from ohti.sources import source_variables
+from ohti.indicators.registry import parse_registry
+from ohti.sources.access import source_variables
 
 ROOT = Path(__file__).resolve().parent.parent
 

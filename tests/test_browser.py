@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from browser_support import browser_mark, start_chromium, stop_chromium
-from ohti.comparison import compare_values
+from ohti.indicators.comparison import compare_values
 from ohti.i18n import format_number
 
 ARTIFACTS = Path(__file__).parent / "artifacts"
@@ -111,8 +111,8 @@ def test_language_filter_and_swedish_municipality_names(tmp_path, browser):
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support.ui import Select, WebDriverWait
 
-    from ohti.build import write_index
-    from ohti.site import area_directory
+    from ohti.publish.index import write_index
+    from ohti.publish.site import area_directory
 
     entries = [{"code": "25", "name": f"Pietarsaaren seutu [{language}]", "language": language,
                 "group": "Pohjanmaan ELY-keskus", "html": None, "pdf": None, "status": "ok", "error": None}

@@ -9,13 +9,10 @@ import nbformat
 import pytest
 from bs4 import BeautifulSoup
 
-from ohti.build import (
-    build_documents,
-    html_to_pdf,
-    notebook_to_html,
-    render_notebook,
-    write_index,
-)
+from ohti.build.batch import build_documents
+from ohti.build.convert import html_to_pdf, notebook_to_html
+from ohti.build.execute import render_notebook
+from ohti.publish.index import write_index
 from ohti.errors import BuildError, ParameterError
 
 MINI = Path(__file__).parent / "fixtures" / "mini.ipynb"
@@ -350,9 +347,9 @@ def test_unchanged_documents_are_not_built_again(tmp_path):
 
 
 def test_a_changed_input_file_rebuilds_only_its_document(tmp_path, monkeypatch):
-    import ohti.stamps
+    import ohti.build.stamps
 
-    monkeypatch.setattr(ohti.stamps, "PROJECT_DIR", tmp_path)
+    monkeypatch.setattr(ohti.build.stamps, "PROJECT_DIR", tmp_path)
     (tmp_path / "texts").mkdir()
     specs = [{**_spec(code), "inputs": [f"texts/{code}.*"]} for code in ("01", "02")]
     build = lambda: build_documents(  # noqa: E731
@@ -388,7 +385,7 @@ def test_a_failing_document_stays_failed_until_its_inputs_change(tmp_path):
 
 
 def test_source_date_epoch_comes_from_the_data_or_the_environment(monkeypatch):
-    from ohti.build import source_date_epoch
+    from ohti.build.execute import source_date_epoch
 
     monkeypatch.delenv("SOURCE_DATE_EPOCH", raising=False)
     epoch = int(source_date_epoch())
@@ -402,7 +399,7 @@ def real_builds(tmp_path_factory):
     """Savonlinna (36) built second in a warm kernel (after Helsinki, 01), and alone in a
     fresh kernel as the papermill command would, into two folders."""
     from ohti.paths import AREA_NOTEBOOK
-    from ohti.publish import area_jobs
+    from ohti.publish.edition import area_jobs
 
     folder = tmp_path_factory.mktemp("real")
     warm = build_documents(area_jobs(["01", "36"], PERIOD), period=PERIOD, jobs=1,
@@ -429,7 +426,7 @@ def test_rebuilding_a_real_period_with_nothing_changed_is_quick(real_builds):
     import time
 
     from ohti.paths import AREA_NOTEBOOK
-    from ohti.publish import area_jobs
+    from ohti.publish.edition import area_jobs
 
     folder, warm, _ = real_builds
     started = time.perf_counter()
@@ -459,7 +456,7 @@ def test_a_priority_that_is_not_a_number_is_refused(tmp_path):
 
 
 def test_a_pool_started_before_the_build_builds_its_documents(tmp_path):
-    from ohti.build import WorkerPool
+    from ohti.build.batch import WorkerPool
 
     with WorkerPool(2) as pool:
         pool.start()  # as ohti build does into an empty folder, before it knows the documents
@@ -469,7 +466,7 @@ def test_a_pool_started_before_the_build_builds_its_documents(tmp_path):
         assert [r["status"] for r in results] == ["ok", "ok"], [r["error"] for r in results]
         assert pool.started  # the build leaves a pool it was given to its owner
         shared = dict(pool.environment)
-        from ohti.kernels import SHARED_FOLDER_VARIABLE
+        from ohti.build.kernels import SHARED_FOLDER_VARIABLE
 
         assert Path(shared[SHARED_FOLDER_VARIABLE]).is_dir()
     assert not pool.started
@@ -508,7 +505,7 @@ def test_the_index_never_shows_the_build_machines_paths(tmp_path):
 
 def test_printing_a_page_fetches_nothing_from_elsewhere(tmp_path):
     """WeasyPrint would fetch and embed a remote image; ohti's fetcher refuses anything but data: URIs."""
-    from ohti.build import local_only_fetcher
+    from ohti.build.convert import local_only_fetcher
 
     page = ('<html><body><p>kuva</p><img src="http://127.0.0.1:9/x.png" alt="x">'
             f'<img src="file://{tmp_path}/secret.png" alt="y"></body></html>')

@@ -1,7 +1,7 @@
-"""ohti.charts: spine charts and funnel plots (Fingertips style), on small frames and real data.
+"""ohti.documents.charts: spine charts and funnel plots (Fingertips style), on small frames and real data.
 
 Real data: the shipped employment service statistics (TEM, tyonv 12r5) for October 2023 through
-:func:`ohti.compute.compute_values`. Other frames are synthetic test data, labelled as such.
+:func:`ohti.indicators.compute.compute_values`. Other frames are synthetic test data, labelled as such.
 """
 
 import base64
@@ -13,10 +13,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from ohti import stats
-from ohti.charts import figure_html, plot_funnel, plot_spine
-from ohti.compute import compute_values
+from ohti.documents.charts import figure_html, plot_funnel, plot_spine
+from ohti.indicators.compute import compute_values
 from ohti.errors import ParameterError
+from ohti.stats import intervals
+from ohti.stats import funnels
 
 PERIOD = "2023-10"
 
@@ -159,12 +160,12 @@ def test_spine_on_real_data():
             ("vacancies_per_unemployed", "rate", "neutral", 1)):
         areas = compute_values(indicator, "area", periods=[PERIOD], language="en")
         national = float(compute_values(indicator, "national", periods=[PERIOD])["value"].iloc[0])
-        calculate = (stats.calculate_proportion if statistic == "proportion"
-                     else stats.calculate_rate)
-        intervals = calculate(areas[["area_code", "numerator", "denominator"]], "numerator",
+        calculate = (intervals.calculate_proportion if statistic == "proportion"
+                     else intervals.calculate_rate)
+        limits = calculate(areas[["area_code", "numerator", "denominator"]], "numerator",
                               "denominator", multiplier=multiplier)
-        significance = stats.compare_with_reference(intervals["value"], intervals["lower"],
-                                                    intervals["upper"], national, polarity)
+        significance = intervals.compare_with_reference(limits["value"], limits["lower"],
+                                                    limits["upper"], national, polarity)
         mine = (areas["area_code"] == "01").to_numpy()
         values = areas["value"]
         rows.append({"name": indicator, "value": values[mine].iloc[0], "national": national,
@@ -188,7 +189,7 @@ def real_funnel():
     areas = compute_values("unemployment_rate", "area", periods=[PERIOD], language="en")
     national = compute_values("unemployment_rate", "national", periods=[PERIOD])
     target = float(national["value"].iloc[0])
-    limits = stats.funnel_limits(areas["denominator"], target, statistic="proportion",
+    limits = funnels.funnel_limits(areas["denominator"], target, statistic="proportion",
                                  multiplier=100)
     return areas, target, limits
 
@@ -198,9 +199,9 @@ def test_funnel_on_real_data(real_funnel):
     fig, alt = plot_funnel(areas["value"], areas["denominator"], limits, target=target,
                            focal="Lahti", labels=areas["area_name"].tolist(),
                            statistic="proportion", unit="%", decimals=1, language="en")
-    # The chart places the areas by the drawn limits; stats.funnel_significance judges them by
+    # The chart places the areas by the drawn limits; funnels.funnel_significance judges them by
     # the exact limits at each denominator. The counts in the alt text must agree with it.
-    exact = stats.funnel_significance(areas["value"], areas["denominator"], target,
+    exact = funnels.funnel_significance(areas["value"], areas["denominator"], target,
                                       statistic="proportion", multiplier=100)
     outside_99_8 = int(np.char.startswith(exact.astype(str), "outside 99.8%").sum())
     outside_95 = int(np.char.startswith(exact.astype(str), "outside").sum())
@@ -234,7 +235,7 @@ def test_funnel_log_axis_and_positions():
     # Synthetic test data: denominators over four orders of magnitude, proportions in per cent.
     denominators = np.array([50, 400, 3000, 20000, 500000])
     values = np.array([10.0, 20.0, 13.0, 10.2, 10.05])
-    limits = stats.funnel_limits(denominators, 10.0, statistic="proportion", multiplier=100)
+    limits = funnels.funnel_limits(denominators, 10.0, statistic="proportion", multiplier=100)
     fig, alt = plot_funnel(values, denominators, limits, target=10.0, focal=1,
                            labels=list("ABCDE"), statistic="proportion", unit="%", decimals=1,
                            language="en", x_label="Labour force")
@@ -248,7 +249,7 @@ def test_funnel_log_axis_and_positions():
 
 def test_funnel_ratio_label_and_missing_values():
     # Synthetic test data: a missing value is neither drawn nor counted.
-    limits = stats.funnel_limits([100, 200], 1.0, statistic="ratio")
+    limits = funnels.funnel_limits([100, 200], 1.0, statistic="ratio")
     fig, alt = plot_funnel([1.0, np.nan, 1.1], [100, 150, 200], limits, target=1.0, focal=1,
                            labels=["A", "B", "C"], statistic="ratio", unit="", decimals=2,
                            language="sv")
@@ -266,7 +267,7 @@ def test_funnel_ratio_label_and_missing_values():
     ({"statistic": "mean"}, "unknown statistic 'mean'"),
 ])
 def test_funnel_invalid_input_raises(kwargs, match):
-    limits = stats.funnel_limits([100, 300], 10.0, statistic="proportion", multiplier=100)
+    limits = funnels.funnel_limits([100, 300], 10.0, statistic="proportion", multiplier=100)
     options = {"values": [9.0, 11.0, 10.0], "denominators": [100, 200, 300], "limits": limits,
                "target": 10.0, "labels": ["A", "B", "C"], "statistic": "proportion",
                "unit": "%", "decimals": 1}

@@ -3,13 +3,12 @@
 import math
 
 import numpy as np
-import pandas as pd
 import pytest
 
-from ohti.comparison import compare_values, count_limits
+from ohti.indicators.comparison import compare_values, count_limits
 from ohti.errors import ParameterError
-from ohti.expected import fit_expected
-from ohti.peers import peer_comparison, peer_groups
+from ohti.analysis.expected import fit_expected
+from ohti.analysis.peers import peer_comparison, peer_groups
 
 
 def wilson_by_hand(x, n, z=1.959963984540054):
@@ -50,7 +49,7 @@ def test_indicator_without_interval_method():
 
 
 def test_count_limits_switch_to_exact_below_ten():
-    from ohti.stats import byar_limits, exact_poisson_limits
+    from ohti.stats.intervals import byar_limits, exact_poisson_limits
 
     lower, upper = count_limits([9, 10])
     assert lower[0] == pytest.approx(exact_poisson_limits(np.array([9.0]))[0][0])
@@ -91,7 +90,7 @@ def test_peer_groups():
 
 
 def test_peer_value_is_a_ratio_of_sums():
-    from ohti.compute import compute_values
+    from ohti.indicators.compute import compute_values
 
     groups = peer_groups("2023-10")
     peers = groups.loc[groups["area_code"] == "36", "peer_code"].tolist()

@@ -2,13 +2,14 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from ohti import compute, sources
-from ohti.compute import check_periods, VALUE_COLUMNS, compute_values
+from ohti.indicators import compute
+from ohti.indicators.compute import check_periods, VALUE_COLUMNS, compute_values
 from ohti.errors import PeriodError, UnknownAreaError, UnknownIndicatorError, UnknownLevelError
+from ohti.sources import access
 
 
 def source_rows(unit_level, variable, period):
-    tidy = sources.load_employment_statistics()
+    tidy = access.load_employment_statistics()
     rows = tidy[(tidy["unit_level"] == unit_level) & (tidy["variable"] == variable) & (tidy["period"] == period)]
     return rows.set_index("unit_code")["value"]
 
@@ -26,7 +27,7 @@ def test_national_unemployed_is_the_published_figure():
 @pytest.mark.parametrize("variable", ["unemployed", "labour_force", "vacancies"])
 @pytest.mark.parametrize("level,unit_level", [("ely", "ely"), ("maakunta", "maakunta")])
 def test_complete_sums_equal_the_source_rows(variable, level, unit_level):
-    published = sources.component_matrix(variable, unit_level)
+    published = access.component_matrix(variable, unit_level)
     computed = compute_values(variable, level)
     complete = computed[computed["note"] == ""]
     expected = published.stack().rename("published").reset_index()
@@ -60,7 +61,7 @@ def test_unemployment_rate_of_an_area_is_worked_by_hand_from_sums():
 
 def test_area_equals_sum_of_its_municipalities_in_every_month():
     area = compute_values("unemployed", "area", codes=["02"])
-    from ohti.areas import members as area_members
+    from ohti.sources.areas import members as area_members
 
     members = list(area_members("area", "02").index)
     municipal = compute_values("unemployed", "municipality", codes=members)
@@ -107,9 +108,9 @@ def test_bad_parameters_raise_clear_errors(call, error, message):
 
 
 def test_input_frames_are_not_modified():
-    before = sources.load_employment_statistics().copy()
+    before = access.load_employment_statistics().copy()
     compute_values("unemployment_rate", "area", periods=["2023-10"])
-    pd.testing.assert_frame_equal(before, sources.load_employment_statistics())
+    pd.testing.assert_frame_equal(before, access.load_employment_statistics())
 
 
 def test_coded_notes_join_cell_by_cell_and_keep_each_part_once():
@@ -167,7 +168,7 @@ def test_2026_group_sums_equal_the_published_ely_and_region_rows(indicator, vari
     """The ELY and region rows of the 2026-06 response (KEHA-keskus, 12r5) equal the sums of
     their municipalities wherever no member is suppressed; a sum with a suppressed member says
     so and is never above the published row."""
-    published = sources.component_matrix(variable, level)["2026-06"].dropna()
+    published = access.component_matrix(variable, level)["2026-06"].dropna()
     computed = compute_values(indicator, level, periods=["2026-06"]).set_index("area_code")
     complete = computed[computed["note"] == ""]
     shared = complete.index.intersection(published.index)

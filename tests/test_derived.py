@@ -4,10 +4,10 @@ shipped source rows (StatFin tyonv 12r5, 2310, 1001, 12u4, vaerak 11re)."""
 import numpy as np
 import pytest
 
-from ohti.compute import compute_values, coverage, indicator_coverage, indicator_frequency
+from ohti.indicators.compute import compute_values, coverage, indicator_coverage, indicator_frequency
 from ohti.errors import ParameterError, PeriodError
-from ohti.registry import indicator_ids, load_registry
-from ohti.report import periods_with_values
+from ohti.indicators.registry import indicator_ids, load_registry
+from ohti.indicators.periods import periods_with_values
 
 # Whole-country rows of 12r5: unemployed job seekers and labour force.
 UNEMPLOYED_2022 = [273726, 265591, 250722, 238789, 235379, 259789, 272253, 239116, 232873, 232368, 234837, 260444]
@@ -114,7 +114,7 @@ def test_customer_register_indicator_is_not_computed():
 
 @pytest.mark.parametrize("indicator", ["unemployed", "new_vacancies", "jobs", "foreign_citizens_share", "population"])
 def test_areas_are_sums_of_their_municipalities(indicator):
-    from ohti.areas import current_membership
+    from ohti.sources.areas import current_membership
 
     frequency = indicator_frequency(indicator)
     period = {"month": "2019-10", "year": "2015"}[frequency]

@@ -13,13 +13,14 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from ohti import cli, disclosure
-from ohti.comparison import compare_values
-from ohti.compute import compute_values
-from ohti.disclosure import apply_disclosure, person_columns, suppress_counts
+from ohti import cli
+from ohti.indicators import disclosure
+from ohti.indicators.comparison import compare_values
+from ohti.indicators.compute import compute_values
+from ohti.indicators.disclosure import apply_disclosure, person_columns, suppress_counts
 from ohti.errors import ParameterError
-from ohti.registry import load_registry
-from ohti.sources import PERSON_VARIABLES, VARIABLES
+from ohti.indicators.registry import load_registry
+from ohti.sources.variables import PERSON_VARIABLES, VARIABLES
 
 
 def frame(values, codes=None, level="municipality", period="2023-10", indicator="x"):
@@ -247,7 +248,7 @@ def test_suppression_can_be_told_from_missing_data_by_its_note():
 
 
 def _expected_inputs(indicator="unemployment_rate", period="2026-06"):
-    from ohti.expected import fit_expected
+    from ohti.analysis.expected import fit_expected
 
     result = fit_expected(indicator, period, disclosure=False)
     exposure = compute_values(indicator, "area", periods=[period]).set_index("area_code")["denominator"]
@@ -257,7 +258,7 @@ def _expected_inputs(indicator="unemployment_rate", period="2026-06"):
 def test_expected_events_are_suppressed_like_counts_of_persons():
     # Σ expected = Σ observed, the nation's published total: a lone small expected count could be
     # derived from the others, so the next smallest goes too (threshold 5: no observed is hidden)
-    from ohti.expected import EXPECTED_COLUMNS, OBSERVED_COLUMNS, disclose_expected
+    from ohti.analysis.expected import EXPECTED_COLUMNS, OBSERVED_COLUMNS, disclose_expected
 
     result, exposure = _expected_inputs()
     table = result.table.copy()
@@ -277,7 +278,7 @@ def test_expected_events_are_suppressed_like_counts_of_persons():
 
 
 def test_expected_table_hides_what_the_gate_hides_of_the_outcome():
-    from ohti.expected import fit_expected
+    from ohti.analysis.expected import fit_expected
 
     internal = fit_expected("unemployment_rate", "2026-06", disclosure=False)
     result = fit_expected("unemployment_rate", "2026-06", threshold=2500)

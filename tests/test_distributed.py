@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from ohti.build import build_documents
+from ohti.build.batch import build_documents
 from ohti.errors import BuildError
 
 distributed = pytest.importorskip("distributed")  # dask[distributed] is a dependency of ohti
@@ -16,7 +16,7 @@ PERIOD = "2023-10"
 
 
 def test_build_on_a_dask_cluster(tmp_path):
-    from ohti import kernels
+    from ohti.build import kernels
 
     specs = [{"code": code, "name": f"Alue {code}",
               "parameters": {"area_code": code, "period": PERIOD, "language": "fi", "fail": code == "02"}}
@@ -33,9 +33,9 @@ def test_build_on_a_dask_cluster(tmp_path):
 
 
 def test_an_unreachable_scheduler_is_reported(tmp_path, monkeypatch):
-    import ohti.distributed
+    import ohti.build.distributed
 
-    monkeypatch.setattr(ohti.distributed, "CONNECT_TIMEOUT", "1s")
+    monkeypatch.setattr(ohti.build.distributed, "CONNECT_TIMEOUT", "1s")
     specs = [{"code": "01", "name": "A", "parameters": {"area_code": "01", "period": PERIOD, "language": "fi"}}]
     with pytest.raises(BuildError, match=r"cannot reach the Dask scheduler at tcp://127.0.0.1:9"):
         build_documents(specs, period=PERIOD, outputs_dir=tmp_path, notebook=MINI, progress=False,

@@ -9,8 +9,8 @@ import pyarrow.parquet as pq
 import pytest
 
 from ohti.errors import ParameterError, SourceDataError
-from ohti.extract import COLUMNS, load_extract, validate_extract
-from ohti.workdays import add_working_days, calendar, holidays_between, is_working_day
+from ohti.register.extract import COLUMNS, load_extract, validate_extract
+from ohti.register.workdays import add_working_days, calendar, holidays_between, is_working_day
 
 GOOD = [
     ("spell", "P1", "01", "", "2025-01-02", "2025-03-01", "open_labour_market"),
@@ -109,7 +109,7 @@ def test_unknown_files_are_refused(tmp_path):
 
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory):
-    from ohti.demo_extract import demo_extract_path
+    from ohti.register.demo import demo_extract_path
 
     return demo_extract_path("2023-10", folder=tmp_path_factory.mktemp("extracts"))
 
@@ -117,7 +117,7 @@ def demo(tmp_path_factory):
 def test_demo_stocks_equal_the_real_unemployed(demo):
     """The spells open at each month-end equal the real unemployed job seekers of the shipped
     StatFin tyonv 12r5 table (indicator 'unemployed') in every area and month."""
-    from ohti.demo_extract import real_stocks
+    from ohti.register.demo import real_stocks
 
     real = real_stocks("2023-10")
     month_ends = [pd.Period(m, "M").end_time.date() for m in real.columns]
@@ -145,7 +145,7 @@ def test_demo_is_labelled_and_validates(demo):
 
 
 def test_demo_is_reproducible_and_fills_up_to_a_size():
-    from ohti.demo_extract import generate
+    from ohti.register.demo import generate
 
     first, _ = generate("2023-10", seed=7, months=2)
     again, _ = generate("2023-10", seed=7, months=2)
@@ -159,7 +159,7 @@ def test_demo_is_reproducible_and_fills_up_to_a_size():
 
 
 def test_demo_file_names_must_say_synthetic(tmp_path):
-    from ohti.demo_extract import write_demo_extract
+    from ohti.register.demo import write_demo_extract
 
     with pytest.raises(ParameterError, match="must contain 'synthetic'"):
         write_demo_extract(tmp_path / "demo.parquet", "2023-10")

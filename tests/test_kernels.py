@@ -6,9 +6,9 @@ import nbformat
 import pytest
 from nbformat.v4 import new_code_cell, new_notebook
 
-from ohti.build import render_notebook
+from ohti.build.execute import render_notebook
 from ohti.errors import BuildError
-from ohti.kernels import KernelStartError, WarmKernel, shutdown_kernels, thread_kernel
+from ohti.build.kernels import KernelStartError, WarmKernel, shutdown_kernels, thread_kernel
 
 
 def _notebook(path, *sources, parameters='step = 0'):
@@ -67,7 +67,7 @@ def test_each_document_starts_from_the_state_of_a_fresh_kernel(kernel, tmp_path)
 
 def test_shared_results_are_remembered_and_copied(kernel, tmp_path):
     code = (
-        "import ohti.compute as compute\n"
+        "import ohti.indicators.compute as compute\n"
         "frame = compute.compute_values('unemployment_rate', 'national', periods=['2023-10'])\n"
         "print(hasattr(compute.compute_values, '__ohti_shared__'), frame['value'].round(4).tolist())\n"
         "frame['value'] = -1.0  # a document that modifies what it got\n"
@@ -110,7 +110,7 @@ def test_thread_kernels_are_shut_down(tmp_path):
 # A document that asks for one shared result and says whether this kernel computed it (the
 # engine's own cache of the indicator's values is empty when the result came from elsewhere).
 SHARED_CALL = (
-    "import ohti.compute as compute\n"
+    "import ohti.indicators.compute as compute\n"
     "frame = compute.compute_values('unemployment_rate', 'ely', periods=['2023-09', '2023-10'])\n"
     "import pandas\n"
     "print(compute.evaluate.cache_info().misses > 0, frame['value'].round(4).tolist(),\n"
@@ -121,13 +121,13 @@ SHARED_CALL = (
 def _kernels_sharing(environment, count=2):
     base = {"MPLBACKEND": "Agg", **environment}
     return [WarmKernel(extra_arguments=["--IPKernelApp.log_level=ERROR"], environment=base,
-                       shared_results=("ohti.compute:compute_values",)) for _ in range(count)]
+                       shared_results=("ohti.indicators.compute:compute_values",)) for _ in range(count)]
 
 
 def test_kernels_of_a_build_compute_a_shared_result_once_between_them(tmp_path):
     from concurrent.futures import ThreadPoolExecutor
 
-    from ohti.kernels import SHARED_FOLDER_VARIABLE
+    from ohti.build.kernels import SHARED_FOLDER_VARIABLE
 
     folder = tmp_path / "shared"
     folder.mkdir()
@@ -151,7 +151,7 @@ def test_kernels_of_a_build_compute_a_shared_result_once_between_them(tmp_path):
 
 
 def test_without_a_shared_folder_each_kernel_computes_its_own(tmp_path):
-    from ohti.kernels import SHARED_FOLDER_VARIABLE
+    from ohti.build.kernels import SHARED_FOLDER_VARIABLE
 
     notebook = _notebook(tmp_path / "shared.ipynb", SHARED_CALL)
     missing = tmp_path / "no-such-folder"

@@ -33,10 +33,13 @@ import numpy as np
 import pytest
 from bs4 import BeautifulSoup
 
-from ohti import disclosure, peers, present, report
-from ohti.compute import compute_values
+from ohti.indicators import disclosure
+from ohti.analysis import peers
+from ohti.documents import sections
+from ohti.indicators.compute import compute_values
 from ohti.i18n import format_number, label
 from ohti.paths import PACKAGE_DIR
+from ohti.documents import content
 
 PERIOD = "2026-06"
 AREA = "36"  # Savonlinna
@@ -110,14 +113,14 @@ def hidden() -> dict:
 
 
 def _decimals(ident: str) -> int:
-    from ohti.registry import get_indicator
+    from ohti.indicators.registry import get_indicator
 
     return get_indicator(ident).decimals
 
 
 def _months() -> list[str]:
-    from ohti.compute import shift_period
-    from ohti.sources import periods
+    from ohti.indicators.compute import shift_period
+    from ohti.sources.access import periods
 
     return [p for p in periods("month") if shift_period(PERIOD, -60) < p <= PERIOD]
 
@@ -280,7 +283,7 @@ def test_no_suppressed_figure_of_savonlinna_is_published_anywhere(draft_build, h
 
 @pytest.mark.slow
 def test_the_audit_finds_no_count_below_the_draft_threshold(draft_build):
-    from ohti.audit import audit
+    from ohti.publish.audit import audit
 
     files, findings = audit([draft_build], threshold=THRESHOLD, jobs=1)
     assert {path.suffix for path in files} >= {".html", ".csv"}
@@ -304,7 +307,7 @@ def test_a_series_suppressed_throughout_is_said_in_words(draft_build):
 
 
 def _indicator_name(ident: str) -> str:
-    from ohti.registry import get_indicator
+    from ohti.indicators.registry import get_indicator
 
     return get_indicator(ident).label("fi")
 
@@ -318,24 +321,24 @@ def high_threshold(monkeypatch):
 
 
 def test_area_series_leave_suppressed_months_out(high_threshold):
-    series = report.area_series(AREA, "unemployed", PERIOD)
-    months = series["note"] != report.NO_DATA_MONTH
+    series = content.area_series(AREA, "unemployed", PERIOD)
+    months = series["note"] != content.NO_DATA_MONTH
     assert months.sum() > 12
     assert series.loc[months, "suppressed"].all() and series["area"].isna().all()
     assert series["area_adjusted"].isna().all()
     assert series.loc[months, "note"].str.startswith(f"suppressed: fewer than {THRESHOLD} persons").all()
-    html = present.series_html(AREA, "unemployed", PERIOD, "fi", area_name="Savonlinna")
+    html = sections.series_html(AREA, "unemployed", PERIOD, "fi", area_name="Savonlinna")
     assert 'class="no-chart"' in html and "<img" not in html and "1 981" not in _normal(html)
 
 
 def test_a_partly_suppressed_series_is_drawn_without_its_suppressed_months(monkeypatch):
     # with 2000 as the threshold, 5 of Savonlinna's months (2 058 … 2 118 unemployed) are shown
     monkeypatch.setattr(disclosure, "threshold_for", lambda indicator_id=None: 2000)
-    series = report.area_series(AREA, "unemployed", PERIOD)
+    series = content.area_series(AREA, "unemployed", PERIOD)
     shown, hidden = series["area"].notna(), series["suppressed"]
     assert shown.sum() >= 3 and hidden.sum() >= 12 and not (shown & hidden).any()
     assert (series.loc[shown, "area"] >= 2000).all()
-    html = present.series_html(AREA, "unemployed", PERIOD, "fi", area_name="Savonlinna")
+    html = sections.series_html(AREA, "unemployed", PERIOD, "fi", area_name="Savonlinna")
     parts = dict(_html_parts(html, "chart"))
     assert label("suppressed_span", "fi") in parts["chart, SVG of image 1"]  # the hatched months say why
     latest = re.search(r"Viimeisin arvo (.+)\.$", parts["chart, alt text of image 1"]).group(1)
@@ -343,17 +346,17 @@ def test_a_partly_suppressed_series_is_drawn_without_its_suppressed_months(monke
 
 
 def test_funnel_plots_leave_suppressed_areas_out(high_threshold):
-    funnel = report.funnel_data("unemployment_rate", PERIOD)
+    funnel = content.funnel_data("unemployment_rate", PERIOD)
     assert AREA in funnel.suppressed and AREA not in set(funnel.values["area_code"])
     assert len(funnel.values) + len(funnel.suppressed) == 45
     smallest_published = funnel.values["denominator"].min()
     assert funnel.limits["denominator"].min() == pytest.approx(0.8 * smallest_published)  # the axis too
-    html = present.funnel_html("unemployment_rate", PERIOD, "fi", focal=AREA)
+    html = sections.funnel_html("unemployment_rate", PERIOD, "fi", focal=AREA)
     assert "Savonlinna puuttuu kuviosta" in html and "12,3" not in html
 
 
 def test_peer_table_hides_the_area_and_any_peers_value_that_is_suppressed(high_threshold):
-    from ohti.comparison import compare_values
+    from ohti.indicators.comparison import compare_values
 
     shown = ["unemployment_rate", "unemployed", "unemployed_men"]
     table = peers.peer_comparison(AREA, dict.fromkeys(shown, PERIOD)).set_index("indicator")
@@ -369,21 +372,21 @@ def test_peer_table_hides_the_area_and_any_peers_value_that_is_suppressed(high_t
 
 
 def test_expected_values_hide_the_areas_observed_and_expected_events(high_threshold):
-    from ohti.expected import fit_expected
+    from ohti.analysis.expected import fit_expected
 
     result = fit_expected("unemployment_rate", PERIOD)
     row = result.table.set_index("area_code").loc[AREA]
     assert row[["observed", "expected", "events", "expected_events", "ratio", "lower", "upper"]].isna().all()
     assert row["significance"] == "not compared" and row["note"].startswith("suppressed:")
-    html = present.expected_area_html([result], AREA, "fi")
+    html = sections.expected_area_html([result], AREA, "fi")
     assert "12,3" not in html and "salattu" in html
 
 
 def test_whole_country_values_pass_the_gate_too(high_threshold):
     # 536 persons in coaching in the whole country in 2026-06: below 2500
-    national = report.unit_indicator_table("national", "SSS", PERIOD, indicators=["in_coaching"])
+    national = content.unit_indicator_table("national", "SSS", PERIOD, indicators=["in_coaching"])
     assert np.isnan(national.loc[0, "value"]) and np.isnan(national.loc[0, "national"])
-    table = report.area_indicator_tables(PERIOD, indicators=["in_coaching"])
+    table = content.area_indicator_tables(PERIOD, indicators=["in_coaching"])
     assert table["national"].isna().all() and table["national_change"].isna().all()
     assert (table["value"].isna() | (table["value"] == 0)).all()  # a zero reveals no one: published
 
@@ -391,21 +394,21 @@ def test_whole_country_values_pass_the_gate_too(high_threshold):
 def test_no_trend_is_computed_from_a_suppressed_count(high_threshold):
     # October 2023: five Octobers of data (the months of 2024-2025 have gaps, so no area has a
     # trend in 2026-06); Savonlinna had 1 562 unemployed, its trend was "better" before the gate
-    league = report.league_table("unemployment_rate", "2023-10").set_index("area_code")
+    league = content.league_table("unemployment_rate", "2023-10").set_index("area_code")
     suppressed = league["value"].isna()
     assert suppressed[AREA] and suppressed.sum() >= 5
     assert (league.loc[suppressed, "trend_label"] == "not calculated").all()
     # published areas have one, unless one of their five Octobers is suppressed
     assert (league.loc[~suppressed, "trend_label"] != "not calculated").sum() >= 10
-    tables = report.area_indicator_tables("2023-10", indicators=["unemployment_rate"]).set_index("area_code")
+    tables = content.area_indicator_tables("2023-10", indicators=["unemployment_rate"]).set_index("area_code")
     assert tables.at[AREA, "trend_label"] == "not calculated" and not tables.at[AREA, "red_red"]
 
 
 def test_a_map_whose_every_area_is_suppressed_says_so(high_threshold):
     # laid off per 1 000 in the labour force: every area's laid off are fewer than 2500
-    html = present.choropleth_html("laid_off_per_1000_labour_force", PERIOD, "fi")
+    html = sections.choropleth_html("laid_off_per_1000_labour_force", PERIOD, "fi")
     assert 'class="no-chart map"' in html and "<img" not in html
     assert "karttaa ei piirretä, koska alueiden luvut on salattu" in html
     # five areas published: the map is drawn, the others white as "no data or suppressed"
-    drawn = present.choropleth_html("activation_rate", PERIOD, "fi")
+    drawn = sections.choropleth_html("activation_rate", PERIOD, "fi")
     assert "<img" in drawn and "Savonlinna 17,7" not in drawn

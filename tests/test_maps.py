@@ -1,4 +1,4 @@
-"""ohti.maps: locator maps and choropleths from the shipped 2025 municipality boundaries.
+"""ohti.documents.maps: locator maps and choropleths from the shipped 2025 municipality boundaries.
 
 Real data: Statistics Finland's municipality boundaries and the 2025 municipality key shipped in
 ohti/data, and the unemployment rate of October 2023 (TEM, tyonv 12r5).
@@ -9,10 +9,11 @@ import numpy as np
 import pytest
 from matplotlib.colors import to_rgba
 
-from ohti import areas, maps
-from ohti.charts import figure_html
-from ohti.compute import compute_values
-from ohti.errors import ParameterError, UnknownAreaError
+from ohti.sources import areas
+from ohti.documents import maps
+from ohti.documents.charts import figure_html
+from ohti.indicators.compute import compute_values
+from ohti.errors import UnknownAreaError
 
 
 def _collections(fig):

@@ -4,19 +4,20 @@ import re
 
 import pytest
 
-from ohti import build
-from ohti.compute import compute_values
+from ohti.indicators.compute import compute_values
 from ohti.i18n import format_number
 from ohti.paths import AREA_NOTEBOOK
+from ohti.build import execute
+from ohti.build import convert
 
 
 @pytest.fixture(scope="module")
 def savonlinna(tmp_path_factory):
     folder = tmp_path_factory.mktemp("notebook")
     parameters = {"area_code": "36", "period": "2023-10", "language": "fi"}
-    nb = build.render_notebook(AREA_NOTEBOOK, folder / "36_fi.ipynb", parameters)
-    html = build.notebook_to_html(nb, title="Savonlinna 2023-10", language="fi")
-    pdf = build.html_to_pdf(html, folder / "36_fi.pdf")
+    nb = execute.render_notebook(AREA_NOTEBOOK, folder / "36_fi.ipynb", parameters)
+    html = convert.notebook_to_html(nb, title="Savonlinna 2023-10", language="fi")
+    pdf = convert.html_to_pdf(html, folder / "36_fi.pdf")
     return nb, html, pdf
 
 

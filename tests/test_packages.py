@@ -3,16 +3,15 @@
 from __future__ import annotations
 
 import csv
-import io
 import math
 import zipfile
 
 import pytest
 
-from ohti import areas
-from ohti.audit import audit, audit_csv, audit_xlsx
-from ohti.comparison import compare_values
-from ohti.packages import PACKAGE_COLUMNS, package_stem, slug, write_packages
+from ohti.sources import areas
+from ohti.publish.audit import audit, audit_csv, audit_xlsx
+from ohti.indicators.comparison import compare_values
+from ohti.publish.packages import PACKAGE_COLUMNS, package_stem, slug, write_packages
 
 PERIOD = "2023-10"
 CODE = "36"  # Savonlinna: Enonkoski, Rantasalmi, Savonlinna, Sulkava
@@ -164,13 +163,13 @@ def test_unknown_area_is_a_clear_error(tmp_path):
 
 
 def test_an_up_to_date_package_is_not_written_again(tmp_path, monkeypatch):
-    from ohti import packages, publish
+    from ohti.publish import packages, edition
 
-    first = publish.publish_packages(["25"], PERIOD, tmp_path)["25"]
+    first = edition.publish_packages(["25"], PERIOD, tmp_path)["25"]
     written = []
     monkeypatch.setattr(packages, "write_package", lambda *args: written.append(args) or first)
-    again = publish.publish_packages(["25"], PERIOD, tmp_path)["25"]
+    again = edition.publish_packages(["25"], PERIOD, tmp_path)["25"]
     assert written == [] and again == first
     first.zip.write_bytes(b"changed")  # a damaged package is written again
-    publish.publish_packages(["25"], PERIOD, tmp_path)
+    edition.publish_packages(["25"], PERIOD, tmp_path)
     assert len(written) == 1

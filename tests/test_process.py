@@ -15,7 +15,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from ohti.errors import DefinitionError
-from ohti.process import RULES_PATH, compute_process, load_rules, pooled, rule_for
+from ohti.register.process import RULES_PATH, compute_process, load_rules, pooled, rule_for
 
 COLUMNS = ["table", "person_id", "area_code", "type", "start_date", "end_date", "end_reason"]
 
@@ -225,7 +225,7 @@ def test_rule_table_is_validated(tmp_path):
 # --- the area document's section and the build's wiring --------------------------------------
 
 def test_area_section_states_plainly_when_no_extract_is_configured():
-    from ohti.process_report import process_section_html
+    from ohti.documents.process_section import process_section_html
 
     text = process_section_html("01", "2023-10", "", "en")
     assert "are not measured in this document" in text and "none is configured" in text
@@ -234,7 +234,7 @@ def test_area_section_states_plainly_when_no_extract_is_configured():
 
 def test_area_section_shows_and_labels_a_synthetic_extract(tmp_path, monkeypatch):
     import ohti.paths
-    from ohti.process_report import process_section_html
+    from ohti.documents.process_section import process_section_html
 
     monkeypatch.setattr(ohti.paths, "OUTPUTS_DIR", tmp_path / "outputs")
     rows = []
@@ -256,8 +256,8 @@ def test_area_section_shows_and_labels_a_synthetic_extract(tmp_path, monkeypatch
 
 
 def test_build_passes_the_extract_to_area_documents_and_their_stamps(tmp_path):
-    from ohti import stamps
-    from ohti.publish import area_jobs, with_extract
+    from ohti.build import stamps
+    from ohti.publish.edition import area_jobs, with_extract
 
     path = write(tmp_path, [spell("A", "2023-01-02")], name="synthetic_small.parquet")
     specs = area_jobs(["01"], "2023-10", "fi", "ely")

@@ -3,7 +3,7 @@ time and where the copy came from; the labour force's age; the division in force
 
 from bs4 import BeautifulSoup
 
-from ohti import provenance
+from ohti.sources import provenance
 
 
 def _about(period, language):

@@ -20,8 +20,11 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from ohti import cli, pxweb, refresh, sources
+from ohti import cli
+from ohti.sources import pxweb, refresh
 from ohti.errors import ParameterError
+from ohti.sources.files import SUPPRESSION_MARKERS
+from ohti.sources import loaders
 
 FIXTURES = Path(__file__).parent / "fixtures" / "pxweb"
 ROOT = "https://pxdata.test/PxWeb/api/v1/fi/StatFin"
@@ -51,7 +54,7 @@ def rename(metadata: dict, old: str, new: str) -> dict:
 
 def cell_number(text: str):
     """A cell of a recorded ``json`` response as json-stat2 writes it (None if suppressed)."""
-    if text in sources.SUPPRESSION_MARKERS:
+    if text in SUPPRESSION_MARKERS:
         return None
     number = float(text)
     return int(number) if number.is_integer() and "." not in text else number
@@ -454,11 +457,11 @@ def test_refresh_writes_a_validated_file_and_its_manifest_row(tmp_path):
     assert rows[0]["file"] == target.relative_to(tmp_path).as_posix()
     response = pxweb.read_response(target)
     assert response.format == "json" and response.updated == "2026-07-21T05:00:00Z"
-    tidy = sources.tidy_response(response, pxweb.load_table_specs()["12r5"])
+    tidy = loaders.tidy_response(response, pxweb.load_table_specs()["12r5"])
     national = tidy[(tidy.unit_code == "SSS") & (tidy.variable == "unemployed")]
     assert national["value"].tolist() == [352001.0]  # KEHA-keskus, 12r5, June 2026 (the recorded response)
     manifest = refresh.read_manifest(tmp_path)
-    assert list(manifest[0]) == sources.DATA_DIR_MANIFEST_COLUMNS
+    assert list(manifest[0]) == loaders.DATA_DIR_MANIFEST_COLUMNS
     row = manifest[0]
     assert row["sha256"] == hashlib.sha256(target.read_bytes()).hexdigest()
     assert (row["table"], row["source"], row["origin"], row["licence"]) == ("12r5", "tyonv_12r5", "refresh", "CC BY 4.0")
@@ -471,10 +474,10 @@ def test_refresh_writes_a_validated_file_and_its_manifest_row(tmp_path):
 
 def test_refreshed_files_feed_the_loaders(tmp_path, monkeypatch):
     run(add_11re(api_12r5()), tmp_path, tables="12r5,11re")
-    monkeypatch.setattr(sources, "DATA_DIR_USER", tmp_path)
-    files = sources.data_dir_files("vaerak_11re")
+    monkeypatch.setattr(loaders, "DATA_DIR_USER", tmp_path)
+    files = loaders.data_dir_files("vaerak_11re")
     assert files == [refreshed(tmp_path, "11re")]
-    tidy = sources.load_pxweb_file(files[0])
+    tidy = loaders.load_pxweb_file(files[0])
     national = tidy[(tidy.unit_code == "SSS")].set_index("variable")["value"]
     # Statistics Finland, 11re, 31.12.2025 (the recorded response): 5,652,881 = 2,799,212 men + 2,853,669 women
     assert national.to_dict() == {"population": 5652881.0, "population_men": 2799212.0, "population_women": 2853669.0}
@@ -719,8 +722,8 @@ def test_ohti_refresh_end_to_end_through_a_local_server(local_api, tmp_path, cap
     assert cli.main(["refresh", *common, "--quiet"]) == 0
     out = capsys.readouterr().out
     assert out.startswith("12r5: refresh 2026-06 … 2026-06 (updated 2026-07-21T05:00:00Z) → ")
-    monkeypatch.setattr(sources, "DATA_DIR_USER", data_dir.resolve())
-    tidy = sources.load_pxweb_file(sources.data_dir_files("tyonv_12r5")[0])
+    monkeypatch.setattr(loaders, "DATA_DIR_USER", data_dir.resolve())
+    tidy = loaders.load_pxweb_file(loaders.data_dir_files("tyonv_12r5")[0])
     national = tidy[(tidy.unit_code == "SSS")].set_index("variable")["value"]
     assert (national["unemployed"], national["labour_force"], national["vacancies"]) == (352001.0, 2743596.0, 26641.0)
 

@@ -4,32 +4,35 @@ import re
 
 import pytest
 
-from ohti import build, report
-from ohti.assessments import assessment_html, assessment_path, render_assessment
+from ohti.documents.assessments import assessment_html, assessment_path, render_assessment
 from ohti.errors import ParameterError
 from ohti.paths import AREA_NOTEBOOK, NATIONAL_NOTEBOOK, REGION_NOTEBOOK
+from ohti.build import execute
+from ohti.build import convert
+from ohti.documents import content
+from ohti.sources import areas
 
 
 def run(notebook, folder, name, parameters, language="fi"):
-    nb = build.render_notebook(notebook, folder / f"{name}.ipynb", parameters)
-    return build.notebook_to_html(nb, title=name, language=language)
+    nb = execute.render_notebook(notebook, folder / f"{name}.ipynb", parameters)
+    return convert.notebook_to_html(nb, title=name, language=language)
 
 
 def test_an_area_spanning_two_regions_appears_in_both_with_a_note():
     # Suupohja's municipalities lie in Etelä-Pohjanmaa (14) and Pohjanmaa (15).
     for code, other in (("14", "Pohjanmaa"), ("15", "Etelä-Pohjanmaa")):
-        areas = report.region_profile("maakunta", code)["areas"].set_index("name")
+        areas = content.region_profile("maakunta", code)["areas"].set_index("name")
         assert areas.at["Suupohja", "also"] == other
-    ely = report.region_profile("ely", "11")["areas"]
+    ely = content.region_profile("ely", "11")["areas"]
     assert set(ely["name"]) == {"Kymppi", "TyöLakeus", "Suupohja"}
     with pytest.raises(ParameterError, match="unknown grouping 'nuts'"):
-        report.region_profile("nuts", "01")
+        content.region_profile("nuts", "01")
 
 
 def test_document_languages_follow_the_language_status():
-    assert report.document_languages("area", "36") == ["fi"]          # Savonlinna: Finnish only
-    assert report.document_languages("area", "25") == ["fi", "sv"]    # Pietarsaaren seutu: bilingual
-    assert report.document_languages("area", "08") == ["fi", "sv"]    # Helsinki: bilingual
+    assert areas.document_languages("area", "36") == ["fi"]          # Savonlinna: Finnish only
+    assert areas.document_languages("area", "25") == ["fi", "sv"]    # Pietarsaaren seutu: bilingual
+    assert areas.document_languages("area", "08") == ["fi", "sv"]    # Helsinki: bilingual
 
 
 def test_assessment_markup_and_script_are_rendered_inert():
@@ -47,7 +50,7 @@ def test_assessment_files_and_placeholder(tmp_path):
     assert assessment_path("36", "2023-10", "sv", folder=tmp_path).name == "36.sv.md"
     assert assessment_path("36", "2023-10", "en", folder=tmp_path).name == "36.md"  # Finnish as fallback
     assert assessment_path("08", "2023-10", "fi", folder=tmp_path) is None
-    table = report.indicator_table("08", "2023-10", indicators=["unemployment_rate"])
+    table = content.indicator_table("08", "2023-10", indicators=["unemployment_rate"])
     placeholder = assessment_html("08", "2023-10", table, "fi", folder=tmp_path)
     assert "Asiantuntija-arviota ei ole vielä kirjoitettu" in placeholder
     with pytest.raises(ParameterError, match="assessment code 'x1'"):
@@ -111,23 +114,23 @@ def test_assessment_in_a_document_is_escaped(documents):
 def test_area_tables_are_each_areas_table_and_the_region_rows_its_units():
     """Documents take their rows from tables of every unit (shared in a warm kernel); the rows
     are those the unit's own table has, and ranks and trends are each area's own."""
-    from ohti.comparison import compare_values
+    from ohti.indicators.comparison import compare_values
 
     indicators = ["unemployment_rate", "unemployed", "vacancies_per_unemployed"]
-    every = report.area_indicator_tables("2023-10", indicators=indicators)
+    every = content.area_indicator_tables("2023-10", indicators=indicators)
     assert len(every) == 45 * len(indicators)
     for code in ("08", "36"):
-        own = report.indicator_table(code, "2023-10", indicators=indicators)
+        own = content.indicator_table(code, "2023-10", indicators=indicators)
         assert own.equals(every[every["area_code"] == code].drop(columns="area_code").reset_index(drop=True))
     rate = every[every["indicator"] == "unemployment_rate"].set_index("area_code")
     # Ranks: 1 is the lowest unemployment rate, and the areas' values are in rank order.
     assert rate["rank"].min() == 1 and rate["n_ranked"].iloc[0] == 45
     assert rate.sort_values("rank")["value"].is_monotonic_increasing
     # Trends are those of each area's own five points (the same month of five years).
-    single = report.area_indicator_tables("2023-10", indicators=["unemployment_rate"])
+    single = content.area_indicator_tables("2023-10", indicators=["unemployment_rate"])
     assert single.set_index("area_code")["trend_label"].equals(rate["trend_label"])
     assert set(rate["trend_label"]) <= {"better", "worse", "no significant change", "not calculated"}
-    region = report.unit_indicator_table("ely", "02", "2023-10", indicators=["unemployment_rate"])
+    region = content.unit_indicator_table("ely", "02", "2023-10", indicators=["unemployment_rate"])
     alone = compare_values("unemployment_rate", "ely", periods=["2023-10"], codes=["02"])
     assert region["value"].iloc[0] == alone["value"].iloc[0]
     assert region["lower"].iloc[0] == alone["lower"].iloc[0]

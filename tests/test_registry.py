@@ -3,11 +3,11 @@ import copy
 import pytest
 import yaml
 
-from ohti.compute import indicator_coverage
+from ohti.indicators.compute import indicator_coverage
 from ohti.errors import DefinitionError
 from ohti.paths import REGISTRY_PATH
-from ohti.registry import load_registry, parse_registry
-from ohti.sources import source_variables
+from ohti.indicators.registry import load_registry, parse_registry
+from ohti.sources.access import source_variables
 
 VARIABLES = set(source_variables())
 

@@ -9,11 +9,11 @@ import re
 import pytest
 from bs4 import BeautifulSoup
 
-from ohti import areas
-from ohti.build import write_index
-from ohti.comparison import compare_values
+from ohti.sources import areas
+from ohti.publish.index import write_index
+from ohti.indicators.comparison import compare_values
 from ohti.i18n import format_number
-from ohti.site import SIGNIFICANCE_MARKS, area_directory, index_extras, key_indicators, search_data, summary_table
+from ohti.publish.site import SIGNIFICANCE_MARKS, area_directory, index_extras, key_indicators, search_data, summary_table
 
 PERIOD = "2023-10"
 
@@ -123,10 +123,10 @@ def test_index_page(tmp_path, summary):
 
 
 def test_index_extras_write_packages_of_built_areas_only(tmp_path, monkeypatch):
-    import ohti.packages
+    import ohti.publish.packages
 
     written = []
-    monkeypatch.setattr(ohti.packages, "write_packages",
+    monkeypatch.setattr(ohti.publish.packages, "write_packages",
                         lambda codes, period, outputs_dir, progress: written.append(list(codes)) or {})
     results = [{"code": "36", "language": "fi", "html": str(tmp_path / PERIOD / "36_fi.html"), "status": "ok"},
                {"code": "ely-07", "language": "fi", "html": str(tmp_path / PERIOD / "ely-07_fi.html"),
@@ -144,7 +144,7 @@ def test_index_extras_write_packages_of_built_areas_only(tmp_path, monkeypatch):
 
 
 def test_index_says_how_current_each_source_is(tmp_path):
-    from ohti.site import data_sources
+    from ohti.publish.site import data_sources
 
     path = write_index(_entries(tmp_path), PERIOD, tmp_path / "index.html", directory=area_directory(),
                        data_sources=data_sources("fi"))

@@ -3,9 +3,12 @@ import shutil
 import pandas as pd
 import pytest
 
-from ohti import sources
 from ohti.paths import DATA_DIR
 from ohti.errors import SourceDataError
+from ohti.sources import access
+from ohti.sources import loaders
+from ohti.sources import files
+from ohti.sources import variables
 
 
 def lines_for(real_lines, code, months=("2023-09", "2023-10")):
@@ -13,7 +16,7 @@ def lines_for(real_lines, code, months=("2023-09", "2023-10")):
 
 
 def test_shipped_snapshot_loads_with_expected_shape():
-    tidy = sources.load_employment_statistics()
+    tidy = access.load_employment_statistics()
     history = tidy[tidy["period"] <= "2023-10"]
     assert set(history["variable"]) == {"unemployed", "labour_force", "vacancies"}
     assert tidy["period"].min() == "2006-01" and tidy["period"].max() == "2026-06"
@@ -27,7 +30,7 @@ def test_shipped_snapshot_loads_with_expected_shape():
 
 
 def test_suppressed_cells_are_missing_not_zero():
-    tidy = sources.load_employment_statistics()
+    tidy = access.load_employment_statistics()
     vacancies = tidy[(tidy["variable"] == "vacancies") & (tidy["unit_level"] == "municipality")]
     # SOURCE.txt: 10,143 NA in vacancies across all row types; municipal rows hold most of them.
     assert vacancies["value"].isna().sum() > 0
@@ -43,7 +46,7 @@ def test_every_suppression_marker_becomes_missing(real_12r5_lines, write_12r5, m
     fields = lines[1].split(",")
     fields[6] = marker
     lines[1] = ",".join(fields)
-    tidy = sources.load_12r5(write_12r5(lines))
+    tidy = loaders.load_12r5(write_12r5(lines))
     cell = tidy[(tidy["variable"] == "vacancies") & (tidy["period"] == "2023-09")]
     assert cell["value"].isna().all() and cell["suppressed"].all()
 
@@ -51,7 +54,7 @@ def test_every_suppression_marker_becomes_missing(real_12r5_lines, write_12r5, m
 def test_latin1_and_bom_files_are_read(real_12r5_lines, write_12r5):
     lines = [real_12r5_lines[0]] + lines_for(real_12r5_lines, "KU091")
     for encoding in ("latin-1", "utf-8-sig"):
-        tidy = sources.load_12r5(write_12r5(lines, encoding=encoding))
+        tidy = loaders.load_12r5(write_12r5(lines, encoding=encoding))
         assert len(tidy) == 6
 
 
@@ -71,7 +74,7 @@ def test_all_problems_are_reported_at_once(real_12r5_lines, write_12r5):
     lines[4] = ",".join(bad)
     lines.append(lines[4])  # repeated row
     with pytest.raises(SourceDataError) as caught:
-        sources.load_12r5(write_12r5(lines))
+        loaders.load_12r5(write_12r5(lines))
     problems = "\n".join(caught.value.problems)
     assert "row 2, column tyottomat_tyonhakijat: '-12' is negative" in problems
     assert "row 3, column kuntakoodi: '999' is not a municipality in the 2025 key" in problems
@@ -86,7 +89,7 @@ def test_all_problems_are_reported_at_once(real_12r5_lines, write_12r5):
 def test_missing_column_is_named(real_12r5_lines, write_12r5):
     lines = [",".join(line.split(",")[:6]) for line in [real_12r5_lines[0]] + lines_for(real_12r5_lines, "KU091")]
     with pytest.raises(SourceDataError, match="missing column\\(s\\) avoimet_tyopaikat"):
-        sources.load_12r5(write_12r5(lines))
+        loaders.load_12r5(write_12r5(lines))
 
 
 def test_unemployed_above_labour_force_is_refused(real_12r5_lines, write_12r5):
@@ -95,7 +98,7 @@ def test_unemployed_above_labour_force_is_refused(real_12r5_lines, write_12r5):
     fields[4] = str(float(fields[5]) + 1)
     lines[1] = ",".join(fields)
     with pytest.raises(SourceDataError, match="exceeds the labour force"):
-        sources.load_12r5(write_12r5(lines))
+        loaders.load_12r5(write_12r5(lines))
 
 
 def test_changed_shipped_file_fails_its_checksum(monkeypatch, tmp_path):
@@ -106,23 +109,24 @@ def test_changed_shipped_file_fails_its_checksum(monkeypatch, tmp_path):
     copy = tmp_path / "data"
     shutil.copytree(paths.DATA_DIR, copy)
     (copy / "municipality_key" / "municipality_mergers.csv").write_text("old_code,new_code\n", encoding="utf-8")
-    monkeypatch.setattr(sources, "DATA_DIR", copy)
-    monkeypatch.setattr(sources, "MANIFEST_PATH", copy / "MANIFEST.csv")
+    monkeypatch.setattr(files, "DATA_DIR", copy)
+    monkeypatch.setattr(loaders, "DATA_DIR", copy)
+    monkeypatch.setattr(files, "MANIFEST_PATH", copy / "MANIFEST.csv")
     with pytest.raises(SourceDataError, match="differs from the manifest"):
-        sources.shipped_path("municipality_key/municipality_mergers.csv")
+        files.shipped_path("municipality_key/municipality_mergers.csv")
 
 
 def test_manifest_lists_provenance_for_every_shipped_file():
-    manifest = sources.load_manifest()
+    manifest = files.load_manifest()
     for column in ("file", "sha256", "publisher", "licence", "origin", "extracted", "coverage"):
         assert (manifest[column].str.len() > 0).all(), column
     assert set(manifest["licence"]) == {"CC BY 4.0"}
     for name in manifest["file"]:
-        sources.shipped_path(name)  # present and unchanged
+        files.shipped_path(name)  # present and unchanged
 
 
 def test_decimal_comma_is_parsed():
-    numbers, suppressed, invalid = sources.parse_counts(pd.Series(["1234,0", "12", "...", "x"]))
+    numbers, suppressed, invalid = files.parse_counts(pd.Series(["1234,0", "12", "...", "x"]))
     assert numbers.iloc[0] == 1234.0 and numbers.iloc[1] == 12.0
     assert suppressed.tolist() == [False, False, True, False]
     assert invalid.tolist() == [False, False, False, True]
@@ -130,35 +134,36 @@ def test_decimal_comma_is_parsed():
 
 def test_latest_complete_period_is_the_last_month():
     # 2026-06 covers the 308 municipalities of the 2025 division (Pertunmaa is in Mäntyharju)
-    assert sources.latest_complete_period() == "2026-06"
+    assert access.latest_complete_period() == "2026-06"
 
 
 def test_a_validated_source_is_kept_on_disk_and_read_from_there(monkeypatch, tmp_path):
-    monkeypatch.setattr(sources, "SOURCE_CACHE_DIR", tmp_path)
-    sources.load_source.cache_clear()
-    first = sources.load_source("tyonv_12u4")
+    monkeypatch.setattr(access, "SOURCE_CACHE_DIR", tmp_path)
+    access.load_source.cache_clear()
+    first = access.load_source("tyonv_12u4")
     (cached,) = tmp_path.glob("tyonv_12u4-*.pickle")
     marked = first.assign(value=-1.0)  # a frame no loader would give: proves where the next one comes from
     marked.to_pickle(cached)
-    sources.load_source.cache_clear()
-    assert (sources.load_source("tyonv_12u4")["value"] == -1.0).all()
-    sources.load_source.cache_clear()
+    access.load_source.cache_clear()
+    assert (access.load_source("tyonv_12u4")["value"] == -1.0).all()
+    access.load_source.cache_clear()
 
 
 def test_the_cache_does_not_hide_a_changed_shipped_file(monkeypatch, tmp_path):
-    monkeypatch.setattr(sources, "SOURCE_CACHE_DIR", tmp_path / "cache")
-    sources.load_source.cache_clear()
-    sources.load_source("tyonv_12u4")
+    monkeypatch.setattr(access, "SOURCE_CACHE_DIR", tmp_path / "cache")
+    access.load_source.cache_clear()
+    access.load_source("tyonv_12u4")
     copy = tmp_path / "data"
     shutil.copytree(DATA_DIR, copy)
-    name = sources.SOURCES["tyonv_12u4"].files[0]
+    name = variables.SOURCES["tyonv_12u4"].files[0]
     (copy / name).write_bytes((copy / name).read_bytes() + b"\n")
-    monkeypatch.setattr(sources, "DATA_DIR", copy)
-    monkeypatch.setattr(sources, "MANIFEST_PATH", copy / "MANIFEST.csv")
-    sources.load_source.cache_clear()
+    monkeypatch.setattr(files, "DATA_DIR", copy)
+    monkeypatch.setattr(loaders, "DATA_DIR", copy)
+    monkeypatch.setattr(files, "MANIFEST_PATH", copy / "MANIFEST.csv")
+    access.load_source.cache_clear()
     with pytest.raises(SourceDataError, match="sha256"):
-        sources.load_source("tyonv_12u4")
-    sources.load_source.cache_clear()
+        access.load_source("tyonv_12u4")
+    access.load_source.cache_clear()
 
 
 def _tidy_rows(rows):
@@ -176,7 +181,7 @@ def test_a_later_file_replaces_its_units_and_their_merged_predecessors():
                           ("municipality", "507", "2020-01", "vacancies", 9.0, False),
                           ("municipality", "091", "2020-01", "unemployed", 40000.0, False)])
     refreshed = _tidy_rows([("municipality", "507", "2020-01", "unemployed", 341.0, False)])
-    combined = sources._combined([shipped, refreshed])
+    combined = loaders._combined([shipped, refreshed])
     by_key = {(r.unit_code, r.period, r.variable): r.value for r in combined.itertuples()}
     assert by_key == {("507", "2020-01", "unemployed"): 341.0, ("507", "2019-12", "unemployed"): 310.0,
                       ("507", "2020-01", "vacancies"): 9.0, ("091", "2020-01", "unemployed"): 40000.0}

@@ -4,20 +4,21 @@ from __future__ import annotations
 
 import os
 
-from ohti import stamps
+from ohti._files import tree_digest
+from ohti.build import stamps
 
 
 def test_tree_digest_follows_content_not_time_or_caches(tmp_path):
     (tmp_path / "a.py").write_text("x = 1\n", encoding="utf-8")
     (tmp_path / "sub").mkdir()
     (tmp_path / "sub" / "b.yaml").write_text("k: v\n", encoding="utf-8")
-    before = stamps.tree_digest(tmp_path)
+    before = tree_digest(tmp_path)
     os.utime(tmp_path / "a.py", (0, 0))  # a timestamp is not content
     (tmp_path / "__pycache__").mkdir()
     (tmp_path / "__pycache__" / "a.cpython-311.pyc").write_bytes(b"\0")
-    assert stamps.tree_digest(tmp_path) == before
+    assert tree_digest(tmp_path) == before
     (tmp_path / "sub" / "b.yaml").write_text("k: w\n", encoding="utf-8")
-    assert stamps.tree_digest(tmp_path) != before
+    assert tree_digest(tmp_path) != before
 
 
 def test_glob_digest_counts_files_appearing(tmp_path):

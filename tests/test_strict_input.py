@@ -9,10 +9,13 @@ import time
 
 import pytest
 
-from ohti import sources
 from ohti.errors import DefinitionError, ParameterError, SourceDataError
-from ohti.registry import parse_registry
+from ohti.indicators.registry import parse_registry
 from ohti.yamlsafe import load_yaml
+from ohti.sources import access
+from ohti.sources import files
+from ohti.sources import loaders
+from ohti.sources import variables
 
 ENTRY = """
   - id: unemployed
@@ -41,9 +44,9 @@ def test_a_registry_with_a_key_given_twice_is_refused():
     # a second numerator made 'unemployed' the labour force (158 536 instead of 13 754 in Espoo)
     text = "indicators:" + ENTRY % "numerator: labour_force"
     with pytest.raises(DefinitionError, match="indicator registry: registry, line 10: key 'numerator' is given twice"):
-        parse_registry(text, set(sources.source_variables()))
+        parse_registry(text, set(access.source_variables()))
     with pytest.raises(DefinitionError, match="key 'indicators' is given twice"):
-        parse_registry("indicators:" + ENTRY % "" + "indicators: []\n", set(sources.source_variables()))
+        parse_registry("indicators:" + ENTRY % "" + "indicators: []\n", set(access.source_variables()))
 
 
 def test_a_yaml_alias_bomb_is_refused_at_once():
@@ -56,7 +59,7 @@ def test_a_yaml_alias_bomb_is_refused_at_once():
 
 
 def test_parameters_refuse_aliases(tmp_path):
-    from ohti.validate import load_parameters
+    from ohti.sources.checks import load_parameters
 
     path = tmp_path / "run.yaml"
     path.write_text("area_code: &a '01'\nperiod: *a\n", encoding="utf-8")
@@ -72,7 +75,7 @@ def test_a_gzip_bomb_is_refused_without_inflating_it(tmp_path):
             handle.write(chunk)
     started = time.monotonic()
     with pytest.raises(SourceDataError, match="decompresses to more than 200,000,000 bytes"):
-        sources.read_text(path)
+        files.read_text(path)
     assert time.monotonic() - started < 5
 
 
@@ -81,19 +84,19 @@ def test_a_fifo_and_a_folder_are_refused_not_read(tmp_path):
     os.mkfifo(fifo)
     started = time.monotonic()
     with pytest.raises(SourceDataError, match="is not a regular file"):
-        sources.load_12r5(fifo)
+        loaders.load_12r5(fifo)
     assert time.monotonic() - started < 2  # reading a FIFO would wait for a writer forever
     with pytest.raises(SourceDataError, match="is not a regular file"):
-        sources.read_text(tmp_path)
+        files.read_text(tmp_path)
     loop = tmp_path / "loop.csv"
     loop.symlink_to(loop)
     with pytest.raises(SourceDataError, match="cannot be read"):
-        sources.read_text(loop)
+        files.read_text(loop)
 
 
 def test_nan_infinity_and_impossible_counts_are_refused(tmp_path):
-    real = sources.shipped_path(sources.SOURCES["tyonv_12r5"].files[0])
-    lines = sources.read_text(real).splitlines()
+    real = files.shipped_path(variables.SOURCES["tyonv_12r5"].files[0])
+    lines = files.read_text(real).splitlines()
     header, first = lines[0], next(line for line in lines[1:] if line.startswith("KU091,"))
     cells = first.split(",")
     rows = []
@@ -104,7 +107,7 @@ def test_nan_infinity_and_impossible_counts_are_refused(tmp_path):
     path = tmp_path / "12r5.csv"
     path.write_text("\n".join([header, *rows]) + "\n", encoding="utf-8")
     with pytest.raises(SourceDataError) as caught:
-        sources.load_12r5(path)
+        loaders.load_12r5(path)
     problems = caught.value.problems
     assert any("'NaN' is neither a number nor a suppression marker" in p for p in problems)
     assert any("'inf' is neither a number nor a suppression marker" in p for p in problems)
@@ -114,7 +117,7 @@ def test_nan_infinity_and_impossible_counts_are_refused(tmp_path):
 def test_a_long_value_is_quoted_as_a_short_excerpt():
     text = "indicators:" + (ENTRY % "").replace("polarity: neutral", "polarity: " + "x" * 5000)
     with pytest.raises(DefinitionError) as caught:
-        parse_registry(text, set(sources.source_variables()))
+        parse_registry(text, set(access.source_variables()))
     assert len(str(caught.value)) < 400 and "…" in str(caught.value)
 
 
@@ -126,22 +129,22 @@ def test_a_large_file_of_the_wrong_kind_is_refused_by_its_header(tmp_path):
     path.write_text("a,b,c\n" + "1,2,3\n" * 2_000_000, encoding="utf-8")  # 12 MB
     tracemalloc.start()
     with pytest.raises(SourceDataError, match="missing column"):
-        sources.load_12r5(path)
+        loaders.load_12r5(path)
     peak = tracemalloc.get_traced_memory()[1]
     tracemalloc.stop()
     assert peak < 200_000_000  # the text, not millions of parsed rows
     big = tmp_path / "big.csv"
     with open(big, "wb") as handle:
-        handle.truncate(sources.MAX_INPUT_BYTES + 1)  # sparse: no disk used
+        handle.truncate(files.MAX_INPUT_BYTES + 1)  # sparse: no disk used
     with pytest.raises(SourceDataError, match="a data file may have at most"):
-        sources.read_text(big)
+        files.read_text(big)
 
 
 def test_a_gzip_file_of_two_members_is_read_whole_and_trailing_junk_is_refused(tmp_path):
     path = tmp_path / "two.csv.gz"
     path.write_bytes(gzip.compress(b"a,b\n1,2\n") + gzip.compress(b"3,4\n"))
-    assert sources.read_text(path) == "a,b\n1,2\n3,4\n"
+    assert files.read_text(path) == "a,b\n1,2\n3,4\n"
     junk = tmp_path / "junk.csv.gz"
     junk.write_bytes(gzip.compress(b"a,b\n1,2\n") + b"trailing")
     with pytest.raises(SourceDataError, match="data follow its end"):
-        sources.read_text(junk)
+        files.read_text(junk)

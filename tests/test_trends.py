@@ -17,16 +17,9 @@ import statsmodels.api as sm
 from scipy import stats as distributions
 from statsmodels.stats.contingency_tables import Table
 
-from ohti import trends
 from ohti.errors import ParameterError
-from ohti.trends import (
-    TREND_CONFIDENCE,
-    Trend,
-    red_red,
-    seasonally_adjust,
-    trend_marker,
-    trend_table,
-)
+from ohti.stats.trends import TREND_CONFIDENCE, Trend, red_red, trend_marker, trend_table
+from ohti.stats.seasonal import seasonally_adjust
 
 YEARS = [2019, 2020, 2021, 2022, 2023]
 
@@ -178,7 +171,7 @@ def test_poisson_trend_equals_statsmodels_glm():
 def test_weighted_regression_equals_statsmodels_wls_with_fixed_scale():
     # Fingertips' closed form is weighted least squares with weights 1/σ² and the scale fixed at
     # 1; σ is the 95 % interval width / (2 × 1.96) of each rate (Byar's method, ≥ 10 events).
-    from ohti.stats import byar_limits
+    from ohti.stats.intervals import byar_limits
 
     x = np.array(INCREASING_COUNTS, dtype=float)
     n = np.array(POPULATION, dtype=float)
@@ -473,6 +466,8 @@ def test_stl_index_checks():
 
 
 def test_doctests():
+    from ohti.stats import trends
+
     failures, tried = doctest.testmod(trends, optionflags=doctest.NORMALIZE_WHITESPACE)[:2]
     assert tried > 0 and failures == 0
 
@@ -481,7 +476,7 @@ def test_trend_table_on_real_data():
     # Registered unemployment rate of the 45 employment areas in October 2019-2023 (shipped
     # TEM employment service statistics): the same month each year, as Fingertips tests annual
     # points only.
-    from ohti.compute import compute_values
+    from ohti.indicators.compute import compute_values
 
     periods = [f"{year}-10" for year in YEARS]
     frame = compute_values("unemployment_rate", "area", periods=periods)

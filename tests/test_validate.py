@@ -9,18 +9,24 @@ from pathlib import Path
 import pytest
 import yaml
 
-from ohti import areas, cli, publish, sources, validate
+from ohti.sources import areas, checks
+from ohti import cli
 from ohti.errors import ParameterError, SourceDataError
 from ohti.paths import AREA_NOTEBOOK, DATA_DIR
+from ohti.sources import loaders
+from ohti.sources.files import read_rows, read_table
+from ohti.sources import variables
+from ohti.publish import edition
+from ohti.sources import files as source_files
 
 CORPUS = Path(__file__).parent / "bad_inputs"
 EXPECTED = yaml.safe_load((CORPUS / "expected.yaml").read_text(encoding="utf-8"))
 
 #: The loader that reads each kind of corpus file (by the file name's prefix).
 LOADERS = {
-    "12r5_": sources.load_12r5, "11re_": sources.load_11re, "2310_": sources.read_2310_municipal,
-    "key_figures_": sources.load_key_figures, "1001_": sources.load_1001, "12u4_": sources.read_12u4,
-    "12u5_": sources.read_12u5,
+    "12r5_": loaders.load_12r5, "11re_": loaders.load_11re, "2310_": loaders.read_2310_municipal,
+    "key_figures_": loaders.load_key_figures, "1001_": loaders.load_1001, "12u4_": loaders.read_12u4,
+    "12u5_": loaders.read_12u5,
 }
 
 
@@ -30,7 +36,7 @@ def loader_problems(name):
     if name.startswith("key_") and not name.startswith("key_figures_"):
         return areas.validate_key_file(path)
     if name.startswith("mergers_"):
-        raw, found = sources.read_rows(path)
+        raw, found = read_rows(path)
         return areas.validate_mergers(raw, path, areas.load_key().index, found)
     loader = next(f for prefix, f in LOADERS.items() if name.startswith(prefix))
     with pytest.raises(SourceDataError) as caught:
@@ -57,7 +63,7 @@ def test_corpus_covers_every_rule_of_the_issue():
 
 @pytest.mark.parametrize("name", sorted(EXPECTED))
 def test_bad_file_gets_its_exact_error(name):
-    assert validate.validate_file(CORPUS / name) == EXPECTED[name]["problems"]
+    assert checks.validate_file(CORPUS / name) == EXPECTED[name]["problems"]
 
 
 @pytest.mark.parametrize("name", sorted(n for n in EXPECTED if n != "12r5_english_header.csv"))
@@ -114,18 +120,19 @@ def broken_shipped_12r5(monkeypatch, tmp_path):
     """A copy of the shipped data whose 12r5 file is a corpus file (with a matching checksum)."""
     copy = tmp_path / "data"
     shutil.copytree(DATA_DIR, copy)
-    name = sources.SOURCES["tyonv_12r5"].files[0]
+    name = variables.SOURCES["tyonv_12r5"].files[0]
     data = gzip.compress((CORPUS / "12r5_negative_count.csv").read_bytes(), mtime=0)
     (copy / name).write_bytes(data)
     manifest = (copy / "MANIFEST.csv").read_text(encoding="utf-8").splitlines()
     manifest = [",".join([line.split(",")[0], hashlib.sha256(data).hexdigest(), *line.split(",")[2:]])
                 if line.startswith(name + ",") else line for line in manifest]
     (copy / "MANIFEST.csv").write_text("\n".join(manifest) + "\n", encoding="utf-8")
-    monkeypatch.setattr(sources, "DATA_DIR", copy)
-    monkeypatch.setattr(sources, "MANIFEST_PATH", copy / "MANIFEST.csv")
+    monkeypatch.setattr(source_files, "DATA_DIR", copy)
+    monkeypatch.setattr(loaders, "DATA_DIR", copy)
+    monkeypatch.setattr(source_files, "MANIFEST_PATH", copy / "MANIFEST.csv")
     outputs = tmp_path / "outputs"
     outputs.mkdir()
-    monkeypatch.setattr(publish, "OUTPUTS_DIR", outputs)
+    monkeypatch.setattr(edition, "OUTPUTS_DIR", outputs)
     _clear_caches()
     yield outputs
     monkeypatch.undo()
@@ -156,8 +163,8 @@ def _lines_12r5():
 def test_encodings_are_read(tmp_path, encoding):
     path = tmp_path / "12r5.csv"
     path.write_bytes(("\n".join(_lines_12r5()) + "\n").encode(encoding))
-    assert validate.validate_file(path) == []
-    assert len(sources.load_12r5(path)) == 15
+    assert checks.validate_file(path) == []
+    assert len(loaders.load_12r5(path)) == 15
 
 
 def test_semicolons_decimal_commas_thousands_spaces_markers_and_blank_lines_are_read(tmp_path):
@@ -166,16 +173,16 @@ def test_semicolons_decimal_commas_thousands_spaces_markers_and_blank_lines_are_
     lines.insert(2, "")
     path = tmp_path / "12r5.csv"
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    tidy = sources.load_12r5(path)
+    tidy = loaders.load_12r5(path)
     cell = tidy[(tidy["unit_code"] == "091") & (tidy["period"] == "2023-09")].set_index("variable")
     assert cell.at["unemployed", "value"] == 37420 and cell.at["vacancies", "suppressed"]
     lines[4] = lines[4].replace(";215.0;", ";-1;")  # a line after the blank line keeps its own number
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    assert validate.validate_file(path) == ["row 5, column tyottomat_tyonhakijat: '-1' is negative"]
+    assert checks.validate_file(path) == ["row 5, column tyottomat_tyonhakijat: '-1' is negative"]
 
 
 def test_every_shipped_file_is_recognised_by_its_header():
-    kinds = [validate.detect_kind(p).name for p in validate.default_files()]
+    kinds = [checks.detect_kind(p).name for p in checks.default_files()]
     pxweb = "PxWeb response (StatFin json / json-stat2)"
     assert kinds[:7] == ["12r5 extract (StatFin tyonv 12r5)", pxweb, "population (StatFin vaerak 11re)", pxweb,
                          pxweb, pxweb, "vacancies during the month by municipality (StatFin 2310)"]
@@ -189,8 +196,8 @@ def test_a_misspelt_column_is_still_recognised_and_named(tmp_path):
     lines[0] = lines[0].replace("kuukausi", "kuukaus")
     path = tmp_path / "12r5.csv"
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    assert validate.detect_kind(path).name.startswith("12r5")
-    assert validate.validate_file(path)[0].startswith("missing column(s) kuukausi; expected")
+    assert checks.detect_kind(path).name.startswith("12r5")
+    assert checks.validate_file(path)[0].startswith("missing column(s) kuukausi; expected")
 
 
 def test_many_bad_rows_are_counted_after_the_first_200(tmp_path):
@@ -199,39 +206,39 @@ def test_many_bad_rows_are_counted_after_the_first_200(tmp_path):
     body = [lines[1].replace("2023-09", month).replace(",37420.0,", ",-1,") for month in months]
     path = tmp_path / "12r5.csv"
     path.write_text("\n".join([lines[0], *body]) + "\n", encoding="utf-8")
-    problems = validate.validate_file(path)
+    problems = checks.validate_file(path)
     assert len(problems) == 201
     assert problems[-1] == "column tyottomat_tyonhakijat: 16 more row(s) after row 201 where the value is negative"
 
 
 def test_read_table_refuses_a_ragged_file():
     with pytest.raises(SourceDataError, match="row 4: .* has 8 fields where the header has 7"):
-        sources.read_table(CORPUS / "12r5_unquoted_decimal_comma.csv")
+        read_table(CORPUS / "12r5_unquoted_decimal_comma.csv")
 
 
 # --- parameters (item 6) ----------------------------------------------------------------------
 
 def test_notebook_declares_its_parameters():
-    assert validate.notebook_parameters(AREA_NOTEBOOK) == {"area_code": "01", "period": "2023-10", "language": "fi",
+    assert checks.notebook_parameters(AREA_NOTEBOOK) == {"area_code": "01", "period": "2023-10", "language": "fi",
                                                            "extract": ""}
 
 
 def test_unknown_parameter_is_refused_with_the_allowed_ones():
     with pytest.raises(ParameterError, match=r"unknown parameter 'perod' \(the notebook declares: area_code, "
                                              r"period, language, extract\); Papermill would only warn") as caught:
-        validate.check_parameters(AREA_NOTEBOOK, {"area_code": "36", "perod": "2023-10"})
+        checks.check_parameters(AREA_NOTEBOOK, {"area_code": "36", "perod": "2023-10"})
     assert caught.value.unknown == ["perod"] and caught.value.allowed == ["area_code", "period", "language", "extract"]
 
 
 def test_known_parameters_pass_unchanged():
     parameters = {"area_code": "36", "period": "2023-06"}
-    assert validate.check_parameters(AREA_NOTEBOOK, parameters) is parameters
+    assert checks.check_parameters(AREA_NOTEBOOK, parameters) is parameters
 
 
 def test_yaml_parameters_are_read_safely_and_checked(tmp_path):
     path = tmp_path / "run.yaml"
     path.write_text('area_code: "36"\nperiod: "2023-10"\nlanguage: sv\n', encoding="utf-8")
-    assert validate.load_parameters(path, AREA_NOTEBOOK) == {"area_code": "36", "period": "2023-10", "language": "sv"}
+    assert checks.load_parameters(path, AREA_NOTEBOOK) == {"area_code": "36", "period": "2023-10", "language": "sv"}
 
 
 @pytest.mark.parametrize("text,message", [
@@ -249,11 +256,11 @@ def test_bad_yaml_parameters_are_refused(tmp_path, text, message):
     path = tmp_path / "run.yaml"
     path.write_text(text, encoding="utf-8")
     with pytest.raises(ParameterError, match=message):
-        validate.load_parameters(path, AREA_NOTEBOOK)
+        checks.load_parameters(path, AREA_NOTEBOOK)
 
 
 def test_notebook_without_parameters_cell_is_refused(tmp_path):
     path = tmp_path / "nb.ipynb"
     path.write_text(json.dumps({"cells": [{"cell_type": "code", "metadata": {}, "source": "x = 1"}]}), encoding="utf-8")
     with pytest.raises(ParameterError, match="no cell is tagged 'parameters'"):
-        validate.check_parameters(path, {"x": 2})
+        checks.check_parameters(path, {"x": 2})

@@ -8,10 +8,12 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from ohti import validity
+from ohti.analysis import validity
 from ohti.cli import main
 from ohti.errors import ParameterError
-from ohti.registry import load_registry
+from ohti.indicators.registry import load_registry
+from ohti.build import execute
+from ohti.build import convert
 
 AREAS = [f"{i:02d}" for i in range(1, 46)]
 YEARS = [str(y) for y in range(2006, 2021)]
@@ -241,7 +243,7 @@ def real():
 
 
 def test_real_scorecard_has_one_row_per_computable_indicator(real):
-    from ohti.compute import coverage
+    from ohti.indicators.compute import coverage
 
     registry = load_registry()
     with_areas = [i.id for i in registry.values() if i.computable and coverage(i.id, "area", "month" if i.id.endswith("ma12") else "year")[2]]
@@ -292,15 +294,15 @@ def test_cli_validity_bad_budget_is_one_line(capsys):
 
 
 def test_catalogue_entry_carries_the_scorecard(real):
-    from ohti.catalogue import validity_fact
+    from ohti.publish.catalogue import validity_fact
 
     assert validity_fact("unemployment_rate").startswith("rankability 0.99")
     assert validity_fact("initial_interview_within_5_days") == "not assessed: customer register only (not public)"
 
 
 def test_plan_has_one_validity_document():
-    from ohti.plan import plan_documents
-    from ohti.publish import validity_links
+    from ohti.publish.plan import plan_documents
+    from ohti.publish.edition import validity_links
 
     plan = plan_documents("2023-10", codes="01", validity=True, language="en")
     documents = [d for d in plan if d["kind"] == "validity"]
@@ -313,12 +315,11 @@ def test_plan_has_one_validity_document():
 
 
 def test_validity_notebook_runs_on_real_data(tmp_path):
-    from ohti import build
     from ohti.paths import VALIDITY_NOTEBOOK
 
-    nb = build.render_notebook(VALIDITY_NOTEBOOK, tmp_path / "validity_en.ipynb",
+    nb = execute.render_notebook(VALIDITY_NOTEBOOK, tmp_path / "validity_en.ipynb",
                                {"period": "2023-10", "language": "en", "budget": 12})
-    html = build.notebook_to_html(nb, title="Indicator validity", language="en")
+    html = convert.notebook_to_html(nb, title="Indicator validity", language="en")
     for text in ("Indicator validity", "Scorecard by indicator", "Rankability and stability", "Redundancy",
                  "Principal components", "Proposed condensed set", "Indicators that cannot be assessed",
                  "Initial interview within five working days", "At most 12 indicators"):
@@ -336,7 +337,7 @@ def test_proposal_puts_a_ratio_before_a_count_of_the_same_kind():
 
 
 def test_proposal_reasons_are_shown_in_the_documents_language():
-    from ohti.validity_report import _reason
+    from ohti.documents.validity_section import _reason
 
     assert _reason("representative of cluster 3", "fi") == "ryhmän 3 edustaja"
     assert _reason("redundant with unemployment_rate (r = 0.97)", "sv") == "överlappar med Arbetslöshetsgrad (r = 0,97)"

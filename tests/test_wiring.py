@@ -3,15 +3,15 @@
 import numpy as np
 import pytest
 
-from ohti import report
 from ohti.errors import ParameterError
 from ohti.paths import AREA_NOTEBOOK, REGION_NOTEBOOK
-from ohti.plan import plan_documents
-from ohti.validate import check_parameters
+from ohti.publish.plan import plan_documents
+from ohti.sources.checks import check_parameters
+from ohti.documents import content
 
 
 def test_time_series_carry_a_seasonally_adjusted_line():
-    series = report.area_series("36", "unemployment_rate", "2023-10")
+    series = content.area_series("36", "unemployment_rate", "2023-10")
     assert series["area_adjusted"].notna().all()
     # STL removes the seasonal swing: the adjusted series varies less month to month.
     assert np.abs(np.diff(series["area_adjusted"])).mean() < np.abs(np.diff(series["area"])).mean()

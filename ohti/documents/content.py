@@ -1,0 +1,494 @@
+"""What an area document shows, computed: profile, indicator table, series, breakdown.
+
+The notebooks call these functions and only narrate, tabulate and plot their results.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+import pandas as pd
+
+from ohti.sources import areas
+from ohti.indicators.comparison import compare_values
+from ohti.indicators.compute import check_periods, coverage, shift_period
+from ohti.indicators.disclosure import is_suppressed
+from ohti.errors import ParameterError
+from ohti.i18n import check_language
+from ohti.indicators.registry import get_indicator, indicator_ids, key_year_for
+from ohti.stats import funnels
+from ohti.indicators.periods import RANK_LEVEL, resolve_period
+from ohti.sources.areas import check_grouping
+
+
+def area_profile(code: str, language: str = "fi") -> dict:
+    """The area's name, member municipalities and the ELY, regional and elinvoimakeskus
+    areas its municipalities belong to.
+
+    Returns
+    -------
+    dict
+        ``code``, ``name``, ``members`` (DataFrame: code, name, language status, group,
+        region), ``ely``, ``maakunta``, ``evk`` (lists of names) and ``languages`` (the
+        distinct language statuses of the members).
+    """
+    check_language(language)
+    (code,) = areas.check_codes("area", [code])
+    members = areas.members("area", code)
+    table = pd.DataFrame({
+        "code": members.index,
+        "name": members[f"name_{language}"].to_numpy(),
+        "language": members[f"language_{language}"].to_numpy(),
+        "group": members[f"group_{language}"].to_numpy(),
+        "maakunta": members[f"maakunta_name_{language}"].to_numpy(),
+    })
+    distinct = lambda column: list(dict.fromkeys(members[column]))  # noqa: E731
+    return {
+        "code": code,
+        "name": areas.unit_name("area", code, language),
+        "members": table,
+        "ely": distinct(f"ely_name_{language}"),
+        "maakunta": distinct(f"maakunta_name_{language}"),
+        "evk": distinct(f"evk_name_{language}"),
+        "languages": distinct(f"language_{language}"),
+    }
+
+
+def area_names(language: str = "fi") -> pd.Series:
+    """Employment-area names by code."""
+    return areas.units("area")[f"name_{check_language(language)}"]
+
+
+def rank_areas(values: pd.Series, polarity: str) -> pd.Series:
+    """Rank areas so that 1 is the best (or, for a neutral indicator, the largest value).
+
+    Ties share the best rank; missing values get no rank.
+    """
+    ascending = polarity == "lower_is_better"
+    return values.rank(method="min", ascending=ascending).astype("Int64")
+
+
+def indicator_table(code: str, period: str, *, indicators=None, language: str = "fi") -> pd.DataFrame:
+    """One row per indicator for an area: its value, the national value, its rank among the
+    employment areas and its change from a year before.
+
+    Parameters
+    ----------
+    code : str
+        Employment-area code.
+    period : str
+        The document's month 'YYYY-MM'. Each indicator is shown for the period
+        :func:`resolve_period` picks; indicators without any area value are left out.
+    indicators : list of str, optional
+        Ids; every indicator public statistics can compute by default.
+
+    Returns
+    -------
+    DataFrame
+        ``indicator, name, unit, decimals, polarity, theme, key, period, current, value,
+        national, rank, n_ranked, change, national_change, lower, upper, significance,
+        minimum, q25, q75, maximum, trend, trend_label, trend_reason, red_red, note``.
+        ``key`` is True for members of KEHA's key set;
+        ``lower``/``upper`` are the 95 % limits and ``significance`` the comparison with the
+        whole country (see :func:`ohti.indicators.comparison.compare_values`); ``minimum`` … ``maximum``
+        describe the 45 areas' values (for the spine chart); ``trend_label`` is Fingertips'
+        trend marker over the same month of the latest five years, and ``red_red`` flags a
+        value significantly worse than the nation's and getting worse. ``current`` is False where the data ends
+        before the document's period. ``change`` is the value minus the value a year earlier.
+    """
+    check_language(language)
+    (code,) = areas.check_codes("area", [code])
+    (period,) = check_periods([period])
+    table = area_indicator_tables(period, indicators=list(indicators) if indicators else None, language=language)
+    return table[table["area_code"] == code].drop(columns="area_code").reset_index(drop=True)
+
+
+def area_indicator_tables(period: str, *, indicators=None, language: str = "fi") -> pd.DataFrame:
+    """:func:`indicator_table` of every employment area at once: its columns after
+    ``area_code``, the areas in code order within each indicator.
+
+    Every area's table comes from the same values of all areas (ranks and the spread of values
+    need them anyway), so computing them together costs hardly more than one; a warm kernel
+    computes this once for all the documents of a build (see :mod:`ohti.build.kernels`).
+
+    Every figure in it has passed the disclosure gate, each level's values once: the areas'
+    (values, ranks, spread, changes), the whole country's, and those of the five points a trend
+    is tested on (a trend is not calculated where one of them is suppressed).
+    """
+    from ohti.stats.trends import red_red
+
+    check_language(language)
+    (period,) = check_periods([period])
+    pieces = []
+    for ident in indicators or indicator_ids(computable=True):
+        indicator = get_indicator(ident)
+        shown = resolve_period(ident, period)
+        if shown is None:
+            continue
+        previous = shift_period(shown, -12 if len(shown) == 7 else -1)
+        months = [shown] + ([previous] if previous >= coverage(ident, RANK_LEVEL)[0] else [])
+        # One pass through the gate for the values, the change and the trend: the trend's points
+        # include the period and the one a year before.
+        history = trend_history(indicator, shown) if _has_trend(indicator) else None
+        area_values = (compare_values(ident, RANK_LEVEL, periods=months) if history is None
+                       else history[history["period"].isin(months)])
+        nation = compare_values(ident, "national", periods=months).set_index("period")["value"]
+        now = area_values[area_values["period"] == shown].set_index("area_code")
+        before = area_values[area_values["period"] == previous].set_index("area_code")["value"]
+        rank = rank_areas(now["value"], indicator.polarity)
+        national = nation.get(shown, float("nan"))
+        piece = pd.DataFrame({
+            "area_code": now.index,
+            "indicator": ident,
+            "name": indicator.label(language),
+            "unit": indicator.unit[language],
+            "decimals": indicator.decimals,
+            "polarity": indicator.polarity,
+            "theme": indicator.theme,
+            "key": key_year_for(period) in indicator.key,
+            "period": shown,
+            "current": shown == (period if len(shown) == 7 else period[:4]),
+            "value": now["value"].to_numpy(),
+            "national": national,
+            "rank": rank.to_numpy(),
+            "n_ranked": int(rank.notna().sum()),
+            "change": (now["value"] - before.reindex(now.index)).to_numpy(),
+            "national_change": national - nation.get(previous, float("nan")),
+            "lower": now["lower"].to_numpy(),
+            "upper": now["upper"].to_numpy(),
+            "significance": now["significance"].to_numpy(),
+        })
+        piece = piece.join(_trends(indicator, shown, history).reindex(now.index), on="area_code")
+        piece["minimum"] = now["value"].min()
+        piece["q25"] = now["value"].quantile(0.25)
+        piece["q75"] = now["value"].quantile(0.75)
+        piece["maximum"] = now["value"].max()
+        piece["note"] = now["note"].to_numpy()
+        pieces.append(piece)
+    if not pieces:
+        return pd.DataFrame(columns=["area_code"])
+    table = pd.concat(pieces, ignore_index=True)
+    table["red_red"] = red_red(table["significance"], table["trend_label"])
+    return table
+
+
+TREND_STATISTICS = {"proportion": "proportion", "rate": "rate", "count": "count"}
+
+
+def _has_trend(indicator) -> bool:
+    """Whether a trend marker is calculated for the indicator: built from counts with an
+    interval method."""
+    return (TREND_STATISTICS.get(indicator.statistic) is not None and not indicator.derive
+            and indicator.ci_method != "none")
+
+
+def _trends(indicator, shown: str, history: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Fingertips' trend marker of every area over the latest five annual points (the same
+    month in each year), for indicators built from counts with an interval method; 'not
+    calculated' otherwise. Columns ``trend, trend_label, trend_reason`` by area code.
+    ``history`` is :func:`trend_history` where the caller has it already."""
+    from ohti.stats.trends import trend_table
+
+    codes = areas.units(RANK_LEVEL).index
+    if not _has_trend(indicator):
+        return pd.DataFrame({"trend": "", "trend_label": "not calculated", "trend_reason": ""}, index=codes)
+    statistic = TREND_STATISTICS[indicator.statistic]
+    frame = trend_history(indicator, shown) if history is None else history
+    columns = ["area_code", "period", "numerator"] + (["denominator"] if indicator.denominator else [])
+    table = trend_table(frame[columns], statistic=statistic, polarity=indicator.polarity)
+    return (table.set_index("area_code")[["direction", "label", "reason"]]
+            .set_axis(["trend", "trend_label", "trend_reason"], axis=1))
+
+
+def trend_history(indicator, shown: str) -> pd.DataFrame:
+    """Every area's values at the points a trend marker is tested on: the same month (or year)
+    in each of the latest :data:`ohti.stats.trends.TREND_POINTS` years up to ``shown``, through the
+    disclosure gate, so that no trend is computed from a suppressed count (the marker is then
+    not calculated)."""
+    from ohti.stats.trends import TREND_POINTS
+
+    step = -12 if len(shown) == 7 else -1
+    first = coverage(indicator.id, RANK_LEVEL)[0]
+    periods = [p for p in (shift_period(shown, step * i) for i in range(TREND_POINTS - 1, -1, -1)) if p >= first]
+    return compare_values(indicator.id, RANK_LEVEL, periods=periods)
+
+
+def _rows_of(frame: pd.DataFrame, code: str) -> pd.DataFrame:
+    """The rows of one unit in a frame of every unit of a level (as computed for all units).
+
+    Documents take their unit's rows from the level's frame, which a warm kernel computes once
+    for all the documents of a build (see :mod:`ohti.build.kernels`). The disclosure gate decides on
+    the whole level whatever rows it is given, so the rows are those a call for this unit alone
+    would give.
+    """
+    return frame[frame["area_code"] == code].reset_index(drop=True)
+
+
+def not_measured(code: str, language: str = "fi", period: str | None = None) -> pd.DataFrame:
+    """Indicators of the catalogue that this document cannot show for the area, and why.
+
+    Returns
+    -------
+    DataFrame
+        ``indicator, name, reason`` where reason is 'customer_register' (needs register
+        data), 'not_at_area_level' (public data exist only for the nation or a few
+        municipalities) or, given the document's ``period``, 'no_recent_data' (the area's
+        data end too long before it, see :data:`MAX_AGE`).
+    """
+    rows = []
+    for ident in indicator_ids():
+        indicator = get_indicator(ident)
+        if not indicator.computable:
+            reason = "customer_register"
+        elif coverage(ident, RANK_LEVEL)[2] == 0:
+            reason = "not_at_area_level"
+        elif period is not None and resolve_period(ident, period) is None:
+            reason = "no_recent_data"
+        else:
+            continue
+        rows.append({"indicator": ident, "name": indicator.label(language), "reason": reason})
+    return pd.DataFrame(rows, columns=["indicator", "name", "reason"])
+
+
+#: The note of a month the loaded statistics have no data for.
+NO_DATA_MONTH = "no data for this month in the loaded statistics (ohti refresh fills the gap)"
+
+
+def area_series(code: str, indicator: str, end: str, *, years: int = 5, language: str = "fi") -> pd.DataFrame:
+    """Monthly values of the area and the whole country over the ``years`` before ``end``.
+
+    Both series have passed the disclosure gate: a suppressed month is missing, and
+    ``suppressed`` is True for it (its ``note`` says why).
+
+    Returns
+    -------
+    DataFrame
+        ``period`` (Timestamp, month start), ``area``, ``national``, ``note``, ``suppressed``
+        and ``area_adjusted``: the area's series seasonally adjusted by STL (NaN where it has
+        gaps or suppressed months).
+    """
+    (code,) = areas.check_codes("area", [code])
+    (end,) = check_periods([end])
+    from ohti.sources.access import periods as all_periods
+
+    months = [p for p in all_periods() if shift_period(end, -12 * years) < p <= end]
+    # Every area's and the nation's months through the gate, a level at a time (shared by the
+    # documents of a build), so that no suppressed month is drawn or named in an alt text.
+    area = _rows_of(compare_values(indicator, "area", periods=months), code)
+    nation = compare_values(indicator, "national", periods=months).set_index("period")["value"]
+    frame = pd.DataFrame({
+        "period": pd.PeriodIndex(area["period"], freq="M").to_timestamp(),
+        "area": area["value"].to_numpy(),
+        "national": nation.reindex(area["period"]).to_numpy(),
+        "note": area["note"].to_numpy(),
+    })
+    # the months of a gap in the data stay on the axis, empty, so that a chart breaks its line
+    every = pd.period_range(shift_period(end, -12 * years + 1), end, freq="M").to_timestamp()
+    frame = frame.set_index("period").reindex(every).rename_axis("period").reset_index()
+    frame["note"] = frame["note"].fillna(NO_DATA_MONTH)
+    frame["suppressed"] = is_suppressed(frame["note"])
+    frame["area_adjusted"] = _seasonally_adjusted(frame)
+    return frame
+
+
+def _seasonally_adjusted(frame: pd.DataFrame) -> np.ndarray:
+    """The area's series with the seasonal component removed (STL), or NaN where the series
+    has gaps or is too short to decompose."""
+    from ohti.stats.seasonal import seasonally_adjust
+
+    series = pd.Series(frame["area"].to_numpy(), index=pd.DatetimeIndex(frame["period"]))
+    try:
+        return seasonally_adjust(series)["adjusted"].to_numpy()
+    except ParameterError:
+        return np.full(len(frame), np.nan)
+
+
+def municipality_breakdown(code: str, period: str, *, indicators=None, language: str = "fi") -> pd.DataFrame:
+    """Each member municipality's values of the indicators (2025 division), each for the
+    period :func:`resolve_period` picks for the document's month.
+
+    Returns
+    -------
+    DataFrame
+        ``code, name`` and one column per indicator id, plus ``note`` joining the notes.
+    """
+    (code,) = areas.check_codes("area", [code])
+    members = areas.members("area", code)
+    table = pd.DataFrame({"code": members.index, "name": members[f"name_{language}"].to_numpy()})
+    notes = {municipality: [] for municipality in members.index}
+    for ident in indicators or indicator_ids(computable=True):
+        shown = resolve_period(ident, period, "municipality")
+        if shown is None:
+            continue
+        values = compare_values(ident, "municipality", periods=[shown], codes=list(members.index))
+        values = values.set_index("area_code")
+        table[ident] = values["value"].reindex(members.index).to_numpy()
+        for municipality, note in values["note"].items():
+            if note and note not in notes[municipality]:
+                notes[municipality].append(note)
+    table["note"] = ["; ".join(notes[m]) for m in members.index]
+    return table
+
+
+@dataclasses.dataclass(frozen=True)
+class FunnelData:
+    """What a funnel plot of one indicator needs: every published area's value and
+    denominator, the whole country's value as the target, the control limits, the
+    overdispersion check, and the areas left out because their values are suppressed.
+
+    Where fewer than :data:`FUNNEL_MIN_AREAS` areas (or no target) are published, ``values``
+    and ``limits`` are empty and ``overdispersion`` is None: there is no funnel to draw.
+    """
+
+    indicator: str
+    period: str
+    values: pd.DataFrame
+    target: float
+    limits: pd.DataFrame
+    overdispersion: object
+    adjusted: bool
+    suppressed: tuple = ()
+
+
+#: The fewest published areas a funnel plot is drawn for (the overdispersion test needs two).
+FUNNEL_MIN_AREAS = 2
+
+
+def funnel_data(indicator_id: str, period: str, *, adjust: bool | None = None) -> FunnelData:
+    """Funnel-plot data for the 45 areas (proportions and rates).
+
+    Parameters
+    ----------
+    adjust : bool, optional
+        Widen the limits for overdispersion (Spiegelhalter 2005, DerSimonian–Laird τ² on
+        winsorised z-scores). By default only where the overdispersion is significant.
+
+    The areas' values and the target have passed the disclosure gate: a suppressed area is
+    neither drawn nor counted, and neither the limits, the axis nor the overdispersion
+    estimate uses its value or its denominator (``suppressed`` names it).
+    """
+
+    indicator = get_indicator(indicator_id)
+    statistic = {"proportion": "proportion", "rate": "rate"}.get(indicator.statistic)
+    if statistic is None or not indicator.denominator:
+        raise ParameterError(f"a funnel plot needs a proportion or a rate; '{indicator_id}' is a {indicator.statistic}")
+    every = compare_values(indicator_id, "area", periods=[period])
+    suppressed = tuple(every.loc[is_suppressed(every["note"]), "area_code"])
+    values = every.dropna(subset=["value", "denominator"])
+    target = float(compare_values(indicator_id, "national", periods=[period])["value"].iloc[0])
+    if len(values) < FUNNEL_MIN_AREAS or np.isnan(target):
+        return FunnelData(indicator_id, period, values.iloc[0:0].assign(position=pd.Series(dtype=object)), target,
+                          pd.DataFrame(), None, False, suppressed)
+    dispersion = funnels.overdispersion(values["value"].to_numpy(), values["denominator"].to_numpy(), target,
+                                      statistic, multiplier=indicator.multiplier)
+    adjusted = dispersion.significant if adjust is None else adjust
+    denominators = values["denominator"].to_numpy()
+    axis = np.geomspace(denominators.min() * 0.8, denominators.max() * 1.25, 120)
+    limits = funnels.funnel_limits(denominators, target, statistic=statistic, multiplier=indicator.multiplier,
+                                 tau2=dispersion.tau2 if adjusted else 0.0, points=axis)
+    values = values.assign(position=funnels.funnel_significance(
+        values["value"].to_numpy(), values["denominator"].to_numpy(), target, statistic=statistic,
+        multiplier=indicator.multiplier, tau2=dispersion.tau2 if adjusted else 0.0))
+    return FunnelData(indicator_id, period, values, target, limits, dispersion, adjusted, suppressed)
+
+
+def region_profile(grouping: str, code: str, language: str = "fi") -> dict:
+    """A region (ELY, maakunta or elinvoimakeskus area) and the employment areas inside it.
+
+    Returns
+    -------
+    dict
+        ``grouping, code, name, municipalities`` (count) and ``areas``: a DataFrame of the
+        employment areas with a member municipality in the region — ``code, name,
+        inside`` (member municipalities in the region), ``total`` (all members) and ``also``
+        (names of the other regions it spans, '' if none).
+    """
+    check_grouping(grouping)
+    check_language(language)
+    (code,) = areas.check_codes(grouping, [code])
+    key = areas.load_key()
+    members = key[key[f"{grouping}_code"] == code]
+    region_names = areas.units(grouping)[f"name_{language}"]
+    area_table = areas.units("area")
+    rows = []
+    for area_code in sorted(set(members["area_code"]) - set(areas.AREAS_OUTSIDE_REFORM)):
+        in_area = key[key["area_code"] == area_code]
+        others = sorted(set(in_area[f"{grouping}_code"]) - {code})
+        rows.append({"code": area_code, "name": area_table.at[area_code, f"name_{language}"],
+                     "inside": int((in_area[f"{grouping}_code"] == code).sum()), "total": len(in_area),
+                     "also": ", ".join(region_names[o] for o in others)})
+    return {"grouping": grouping, "code": code, "name": region_names[code], "municipalities": len(members),
+            "areas": pd.DataFrame(rows, columns=["code", "name", "inside", "total", "also"])}
+
+
+def unit_indicator_table(level: str, code: str, period: str, *, indicators=None, language: str = "fi") -> pd.DataFrame:
+    """Like :func:`indicator_table` for a unit of any level (a region), without ranks."""
+    (code,) = areas.check_codes(level, [code])
+    (period,) = check_periods([period])
+    rows = []
+    for ident in indicators or indicator_ids(computable=True):
+        indicator = get_indicator(ident)
+        shown = resolve_period(ident, period, level)
+        if shown is None:
+            continue
+        row = _rows_of(compare_values(ident, level, periods=[shown], language=language), code).iloc[0]
+        nation = compare_values(ident, "national", periods=[shown])["value"].iloc[0]
+        rows.append({"indicator": ident, "name": indicator.label(language), "unit": indicator.unit[language],
+                     "decimals": indicator.decimals, "polarity": indicator.polarity, "theme": indicator.theme,
+                     "key": key_year_for(period) in indicator.key, "period": shown,
+                     "current": shown == (period if len(shown) == 7 else period[:4]),
+                     "value": row["value"], "national": nation, "rank": None, "n_ranked": 0,
+                     "change": float("nan"), "lower": row["lower"], "upper": row["upper"],
+                     "significance": row["significance"], "trend_label": "not calculated", "note": row["note"]})
+    return pd.DataFrame(rows)
+
+
+def league_table(indicator_id: str, period: str, *, language: str = "fi") -> pd.DataFrame:
+    """The 45 areas ordered best first (largest first for neutral indicators), with 95 %
+    intervals, significance against the whole country, the five-year trend and red-red.
+
+    Returns
+    -------
+    DataFrame
+        ``rank, area_code, area_name, value, lower, upper, significance, trend_label, red_red,
+        note``.
+    """
+    from ohti.stats.trends import red_red, trend_table
+
+    indicator = get_indicator(indicator_id)
+    shown = resolve_period(indicator_id, period)
+    values = compare_values(indicator_id, RANK_LEVEL, periods=[shown], language=language)
+    values["rank"] = rank_areas(values["value"], indicator.polarity)
+    if _has_trend(indicator):
+        statistic = TREND_STATISTICS[indicator.statistic]
+        history = trend_history(indicator, shown)
+        frame = history[["area_code", "period", "numerator", "denominator"]]
+        if not indicator.denominator:
+            frame = frame.drop(columns="denominator")
+        trends = trend_table(frame, statistic=statistic, polarity=indicator.polarity).set_index("area_code")
+        values["trend_label"] = values["area_code"].map(trends["label"])
+    else:
+        values["trend_label"] = "not calculated"
+    values["red_red"] = red_red(values["significance"], values["trend_label"])
+    columns = ["rank", "area_code", "area_name", "value", "lower", "upper", "significance", "trend_label", "red_red", "note"]
+    return values.sort_values(["rank", "area_code"], na_position="last")[columns].reset_index(drop=True)
+
+
+def flagged_areas(period: str, indicators, *, language: str = "fi") -> pd.DataFrame:
+    """Areas significantly worse than the whole country, or worse and getting worse (red-red).
+
+    Returns
+    -------
+    DataFrame
+        ``indicator, name, area_code, area_name, value, significance, trend_label, red_red``.
+    """
+    frames = []
+    for ident in indicators:
+        table = league_table(ident, period, language=language)
+        worse = table[(table["significance"] == "worse") | table["red_red"]]
+        frames.append(worse.assign(indicator=ident, name=get_indicator(ident).label(language)))
+    columns = ["indicator", "name", "area_code", "area_name", "value", "significance", "trend_label", "red_red"]
+    if not frames:
+        return pd.DataFrame(columns=columns)
+    return pd.concat(frames, ignore_index=True)[columns]

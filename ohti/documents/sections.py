@@ -1,0 +1,436 @@
+"""Report frames as document sections (HTML) in the reader's language."""
+
+from __future__ import annotations
+
+import html
+
+import pandas as pd
+
+from ohti.paths import CATALOGUE_DIR, CATALOGUE_FILE
+from ohti.i18n import format_number, format_period, label, translate_note
+from ohti.documents.tables import html_table
+from ohti.documents import content
+from ohti.indicators import periods
+
+
+def members_html(profile: dict, language: str = "fi") -> str:
+    """The member municipalities with language status, group and region."""
+    rows = profile["members"].to_dict("records")
+    columns = [("name", label("municipality", language), False), ("code", label("code", language), False),
+               ("language", label("language_status", language), False),
+               ("group", label("municipality_group", language), False),
+               ("maakunta", label("maakunta", language), False)]
+    facts = "".join(
+        f"<dt>{label(key, language)}</dt><dd>{html.escape(', '.join(profile[key]))}</dd>"
+        for key in ("ely", "maakunta", "evk")
+    )
+    return f"<dl>{facts}</dl>" + html_table(rows, columns, caption=label("members", language))
+
+
+def _period_text(period: str) -> str:
+    """A compact period for table cells: '10/2023' for a month, '2016' for a year."""
+    return f"{int(period[5:])}/{period[:4]}" if len(period) == 7 else period
+
+
+def indicator_table_html(table, language: str = "fi", *, link_catalogue: bool = True, explain: bool = False) -> str:
+    """The indicator table: area with its 95 % interval, whole country, significance, rank,
+    change in a year and five-year trend; notes become numbered footnotes under the table.
+
+    Each indicator's name links to its entry in the catalogue published beside the reports;
+    the period column appears when an indicator's data end before the document's month.
+    """
+    if table.empty:
+        return f"<p>{html.escape(label('no_data', language))}</p>"
+    rows, footnotes = [], []
+    for row in table.to_dict("records"):
+        decimals = row["decimals"]
+        name = f"{row['name']}, {row['unit']}" if row["unit"] else row["name"]
+        note = translate_note(row["note"], language)
+        if note:
+            if note not in footnotes:
+                footnotes.append(note)
+            name += f" [{footnotes.index(note) + 1}]"
+        rows.append({
+            "name": name,
+            "link": catalogue_link(row["indicator"]) if link_catalogue else None,
+            "period": _period_text(row["period"]),
+            "value": format_number(row["value"], decimals, language),
+            "interval": _interval_text(row.get("lower"), row.get("upper"), decimals, language),
+            "national": format_number(row["national"], decimals, language),
+            "significance": label("sig_" + str(row.get("significance", "not compared")).replace(" ", "_"), language),
+            "rank": "" if row["rank"] is None or pd.isna(row["rank"]) else f"{int(row['rank'])}/{row['n_ranked']}",
+            "change": format_number(row["change"], decimals, language, sign=True),
+            "trend": trend_text(row.get("trend_label", "not calculated"), language),
+        })
+    columns = [("name", label("indicator", language), False)]
+    if not table["current"].all():
+        columns.append(("period", label("period", language), False))
+    columns += [("value", label("area_value", language), True), ("interval", label("interval", language), True),
+                ("national", label("national_value", language), True),
+                ("significance", label("significance", language), False),
+                ("rank", label("rank", language), True), ("change", label("change_year", language), True),
+                ("trend", label("trend_heading", language), False)]
+    # Columns with nothing to show (ranks and changes of a region, trends never calculated) go.
+    empty = {key for key in ("interval", "rank", "change", "trend")
+             if all(row[key] in ("", label("no_data", language)) for row in rows)}
+    columns = [column for column in columns if column[0] not in empty]
+    notes = "".join(f"<li>{html.escape(text)}</li>" for text in footnotes)
+    notes_html = f'<ol class="footnotes small">{notes}</ol>' if footnotes else ""
+    explanation = f'<p class="small">{html.escape(label("rank_explained", language))}</p>' if explain else ""
+    return html_table(rows, columns) + notes_html + explanation
+
+
+TREND_LABELS = {"increasing": "trend_marker_increasing", "decreasing": "trend_marker_decreasing",
+                "no significant change": "trend_marker_no_change", "not calculated": "trend_marker_not_calculated",
+                "better": "trend_marker_better", "worse": "trend_marker_worse"}
+
+
+def trend_text(trend_label, language: str = "fi") -> str:
+    """A trend marker's label in the reader's language ('' where it was not calculated)."""
+    if trend_label in (None, "not calculated") or (isinstance(trend_label, float) and pd.isna(trend_label)):
+        return ""
+    return label(TREND_LABELS[trend_label], language)
+
+
+def red_red_html(table, language: str = "fi") -> str:
+    """The indicators that are significantly worse than the nation and getting worse."""
+    flagged = table[table["red_red"]] if "red_red" in table else table.iloc[0:0]
+    if flagged.empty:
+        return f"<p>{html.escape(label('red_red_none', language))}</p>"
+    items = "".join(f"<li>{html.escape(name)}</li>" for name in flagged["name"])
+    return f'<p class="red-red"><strong>{html.escape(label("red_red_list", language))}</strong></p><ul>{items}</ul>'
+
+
+def expected_area_html(results, code: str, language: str = "fi") -> str:
+    """The area's observed and expected values for each modelled outcome, with the models."""
+    from ohti.indicators.registry import get_indicator
+
+    rows, notes, footnotes = [], [], []
+    for result in results:
+        indicator = get_indicator(result.indicator)
+        row = result.table.set_index("area_code").loc[code]
+        rows.append({
+            "name": _footnoted(indicator.label(language), row.get("note"), footnotes, language),
+            "observed": format_number(row["observed"], indicator.decimals, language),
+            "expected": format_number(row["expected"], indicator.decimals, language),
+            "ratio": _ratio_text(row, language),
+            "significance": label("sig_" + row["significance"].replace(" ", "_"), language),
+        })
+        notes.append(f"{indicator.label(language)}: {result.fit['family']}, pseudo-R² "
+                     f"{format_number(result.fit['pseudo_r2'], 2, language)}")
+    columns = [("name", label("indicator", language), False), ("observed", label("observed", language), True),
+               ("expected", label("expected", language), True), ("ratio", label("ratio", language), True),
+               ("significance", label("significance_expected", language), False)]
+    covariates = ", ".join(label("cov_" + c, language) for c in results[0].fit["covariates"]) if results else ""
+    intro = label("expected_intro_short", language, covariates=covariates)
+    return (f"<p>{html.escape(intro)}</p>" + html_table(rows, columns) + _footnotes_html(footnotes)
+            + f'<p class="small">{html.escape("; ".join(notes))}.</p>')
+
+
+def _footnoted(name: str, note, footnotes: list, language: str) -> str:
+    """A row's name with the number of its note among ``footnotes`` (the note is added)."""
+    text = translate_note(note if isinstance(note, str) else "", language)
+    if not text:
+        return name
+    if text not in footnotes:
+        footnotes.append(text)
+    return f"{name} [{footnotes.index(text) + 1}]"
+
+
+def _footnotes_html(footnotes: list) -> str:
+    items = "".join(f"<li>{html.escape(text)}</li>" for text in footnotes)
+    return f'<ol class="footnotes small">{items}</ol>' if footnotes else ""
+
+
+def _ratio_text(row, language: str) -> str:
+    """Observed / expected with its interval; the language's "no data" where it is missing."""
+    if pd.isna(row["ratio"]):
+        return label("no_data", language)
+    return (f"{format_number(row['ratio'], 2, language)} ({format_number(row['lower'], 2, language)}–"
+            f"{format_number(row['upper'], 2, language)})")
+
+
+def _interval_text(lower, upper, decimals: int, language: str) -> str:
+    if lower is None or upper is None or pd.isna(lower) or pd.isna(upper):
+        return ""
+    return f"{format_number(lower, decimals, language)}–{format_number(upper, decimals, language)}"
+
+
+def expected_html(result, language: str = "fi", *, highlight: str | None = None) -> str:
+    """The expected-versus-observed table of one outcome, with the model's description."""
+    from ohti.indicators.registry import get_indicator
+
+    indicator = get_indicator(result.indicator)
+    decimals = indicator.decimals
+    rows, footnotes = [], []
+    for row in result.table.to_dict("records"):
+        name = ("▶ " if row["area_code"] == highlight else "") + row["area_name"]
+        rows.append({
+            "area_name": _footnoted(name, row.get("note"), footnotes, language),
+            "observed": format_number(row["observed"], decimals, language),
+            "expected": format_number(row["expected"], decimals, language),
+            "ratio": _ratio_text(row, language),
+            "significance": label("sig_" + row["significance"].replace(" ", "_"), language),
+        })
+    columns = [("area_name", label("area", language), False), ("observed", label("observed", language), True),
+               ("expected", label("expected", language), True), ("ratio", label("ratio", language), True),
+               ("significance", label("significance_expected", language), False)]
+    intro = label("expected_intro", language, covariates=", ".join(label("cov_" + c, language) for c in result.fit["covariates"]),
+                  family=result.fit["family"], r2=format_number(result.fit["pseudo_r2"], 2, language))
+    return (f"<h3>{html.escape(indicator.label(language))}</h3><p>{html.escape(intro)}</p>"
+            + html_table(rows, columns) + _footnotes_html(footnotes))
+
+
+def peers_html(table, peer_names, language: str = "fi", *, k: int, features) -> str:
+    """The area beside its peer areas' combined value and the nation's; the area's notes
+    (why a value is suppressed) become footnotes."""
+    footnotes = []
+    rows = [{
+        "name": _footnoted(row["name"], row.get("note"), footnotes, language), "period": _period_text(row["period"]),
+        "value": format_number(row["value"], row["decimals"], language),
+        "peers": format_number(row["peers"], row["decimals"], language),
+        "national": format_number(row["national"], row["decimals"], language),
+        "difference": format_number(row["difference"], row["decimals"], language, sign=True),
+    } for row in table.to_dict("records")]
+    columns = [("name", label("indicator", language), False), ("period", label("period", language), False),
+               ("value", label("area_value", language), True), ("peers", label("peers", language), True),
+               ("national", label("national_value", language), True),
+               ("difference", label("difference", language), True)]
+    intro = label("peers_intro", language, k=k, features=", ".join(label("cov_" + f, language) for f in features))
+    names = ", ".join(peer_names)
+    return (f"<p>{html.escape(intro)}</p><p><strong>{html.escape(names)}</strong></p>" + html_table(rows, columns)
+            + _footnotes_html(footnotes))
+
+
+def not_measured_html(table, language: str = "fi") -> str:
+    """The catalogue's indicators this document cannot show, grouped by the reason."""
+    parts = []
+    for reason in ("customer_register", "not_at_area_level", "no_recent_data"):
+        names = table.loc[table["reason"] == reason, "name"].tolist()
+        if names:
+            items = "".join(f"<li>{html.escape(n)}</li>" for n in names)
+            parts.append(f"<p>{html.escape(label('reason_' + reason, language))}</p><ul>{items}</ul>")
+    return "".join(parts)
+
+
+def breakdown_html(table, indicators, language: str = "fi") -> str:
+    """Member municipalities' values, one column per indicator; notes become footnotes."""
+    rows, footnotes = [], []
+    for row in table.to_dict("records"):
+        name = row["name"]
+        note = translate_note(row["note"], language)
+        if note:
+            if note not in footnotes:
+                footnotes.append(note)
+            name += f" [{footnotes.index(note) + 1}]"
+        cells = {"name": name}
+        for indicator in indicators:
+            cells[indicator.id] = format_number(row[indicator.id], indicator.decimals, language)
+        rows.append(cells)
+    columns = ([("name", label("municipality", language), False)]
+               + [(i.id, i.label(language), True) for i in indicators])
+    notes = "".join(f"<li>{html.escape(text)}</li>" for text in footnotes)
+    return html_table(rows, columns) + (f'<ol class="footnotes small">{notes}</ol>' if footnotes else "")
+
+
+def heading(key: str, language: str = "fi", level: int = 2) -> str:
+    """A section heading from the label table."""
+    return f"<h{level}>{html.escape(label(key, language))}</h{level}>"
+
+
+def title_html(profile: dict, period: str, language: str = "fi") -> str:
+    """The document's title block: area name, code and month."""
+
+    return (f'<header><p class="kicker">{html.escape(label("document_title", language))}</p>'
+            f"<h1>{html.escape(profile['name'])} ({html.escape(profile['code'])})</h1>"
+            f'<p class="period">{html.escape(label("period", language))}: {html.escape(format_period(period, language))}</p></header>')
+
+
+def paragraph(key: str, language: str = "fi") -> str:
+    """A paragraph of fixed text from the label table."""
+    return f"<p>{html.escape(label(key, language))}</p>"
+
+
+def region_title_html(profile: dict, period: str, language: str = "fi") -> str:
+    """The title block of a regional document."""
+
+    kind = label(f"grouping_{profile['grouping']}", language)
+    return (f'<header><p class="kicker">{html.escape(label("region_document_title", language))} · {html.escape(kind)}</p>'
+            f"<h1>{html.escape(profile['name'])}</h1>"
+            f'<p class="period">{html.escape(label("period", language))}: {html.escape(format_period(period, language))}</p></header>')
+
+
+def national_title_html(period: str, language: str = "fi") -> str:
+    """The title block of the national overview."""
+
+    return (f'<header><p class="kicker">{html.escape(label("national_document_title", language))}</p>'
+            f"<h1>{html.escape(label('national', language))}</h1>"
+            f'<p class="period">{html.escape(label("period", language))}: {html.escape(format_period(period, language))}</p></header>')
+
+
+def region_areas_html(profile: dict, language: str = "fi") -> str:
+    """The employment areas of a region, with a note on those that span two regions."""
+    rows = [{"name": r["name"], "code": r["code"], "inside": f"{r['inside']}/{r['total']}",
+             "also": r["also"]} for r in profile["areas"].to_dict("records")]
+    columns = [("name", label("area", language), False), ("code", label("code", language), False),
+               ("inside", label("municipalities_inside", language), True), ("also", label("spans_note", language), False)]
+    note = (f'<p class="small">{html.escape(label("spans_explained", language))}</p>'
+            if (profile["areas"]["also"] != "").any() else "")
+    return html_table(rows, columns) + note
+
+
+def areas_comparison_html(tables: dict, indicators, names: dict, language: str = "fi") -> str:
+    """Areas side by side: one row per area, one column per indicator, each cell the value
+    and, in brackets, how it compares with the whole country."""
+    from ohti.indicators.registry import get_indicator
+
+    rows = []
+    for code, table in tables.items():
+        by_id = table.set_index("indicator")
+        cells = {"name": names[code]}
+        for ident in indicators:
+            if ident not in by_id.index:
+                cells[ident] = ""
+                continue
+            row = by_id.loc[ident]
+            significance = str(row["significance"])
+            mark = "" if significance == "not compared" else f" ({label('sig_' + significance.replace(' ', '_'), language)})"
+            cells[ident] = format_number(row["value"], int(row["decimals"]), language) + mark
+        rows.append(cells)
+    columns = [("name", label("area", language), False)] + [
+        (i, get_indicator(i).label(language), True) for i in indicators]
+    return html_table(rows, columns)
+
+
+def league_table_html(table, indicator, language: str = "fi", *, highlight=()) -> str:
+    """One indicator's league table: rank, area, value with interval, significance, trend; the
+    areas' notes (why a value is suppressed) become footnotes."""
+    footnotes = []
+    rows = [{
+        "rank": "" if pd.isna(r["rank"]) else str(int(r["rank"])),
+        "name": _footnoted(("▶ " if r["area_code"] in highlight else "") + r["area_name"], r.get("note"), footnotes,
+                           language),
+        "value": format_number(r["value"], indicator.decimals, language),
+        "interval": _interval_text(r["lower"], r["upper"], indicator.decimals, language),
+        "significance": label("sig_" + r["significance"].replace(" ", "_"), language),
+        "trend": trend_text(r["trend_label"], language) + (" ⚑" if r["red_red"] else ""),
+    } for r in table.to_dict("records")]
+    columns = [("rank", label("rank", language), False), ("name", label("area", language), False),
+               ("value", indicator.unit[language] or label("area_value", language), True),
+               ("interval", label("interval", language), True),
+               ("significance", label("significance", language), False),
+               ("trend", label("trend_heading", language), False)]
+    return html_table(rows, columns) + _footnotes_html(footnotes)
+
+
+def flagged_html(table, language: str = "fi") -> str:
+    """Areas significantly worse than the nation (⚑ marks worse and getting worse)."""
+    if table.empty:
+        return f"<p>{html.escape(label('flagged_none', language))}</p>"
+    rows = [{"name": r["name"], "area": r["area_name"] + (" ⚑" if r["red_red"] else ""),
+             "trend": trend_text(r["trend_label"], language)} for r in table.to_dict("records")]
+    columns = [("name", label("indicator", language), False), ("area", label("area", language), False),
+               ("trend", label("trend_heading", language), False)]
+    return html_table(rows, columns) + f'<p class="small">⚑ {html.escape(label("red_red", language))}</p>'
+
+
+def funnel_html(indicator_id: str, period: str, language: str = "fi", *, focal: str | None = None) -> str:
+    """A funnel plot of one indicator over the 45 areas (with the focal area marked), as a
+    figure with alt text and caption."""
+    from ohti.documents import charts
+    from ohti.indicators.registry import get_indicator
+
+    indicator = get_indicator(indicator_id)
+    funnel = content.funnel_data(indicator_id, period)
+    names = content.area_names(language)
+    caption = indicator.label(language)
+    if funnel.values.empty:
+        return words_html(label("funnel_all_suppressed", language, indicator=caption), caption=caption)
+    drawn = set(funnel.values["area_code"])
+    fig, alt = charts.plot_funnel(funnel.values["value"], funnel.values["denominator"], funnel.limits,
+                                  target=funnel.target, focal=names[focal] if focal in drawn else None,
+                                  labels=funnel.values["area_code"].map(names), statistic=indicator.statistic,
+                                  unit=indicator.unit[language], decimals=indicator.decimals, language=language)
+    said = []
+    if focal in funnel.suppressed:
+        said.append(label("funnel_focal_suppressed", language, area=names[focal]))
+    if funnel.suppressed:
+        said.append(label("funnel_left_out", language, count=len(funnel.suppressed)))
+    if not said:
+        return charts.figure_html(fig, alt, caption=caption)
+    text = " ".join(said)
+    return charts.figure_html(fig, f"{alt} {text}", caption=f"{caption}. {text}")
+
+
+def choropleth_html(indicator_id: str, period: str, language: str = "fi", *, league=None) -> str:
+    """A map of the employment areas' values of one indicator (from its league table, which has
+    passed the disclosure gate), or, where fewer than two distinct values are published, a
+    sentence saying that the areas' figures are suppressed."""
+    from ohti.documents import charts, maps
+    from ohti.indicators.registry import get_indicator
+
+    indicator = get_indicator(indicator_id)
+    league = content.league_table(indicator_id, period, language=language) if league is None else league
+    values = league.set_index("area_code")["value"]
+    title = f"{indicator.label(language)}, {indicator.unit[language]}".rstrip(", ")
+    if values.dropna().nunique() < 2:
+        return words_html(label("map_all_suppressed", language, title=title), css_class="map")
+    fig, alt = maps.plot_choropleth(values, title=title, decimals=indicator.decimals, language=language)
+    return charts.figure_html(fig, alt, raster=True, css_class="map")
+
+
+def words_html(text: str, *, caption: str | None = None, css_class: str | None = None) -> str:
+    """A figure that says in words why there is no chart (e.g. its figures are suppressed)."""
+    caption_html = f"<figcaption>{html.escape(caption)}</figcaption>" if caption else ""
+    classes = html.escape(" ".join(filter(None, ("no-chart", css_class))), quote=True)
+    return f'<figure class="{classes}"><p>{html.escape(text)}</p>{caption_html}</figure>'
+
+
+def series_html(code: str, indicator_id: str, period: str, language: str = "fi", *, area_name: str,
+                years: int = 5) -> str:
+    """An area's monthly series against the whole country's (the area alone for a count, whose
+    scale differs from the nation's), as a figure with alt text and caption.
+
+    The series have passed the disclosure gate (:func:`ohti.documents.content.area_series`): suppressed
+    months are not drawn, and where every month with a value is suppressed the figure says so
+    in words instead of showing an empty chart.
+    """
+    from ohti.documents import charts
+    from ohti.indicators.disclosure import threshold_for
+    from ohti.indicators.registry import get_indicator
+
+    indicator = get_indicator(indicator_id)
+    name = indicator.label(language)
+    series = content.area_series(code, indicator_id, period, years=years, language=language)
+    if series["area"].isna().all() and series["suppressed"].any():
+        months = series.loc[series["suppressed"], "period"]
+        text = label("chart_suppressed", language, indicator=name, area=area_name,
+                     start=months.iloc[0].strftime("%m/%Y"), end=months.iloc[-1].strftime("%m/%Y"),
+                     threshold=format_number(threshold_for(indicator_id), 0, language))
+        return words_html(text, caption=name)
+    fig, alt = charts.plot_area_vs_nation(series, area_name=area_name, indicator_name=name,
+                                          unit=indicator.unit[language], decimals=indicator.decimals,
+                                          language=language, with_nation=indicator.statistic != "count")
+    return charts.figure_html(fig, alt, caption=name)
+
+
+def caterpillar_html(indicator_id: str, period: str, language: str = "fi", *, highlight=(), league=None) -> str:
+    """The 45 areas' values with intervals in order, against the whole country's value."""
+    from ohti.documents import charts
+    from ohti.indicators.comparison import compare_values
+    from ohti.indicators.registry import get_indicator
+
+    indicator = get_indicator(indicator_id)
+    league = content.league_table(indicator_id, period, language=language) if league is None else league
+    shown = periods.resolve_period(indicator_id, period)
+    national = compare_values(indicator_id, "national", periods=[shown])["value"].iloc[0]
+    names = content.area_names(language)
+    fig, alt = charts.plot_caterpillar(league, national=national, indicator_name=indicator.label(language),
+                                       unit=indicator.unit[language], decimals=indicator.decimals,
+                                       highlight={names[c] for c in highlight}, language=language)
+    return charts.figure_html(fig, alt, caption=indicator.label(language))
+
+
+def catalogue_link(indicator_id: str, from_dir: str = "..") -> str:
+    """Relative link from a period's folder to an indicator's catalogue entry."""
+    return f"{from_dir}/{CATALOGUE_DIR}/{CATALOGUE_FILE}#{indicator_id}"

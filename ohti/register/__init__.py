@@ -1,0 +1,3 @@
+"""Customer-register microdata: reading an extract, the synthetic demonstration extract, the
+process indicators computed from it, and working days.
+"""
