@@ -49,11 +49,10 @@ import time
 from pathlib import Path
 
 import yaml
-from ohti.sources import access
-from ohti.sources.variables import SOURCES
-from ohti.sources import loaders
+
 from ohti import paths
-from ohti.sources import files
+from ohti.sources import access, files, loaders
+from ohti.sources.variables import SOURCES
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
@@ -155,9 +154,9 @@ def registry_figures(results) -> None:
 
 def engine_figures() -> dict:
     """Run in a fresh process (``--engine``): the shipped registry, every level, every period."""
-    from ohti.sources import areas
     from ohti.indicators import compute
     from ohti.indicators.registry import indicator_ids
+    from ohti.sources import areas
 
     for source in SOURCES:
         access.load_source(source)

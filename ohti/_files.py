@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import json
 import os
 import tempfile
 from collections.abc import Iterator
@@ -86,3 +87,16 @@ def code_digest(*parts: str) -> str:
         content = tree_digest(path) if path.is_dir() else file_digest(path)
         digest.update(part.encode("utf-8") + b"\0" + content.encode("ascii") + b"\n")
     return digest.hexdigest()
+
+
+def write_json(path: Path, value) -> None:
+    """Write `value` as indented JSON (keys sorted) to `path`, whole or not at all."""
+    descriptor, name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.stem}-", suffix=".tmp")
+    try:
+        with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
+            json.dump(value, handle, indent=1, sort_keys=True)
+            handle.write("\n")
+        os.replace(name, path)
+    finally:
+        if os.path.exists(name):
+            os.unlink(name)

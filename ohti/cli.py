@@ -10,8 +10,23 @@ import argparse
 import os
 import sys
 
-from ohti import __version__
-from ohti.errors import OhtiError
+from ohti._lifetime import VARIABLE
+from ohti._version import __version__
+from ohti.analysis.ranks import rank_values
+from ohti.analysis.validity import analyse, check_budget, propose, scorecard_text
+from ohti.errors import OhtiError, ParameterError, SourceDataError
+from ohti.indicators.comparison import compare_values
+from ohti.indicators.compute import check_periods
+from ohti.indicators.disclosure import STATUS_COLUMN, apply_disclosure
+from ohti.paths import OUTPUTS_DIR
+from ohti.publish import edition
+from ohti.publish.audit import audit
+from ohti.publish.catalogue import catalogue_table, write_catalogue
+from ohti.register.demo import DEFAULT_SEED, demo_extract_path
+from ohti.register.extract import validate_extract
+from ohti.register.process import compute_process
+from ohti.sources import checks, refresh
+from ohti.sources.areas import ALL_LEVELS, LEVELS, check_codes, units
 
 CSV_FLOAT_FORMAT = "%.10g"
 
@@ -21,34 +36,23 @@ def _write_csv(frame) -> None:
 
 
 def cmd_areas(args) -> int:
-    from ohti.sources.areas import units
-
     table = units(args.level).reset_index()
     _write_csv(table.drop(columns=["name_en"]))
     return 0
 
 
 def cmd_values(args) -> int:
-    from ohti.indicators.comparison import compare_values
-
     if getattr(args, "extract", None):
         return cmd_extract_values(args)
-    from ohti.sources.areas import check_codes
-    from ohti.indicators.compute import check_periods
-    from ohti.analysis.ranks import rank_values
 
     codes = [c for c in args.area.split(",") if c] if args.area else None
     periods = check_periods([args.period]) if args.period else None  # a month of a gap in the data is refused here
     # Every unit of the level: a rank is a place among all of them, whichever are printed.
     values = compare_values(args.indicator, args.level, periods=periods, disclosure=False)
     if values.empty:
-        from ohti.errors import ParameterError
-
         raise ParameterError(f"indicator '{args.indicator}' has no values at the level {args.level}: the public "
                              "statistics hold it for other levels only; see ohti indicators for where it can be computed")
     if not args.no_disclosure:
-        from ohti.indicators.disclosure import STATUS_COLUMN, apply_disclosure
-
         values = apply_disclosure(values, threshold=args.threshold).drop(columns=STATUS_COLUMN)
     values = rank_values(values)  # after the gate: a suppressed value has no rank
     if codes is not None:
@@ -60,11 +64,7 @@ def cmd_values(args) -> int:
 
 def cmd_extract_values(args) -> int:
     """Customer-process indicators from an extract (aggregates only, through the disclosure gate)."""
-    from ohti.register.process import compute_process
-
     if args.level not in ("area", "national"):
-        from ohti.errors import ParameterError
-
         raise ParameterError(f"--extract: process indicators are computed for the levels area and national, "
                              f"not {args.level!r}")
     values = compute_process(args.extract, indicators=[args.indicator],
@@ -79,13 +79,10 @@ def cmd_extract_values(args) -> int:
 
 def cmd_extract(args) -> int:
     if args.extract_command == "demo":
-        from ohti.register.demo import DEFAULT_SEED, demo_extract_path
-
         path = demo_extract_path(args.period, seed=args.seed if args.seed is not None else DEFAULT_SEED,
                                  events=args.events, force=args.force)
         print(path)
         return 0
-    from ohti.register.extract import validate_extract
 
     summary = validate_extract(args.path)
     for key, value in summary.items():
@@ -94,12 +91,10 @@ def cmd_extract(args) -> int:
 
 
 def cmd_validate(args) -> int:
-    from ohti.sources.checks import problem_lines, summary, validate_files
-
-    results = validate_files(args.paths or None)
-    for line in problem_lines(results):
+    results = checks.validate_files(args.paths or None)
+    for line in checks.problem_lines(results):
         print(line)
-    print(summary(results))
+    print(checks.summary(results))
     return 2 if any(results.values()) else 0
 
 
@@ -109,9 +104,6 @@ def cmd_audit(args) -> int:
 
 def _report_audit(paths, *, threshold=None) -> int:
     """Audit `paths` (:func:`ohti.publish.audit.audit`), print the findings; 1 if any, else 0."""
-    from ohti.publish.audit import audit
-    from ohti.errors import SourceDataError
-
     try:
         files, findings = audit(paths, threshold=threshold)
     except SourceDataError as error:  # a file it cannot read is refused, never counted as checked
@@ -127,8 +119,6 @@ def _report_audit(paths, *, threshold=None) -> int:
 
 
 def cmd_indicators(args) -> int:
-    from ohti.publish.catalogue import catalogue_table
-
     table = catalogue_table(args.key)
     if args.format == "md":
         cells = [table.columns.tolist(), ["---"] * len(table.columns), *table.astype(str).values.tolist()]
@@ -139,9 +129,6 @@ def cmd_indicators(args) -> int:
 
 
 def cmd_catalogue(args) -> int:
-    from ohti.publish.catalogue import write_catalogue
-    from ohti.paths import OUTPUTS_DIR
-
     print(write_catalogue(args.outputs or OUTPUTS_DIR))
     return 0
 
@@ -149,7 +136,6 @@ def cmd_catalogue(args) -> int:
 def cmd_validity(args) -> int:
     import time
 
-    from ohti.analysis.validity import analyse, check_budget, propose, scorecard_text
 
     check_budget(args.budget)
     started = time.perf_counter()
@@ -175,7 +161,6 @@ def _stop_on_interrupt() -> None:
     with this process (:mod:`ohti._lifetime`) and the next build removes the temporary files."""
     import signal
 
-    from ohti._lifetime import VARIABLE
 
     os.environ[VARIABLE] = "1"  # kernels this process starts itself (--jobs 1) end with it too
     # the pool's resource tracker cleans up after an interrupted build: without a warning
@@ -191,10 +176,8 @@ def _stop_on_interrupt() -> None:
 
 
 def cmd_build(args) -> int:
-    from ohti.publish.edition import build_area_documents
-
     formats = tuple(f.strip() for f in args.formats.split(",") if f.strip())
-    summary = build_area_documents(
+    summary = edition.build_area_documents(
         codes=args.areas, period=args.period, formats=formats, jobs=args.jobs,
         language=args.language, progress=not args.quiet, force=args.force, scheduler=args.scheduler,
         grouping=args.grouping, validity=args.validity, **({"extract": args.extract} if args.extract else {}),
@@ -214,8 +197,6 @@ def _report_problems(error) -> int:
 
 
 def cmd_refresh(args) -> int:
-    from ohti.sources import refresh
-
     data_dir = refresh.resolve_data_dir(args.data_dir)
     try:
         client = refresh.open_client(args.api)
@@ -236,8 +217,6 @@ def cmd_refresh(args) -> int:
 
 
 def cmd_import(args) -> int:
-    from ohti.sources import refresh
-
     data_dir = refresh.resolve_data_dir(args.data_dir)
     try:
         rows = refresh.import_files(args.files, data_dir)
@@ -251,8 +230,6 @@ def cmd_import(args) -> int:
 
 
 def make_parser() -> argparse.ArgumentParser:
-    from ohti.sources.areas import ALL_LEVELS, LEVELS
-
     parser = argparse.ArgumentParser(
         prog="ohti",
         description="Indicator-based evaluation of Finland's employment areas (TE and KOTO services).",

@@ -4,7 +4,6 @@ an area document. axe-core comes from npm (package-lock.json), the browser from 
 from __future__ import annotations
 
 import pytest
-
 from browser_support import browser_mark, describe_violations, run_axe, start_chromium, stop_chromium
 
 pytestmark = browser_mark(axe=True)

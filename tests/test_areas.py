@@ -1,7 +1,7 @@
 import pytest
 
-from ohti.sources import areas
 from ohti.errors import UnknownAreaError, UnknownLevelError
+from ohti.sources import areas
 
 
 def test_key_has_308_municipalities_and_45_mainland_areas():

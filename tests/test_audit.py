@@ -16,12 +16,25 @@ import matplotlib.pyplot as plt
 import pytest
 from bs4 import BeautifulSoup
 
-from ohti.publish import audit as audit_module
 from ohti import cli
-from ohti.publish.audit import audit, audit_csv, audit_file, audit_html, audit_notebook, audit_pdf, audit_svg, audit_text, audit_zip, audited_files, parse_number, person_labels
 from ohti.documents.charts import STYLE, figure_html
 from ohti.errors import ParameterError, SourceDataError
 from ohti.paths import PACKAGE_DIR
+from ohti.publish import audit as audit_module
+from ohti.publish.audit import (
+    audit,
+    audit_csv,
+    audit_file,
+    audit_html,
+    audit_notebook,
+    audit_pdf,
+    audit_svg,
+    audit_text,
+    audit_zip,
+    audited_files,
+    parse_number,
+    person_labels,
+)
 from ohti.publish.edition import build_area_documents
 
 #: What a real build of one area holds: the document in HTML and PDF, the index, the executed

@@ -9,10 +9,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-
 from browser_support import browser_mark, start_chromium, stop_chromium
-from ohti.indicators.comparison import compare_values
+
 from ohti.i18n import format_number
+from ohti.indicators.comparison import compare_values
 
 ARTIFACTS = Path(__file__).parent / "artifacts"
 

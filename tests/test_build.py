@@ -12,8 +12,8 @@ from bs4 import BeautifulSoup
 from ohti.build.batch import build_documents
 from ohti.build.convert import html_to_pdf, notebook_to_html
 from ohti.build.execute import render_notebook
-from ohti.publish.index import write_index
 from ohti.errors import BuildError, ParameterError
+from ohti.publish.index import write_index
 
 MINI = Path(__file__).parent / "fixtures" / "mini.ipynb"
 PERIOD = "2023-10"

@@ -14,10 +14,9 @@ import pandas as pd
 import pytest
 
 from ohti.documents.charts import figure_html, plot_funnel, plot_spine
-from ohti.indicators.compute import compute_values
 from ohti.errors import ParameterError
-from ohti.stats import intervals
-from ohti.stats import funnels
+from ohti.indicators.compute import compute_values
+from ohti.stats import funnels, intervals
 
 PERIOD = "2023-10"
 

@@ -5,10 +5,10 @@ import math
 import numpy as np
 import pytest
 
-from ohti.indicators.comparison import compare_values, count_limits
-from ohti.errors import ParameterError
 from ohti.analysis.expected import fit_expected
 from ohti.analysis.peers import peer_comparison, peer_groups
+from ohti.errors import ParameterError
+from ohti.indicators.comparison import compare_values, count_limits
 
 
 def wilson_by_hand(x, n, z=1.959963984540054):

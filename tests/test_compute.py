@@ -2,9 +2,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from ohti.indicators import compute
-from ohti.indicators.compute import check_periods, VALUE_COLUMNS, compute_values
 from ohti.errors import PeriodError, UnknownAreaError, UnknownIndicatorError, UnknownLevelError
+from ohti.indicators import compute
+from ohti.indicators.compute import VALUE_COLUMNS, check_periods, compute_values
 from ohti.sources import access
 
 

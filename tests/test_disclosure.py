@@ -14,11 +14,11 @@ import pandas as pd
 import pytest
 
 from ohti import cli
+from ohti.errors import ParameterError
 from ohti.indicators import disclosure
 from ohti.indicators.comparison import compare_values
 from ohti.indicators.compute import compute_values
 from ohti.indicators.disclosure import apply_disclosure, person_columns, suppress_counts
-from ohti.errors import ParameterError
 from ohti.indicators.registry import load_registry
 from ohti.sources.variables import PERSON_VARIABLES, VARIABLES
 

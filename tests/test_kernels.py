@@ -7,8 +7,8 @@ import pytest
 from nbformat.v4 import new_code_cell, new_notebook
 
 from ohti.build.execute import render_notebook
-from ohti.errors import BuildError
 from ohti.build.kernels import KernelStartError, WarmKernel, shutdown_kernels, thread_kernel
+from ohti.errors import BuildError
 
 
 def _notebook(path, *sources, parameters='step = 0'):

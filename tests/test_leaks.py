@@ -33,13 +33,12 @@ import numpy as np
 import pytest
 from bs4 import BeautifulSoup
 
-from ohti.indicators import disclosure
 from ohti.analysis import peers
-from ohti.documents import sections
-from ohti.indicators.compute import compute_values
+from ohti.documents import content, sections
 from ohti.i18n import format_number, label
+from ohti.indicators import disclosure
+from ohti.indicators.compute import compute_values
 from ohti.paths import PACKAGE_DIR
-from ohti.documents import content
 
 PERIOD = "2026-06"
 AREA = "36"  # Savonlinna

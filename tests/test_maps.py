@@ -9,11 +9,11 @@ import numpy as np
 import pytest
 from matplotlib.colors import to_rgba
 
-from ohti.sources import areas
 from ohti.documents import maps
 from ohti.documents.charts import figure_html
-from ohti.indicators.compute import compute_values
 from ohti.errors import UnknownAreaError
+from ohti.indicators.compute import compute_values
+from ohti.sources import areas
 
 
 def _collections(fig):

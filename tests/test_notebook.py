@@ -4,11 +4,10 @@ import re
 
 import pytest
 
-from ohti.indicators.compute import compute_values
+from ohti.build import convert, execute
 from ohti.i18n import format_number
+from ohti.indicators.compute import compute_values
 from ohti.paths import AREA_NOTEBOOK
-from ohti.build import execute
-from ohti.build import convert
 
 
 @pytest.fixture(scope="module")

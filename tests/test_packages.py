@@ -8,10 +8,10 @@ import zipfile
 
 import pytest
 
-from ohti.sources import areas
-from ohti.publish.audit import audit, audit_csv, audit_xlsx
 from ohti.indicators.comparison import compare_values
+from ohti.publish.audit import audit, audit_csv, audit_xlsx
 from ohti.publish.packages import PACKAGE_COLUMNS, package_stem, slug, write_packages
+from ohti.sources import areas
 
 PERIOD = "2023-10"
 CODE = "36"  # Savonlinna: Enonkoski, Rantasalmi, Savonlinna, Sulkava
@@ -163,7 +163,7 @@ def test_unknown_area_is_a_clear_error(tmp_path):
 
 
 def test_an_up_to_date_package_is_not_written_again(tmp_path, monkeypatch):
-    from ohti.publish import packages, edition
+    from ohti.publish import edition, packages
 
     first = edition.publish_packages(["25"], PERIOD, tmp_path)["25"]
     written = []

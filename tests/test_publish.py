@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ohti.publish import edition
 from ohti.cli import make_parser
 from ohti.paths import AREA_NOTEBOOK
+from ohti.publish import edition
 
 
 def test_area_jobs_name_the_notebook_parameters_and_assessment_text():

@@ -6,9 +6,19 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from ohti.analysis.ranks import (
+    NOTE_COUNT,
+    NOTE_DENOMINATOR_MISSING,
+    NOTE_DENOMINATOR_ZERO,
+    NOTE_INCOMPLETE,
+    NOTE_NUMERATOR_MISSING,
+    calculate_rank_intervals,
+    is_incomplete,
+    marginal_rank_sets,
+    rank_values,
+)
 from ohti.cli import main
 from ohti.errors import ParameterError
-from ohti.analysis.ranks import NOTE_COUNT, NOTE_DENOMINATOR_MISSING, NOTE_DENOMINATOR_ZERO, NOTE_INCOMPLETE, NOTE_NUMERATOR_MISSING, calculate_rank_intervals, is_incomplete, marginal_rank_sets, rank_values
 
 PRECISE = 100_000
 """Draws for hand-worked cases whose margins are a few hundredths of a standard error: the

@@ -21,10 +21,9 @@ import pandas as pd
 import pytest
 
 from ohti import cli
-from ohti.sources import pxweb, refresh
 from ohti.errors import ParameterError
+from ohti.sources import loaders, pxweb, refresh
 from ohti.sources.files import SUPPRESSION_MARKERS
-from ohti.sources import loaders
 
 FIXTURES = Path(__file__).parent / "fixtures" / "pxweb"
 ROOT = "https://pxdata.test/PxWeb/api/v1/fi/StatFin"

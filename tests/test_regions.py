@@ -4,12 +4,11 @@ import re
 
 import pytest
 
+from ohti.build import convert, execute
+from ohti.documents import content
 from ohti.documents.assessments import assessment_html, assessment_path, render_assessment
 from ohti.errors import ParameterError
 from ohti.paths import AREA_NOTEBOOK, NATIONAL_NOTEBOOK, REGION_NOTEBOOK
-from ohti.build import execute
-from ohti.build import convert
-from ohti.documents import content
 from ohti.sources import areas
 
 

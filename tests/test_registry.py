@@ -3,10 +3,10 @@ import copy
 import pytest
 import yaml
 
-from ohti.indicators.compute import indicator_coverage
 from ohti.errors import DefinitionError
-from ohti.paths import REGISTRY_PATH
+from ohti.indicators.compute import indicator_coverage
 from ohti.indicators.registry import load_registry, parse_registry
+from ohti.paths import REGISTRY_PATH
 from ohti.sources.access import source_variables
 
 VARIABLES = set(source_variables())

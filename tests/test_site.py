@@ -9,11 +9,18 @@ import re
 import pytest
 from bs4 import BeautifulSoup
 
-from ohti.sources import areas
-from ohti.publish.index import write_index
-from ohti.indicators.comparison import compare_values
 from ohti.i18n import format_number
-from ohti.publish.site import SIGNIFICANCE_MARKS, area_directory, index_extras, key_indicators, search_data, summary_table
+from ohti.indicators.comparison import compare_values
+from ohti.publish.index import write_index
+from ohti.publish.site import (
+    SIGNIFICANCE_MARKS,
+    area_directory,
+    index_extras,
+    key_indicators,
+    search_data,
+    summary_table,
+)
+from ohti.sources import areas
 
 PERIOD = "2023-10"
 

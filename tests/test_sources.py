@@ -3,12 +3,9 @@ import shutil
 import pandas as pd
 import pytest
 
-from ohti.paths import DATA_DIR
 from ohti.errors import SourceDataError
-from ohti.sources import access
-from ohti.sources import loaders
-from ohti.sources import files
-from ohti.sources import variables
+from ohti.paths import DATA_DIR
+from ohti.sources import access, files, loaders, variables
 
 
 def lines_for(real_lines, code, months=("2023-09", "2023-10")):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 
+from ohti import cache
 from ohti._files import tree_digest
 from ohti.build import stamps
 
@@ -66,10 +67,10 @@ def test_stamp_store_vouches_for_unchanged_outputs_only(tmp_path):
 def test_memo_computes_again_only_for_another_key(tmp_path):
     calls = []
     compute = lambda: calls.append(1) or "2023-10"  # noqa: E731
-    assert stamps.memo(tmp_path, "latest", "k1", compute) == "2023-10"
-    assert stamps.memo(tmp_path, "latest", "k1", compute) == "2023-10"
+    assert cache.memo(tmp_path, "latest", "k1", compute) == "2023-10"
+    assert cache.memo(tmp_path, "latest", "k1", compute) == "2023-10"
     assert len(calls) == 1
-    stamps.memo(tmp_path, "latest", "k2", compute)
+    cache.memo(tmp_path, "latest", "k2", compute)
     assert len(calls) == 2
 
 

@@ -15,8 +15,16 @@ import pytest
 from scipy import stats as distributions
 
 from ohti.errors import ParameterError
-from ohti.stats.intervals import byar_limits, calculate_count, calculate_proportion, calculate_rate, compare_with_reference, exact_poisson_limits, wilson_limits
 from ohti.stats.funnels import funnel_limits, funnel_significance, overdispersion
+from ohti.stats.intervals import (
+    byar_limits,
+    calculate_count,
+    calculate_proportion,
+    calculate_rate,
+    compare_with_reference,
+    exact_poisson_limits,
+    wilson_limits,
+)
 
 REFERENCE = Path(__file__).parent / "reference" / "phe"
 

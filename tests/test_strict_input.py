@@ -11,11 +11,8 @@ import pytest
 
 from ohti.errors import DefinitionError, ParameterError, SourceDataError
 from ohti.indicators.registry import parse_registry
+from ohti.sources import access, files, loaders, variables
 from ohti.yamlsafe import load_yaml
-from ohti.sources import access
-from ohti.sources import files
-from ohti.sources import loaders
-from ohti.sources import variables
 
 ENTRY = """
   - id: unemployed

@@ -18,8 +18,8 @@ from scipy import stats as distributions
 from statsmodels.stats.contingency_tables import Table
 
 from ohti.errors import ParameterError
-from ohti.stats.trends import TREND_CONFIDENCE, Trend, red_red, trend_marker, trend_table
 from ohti.stats.seasonal import seasonally_adjust
+from ohti.stats.trends import TREND_CONFIDENCE, Trend, red_red, trend_marker, trend_table
 
 YEARS = [2019, 2020, 2021, 2022, 2023]
 

@@ -9,15 +9,13 @@ from pathlib import Path
 import pytest
 import yaml
 
-from ohti.sources import areas, checks
 from ohti import cli
 from ohti.errors import ParameterError, SourceDataError
 from ohti.paths import AREA_NOTEBOOK, DATA_DIR
-from ohti.sources import loaders
-from ohti.sources.files import read_rows, read_table
-from ohti.sources import variables
 from ohti.publish import edition
+from ohti.sources import areas, checks, loaders, variables
 from ohti.sources import files as source_files
+from ohti.sources.files import read_rows, read_table
 
 CORPUS = Path(__file__).parent / "bad_inputs"
 EXPECTED = yaml.safe_load((CORPUS / "expected.yaml").read_text(encoding="utf-8"))
@@ -107,12 +105,13 @@ def test_missing_file_is_a_problem(capsys, tmp_path):
 # --- nothing is written -----------------------------------------------------------------------
 
 def _clear_caches():
-    import ohti
+    import sys
 
-    for module in list(vars(ohti).values()):
-        for value in list(vars(module).values()) if hasattr(module, "__dict__") else []:
-            if hasattr(value, "cache_clear"):
-                value.cache_clear()
+    for name, module in list(sys.modules.items()):
+        if name == "ohti" or name.startswith("ohti."):
+            for value in list(vars(module).values()):
+                if hasattr(value, "cache_clear"):
+                    value.cache_clear()
 
 
 @pytest.fixture

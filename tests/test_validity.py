@@ -9,11 +9,10 @@ import pandas as pd
 import pytest
 
 from ohti.analysis import validity
+from ohti.build import convert, execute
 from ohti.cli import main
 from ohti.errors import ParameterError
 from ohti.indicators.registry import load_registry
-from ohti.build import execute
-from ohti.build import convert
 
 AREAS = [f"{i:02d}" for i in range(1, 46)]
 YEARS = [str(y) for y in range(2006, 2021)]
@@ -301,8 +300,8 @@ def test_catalogue_entry_carries_the_scorecard(real):
 
 
 def test_plan_has_one_validity_document():
-    from ohti.publish.plan import plan_documents
     from ohti.publish.edition import validity_links
+    from ohti.publish.plan import plan_documents
 
     plan = plan_documents("2023-10", codes="01", validity=True, language="en")
     documents = [d for d in plan if d["kind"] == "validity"]

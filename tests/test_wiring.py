@@ -3,11 +3,11 @@
 import numpy as np
 import pytest
 
+from ohti.documents import content
 from ohti.errors import ParameterError
 from ohti.paths import AREA_NOTEBOOK, REGION_NOTEBOOK
 from ohti.publish.plan import plan_documents
 from ohti.sources.checks import check_parameters
-from ohti.documents import content
 
 
 def test_time_series_carry_a_seasonally_adjusted_line():

@@ -30,15 +30,20 @@ import functools
 
 import numpy as np
 import pandas as pd
-import statsmodels.api as sm
 
-from ohti.indicators.compute import compute_values
-from ohti.errors import ParameterError
-from ohti.paths import PACKAGE_DIR
-from ohti.indicators.registry import get_indicator
-from ohti.stats.intervals import compare_with_reference
 from ohti.analysis.structure import CATEGORICAL, covariates
+from ohti.errors import ParameterError
+from ohti.indicators.compute import compute_values
+from ohti.indicators.disclosure import STATUS_COLUMN, apply_disclosure
+from ohti.indicators.registry import get_indicator
+from ohti.lazy import LazyModule
+from ohti.paths import PACKAGE_DIR
+from ohti.stats.intervals import compare_with_reference
 from ohti.yamlsafe import load_yaml
+
+# statsmodels takes about a second to import: loaded on first use, so that commands that fit
+# no model start fast.
+sm = LazyModule("statsmodels.api")
 
 MODEL_PATH = PACKAGE_DIR / "model.yaml"
 
@@ -239,8 +244,6 @@ def disclose_expected(table: pd.DataFrame, indicator_id: str, period: str, expos
     threshold : int, optional
         The registry's ``suppression_threshold`` of the indicator by default.
     """
-    from ohti.indicators.disclosure import STATUS_COLUMN, apply_disclosure
-
     exposure = np.asarray(exposure, dtype=float)
     base = pd.DataFrame({"level": "area", "area_code": table["area_code"].astype(str).to_numpy(),
                          "period": period, "indicator": indicator_id,

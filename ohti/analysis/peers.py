@@ -10,12 +10,13 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ohti.sources import areas
-from ohti.indicators.comparison import compare_values
-from ohti.errors import ParameterError
 from ohti.analysis.expected import model_spec
-from ohti.indicators.registry import get_indicator
 from ohti.analysis.structure import CATEGORICAL, covariates
+from ohti.errors import ParameterError
+from ohti.indicators.comparison import compare_values
+from ohti.indicators.registry import get_indicator
+from ohti.sources import areas
+from ohti.sources.access import periods
 
 
 def combined_value(rows: pd.DataFrame, indicator) -> float:
@@ -120,6 +121,4 @@ def peer_reference(indicator_id: str, period: str, *, k: int | None = None) -> p
 
 
 def _months():
-    from ohti.sources.access import periods
-
     return periods("month")

@@ -59,6 +59,7 @@ import numbers
 import numpy as np
 import pandas as pd
 
+from ohti.analysis.expected import between_area_variance
 from ohti.errors import ParameterError
 from ohti.indicators.registry import POLARITIES, get_indicator
 from ohti.stats.intervals import DEFAULT_MULTIPLIERS, _report_negative
@@ -462,7 +463,6 @@ def _between(tau2, y, v):
         if y.size < 2:
             return 0.0, ""
         # ohti.expected imports statsmodels (over a second): loaded only when asked for.
-        from ohti.analysis.expected import between_area_variance
 
         estimate = float(between_area_variance(y, v))
         return estimate, f", tau2 {estimate:.3g} (DerSimonian-Laird)"

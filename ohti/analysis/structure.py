@@ -14,18 +14,15 @@ import functools
 import numpy as np
 import pandas as pd
 
+from ohti.errors import ParameterError
+from ohti.indicators.compute import compute_values, indicator_frequency
+from ohti.indicators.periods import periods_with_values, resolve_period
 from ohti.sources import areas
-from ohti.indicators.compute import compute_values
 
 RURAL_URBAN_CODE = "1"        # municipality group 1: urban (kaupunkimaiset kunnat)
 
 
 def _values(indicator: str, level: str, period: str) -> pd.Series:
-    from ohti.indicators.periods import resolve_period
-
-    from ohti.indicators.compute import indicator_frequency
-    from ohti.indicators.periods import periods_with_values
-
     shown = resolve_period(indicator, period, level, any_age=True)
     if shown is None:  # published only after the period: the earliest year there is (frame conditions move slowly)
         shown = periods_with_values(indicator, level, indicator_frequency(indicator))[0]
@@ -124,8 +121,6 @@ def covariates(names, period: str) -> pd.DataFrame:
     ParameterError
         For a name that is not in :data:`COVARIATES`.
     """
-    from ohti.errors import ParameterError
-
     unknown = [n for n in names if n not in COVARIATES]
     if unknown:
         raise ParameterError(f"unknown covariate(s) {', '.join(unknown)}; choose from: {', '.join(COVARIATES)}")

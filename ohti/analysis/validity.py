@@ -73,7 +73,14 @@ import warnings
 import numpy as np
 import pandas as pd
 
+from ohti import cache
+from ohti._files import code_digest, file_digest, tree_digest
+from ohti.analysis.expected import between_area_variance, design_matrix, fit_expected, model_spec
+from ohti.analysis.structure import covariates
 from ohti.errors import OhtiError, ParameterError
+from ohti.indicators.compute import evaluate
+from ohti.indicators.registry import load_registry
+from ohti.paths import DATA_DIR, OUTPUTS_DIR, REGISTRY_PATH
 from ohti.stats import funnels
 
 SCORECARD_COLUMNS = ["indicator", "rankability", "rank_stability", "icc", "outside_95", "outside_998",
@@ -142,8 +149,6 @@ def calculate_rankability(values, variances, *, confidence: float = 0.95, sample
     >>> r["tau2"], r["value"]
     (3.0, 0.75)
     """
-    from ohti.analysis.expected import between_area_variance
-
     y = np.asarray(values, dtype=float).ravel()
     v = np.asarray(variances, dtype=float).ravel()
     if y.shape != v.shape:
@@ -386,8 +391,6 @@ class Panel:
 
 
 def _annual(indicator_id: str, level: str):
-    from ohti.indicators.compute import evaluate
-
     try:
         return evaluate(indicator_id, level, "year")
     except ParameterError:
@@ -467,9 +470,6 @@ def _funnel_shares(indicator, panel: Panel, year: str) -> dict:
 
 
 def _structural(indicator, panel: Panel, year: str) -> tuple[float, str]:
-    from ohti.analysis.expected import design_matrix, fit_expected, model_spec
-    from ohti.analysis.structure import covariates
-
     names = list(model_spec()["expected"]["covariates"])
     counts = panel.value.notna().sum(axis=0)
     candidates = [y for y in counts.index[counts >= min(MINIMUM_AREAS, len(panel.value))] if y <= year][::-1]
@@ -594,8 +594,6 @@ def _add_redundancy(scorecard: pd.DataFrame, correlation: pd.DataFrame) -> pd.Da
 
 def compute_validity(progress: bool = False) -> Validity:
     """Compute the whole analysis from the shipped data (uncached; see :func:`analyse`)."""
-    from ohti.indicators.registry import load_registry
-
     registry = load_registry()
     rows, panels, skipped, by_year = [], {}, [], {}
     items = list(registry.values())
@@ -676,11 +674,7 @@ ANALYSIS_CODE = ("sources", "stats", "indicators", "analysis", "errors.py", "pat
 
 
 def _cache_key() -> str:
-    from ohti._files import code_digest, file_digest, tree_digest
-    from ohti.build import stamps
-    from ohti.paths import DATA_DIR, REGISTRY_PATH
-
-    digest = hashlib.sha256(tree_digest(DATA_DIR).encode("ascii") + stamps.data_folder_digest().encode("ascii"))
+    digest = hashlib.sha256(tree_digest(DATA_DIR).encode("ascii") + cache.data_folder_digest().encode("ascii"))
     digest.update(file_digest(REGISTRY_PATH).encode("ascii") + code_digest(*ANALYSIS_CODE).encode("ascii"))
     digest.update(_library_versions().encode("ascii"))
     return digest.hexdigest()
@@ -718,12 +712,9 @@ def analyse(progress: bool = False) -> Validity:
     progress : bool
         Show a progress bar when the analysis has to be computed.
     """
-    from ohti.build import stamps
-    from ohti.paths import OUTPUTS_DIR
-
     key = _cache_key()
     if key not in _KEPT:
-        data = stamps.memo(OUTPUTS_DIR / ".stamps", "validity", key,
+        data = cache.memo(OUTPUTS_DIR / ".stamps", "validity", key,
                            lambda: _to_json(compute_validity(progress=progress)))
         _KEPT.clear()
         _KEPT[key] = _from_json(data)

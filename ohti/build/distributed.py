@@ -18,6 +18,8 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 
 from ohti.errors import BuildError
+from ohti.build.kernels import shutdown_kernels
+from ohti.build.results import _failed_result
 
 #: How long to try reaching the scheduler before giving up.
 CONNECT_TIMEOUT = "20s"
@@ -40,7 +42,6 @@ def run_jobs(address: str, pending: Sequence, settings, finish: Callable, *, doc
         ) from error
     if not pending:
         return
-    from ohti.build.kernels import shutdown_kernels
 
     try:
         client = Client(address, set_as_default=False, timeout=CONNECT_TIMEOUT)
@@ -61,7 +62,6 @@ def run_jobs(address: str, pending: Sequence, settings, finish: Callable, *, doc
                 try:
                     result = future.result()
                 except Exception as error:  # a worker died (KilledWorker), a lost connection
-                    from ohti.build.results import _failed_result
 
                     result = _failed_result(job, settings, error, started=None)
                 finish(position, job, key, result)

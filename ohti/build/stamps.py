@@ -20,8 +20,8 @@ raised is stamped as failed (the same inputs fail the same way) and reported aga
 running; a document that failed for another reason (its kernel died, the machine) has no stamp
 and is tried again.
 
-:func:`memo` keeps small results that are slow to compute but fixed by their inputs (the
-latest complete month of the data) under the same rule.
+:func:`ohti.cache.memo` keeps small results that are slow to compute but fixed by their inputs
+(the latest complete month of the data) under the same rule.
 """
 
 from __future__ import annotations
@@ -37,8 +37,10 @@ from collections.abc import Callable, Iterable, Mapping
 from importlib import metadata
 from pathlib import Path
 
-from ohti._files import file_digest, tree_digest
+from ohti._files import file_digest, tree_digest, write_json
+from ohti.cache import data_folder_digest, data_key, memo, value_digest
 from ohti.paths import DATA_DIR_USER, PACKAGE_DIR, PROJECT_DIR, REGISTRY_PATH
+from ohti._version import git_commit
 
 #: Folder of the stamps inside a period's output folder.
 STAMPS_FOLDER = ".stamps"
@@ -72,12 +74,6 @@ def glob_digest(patterns: Iterable[str], base=None) -> str:
     return digest.hexdigest()
 
 
-def value_digest(value) -> str:
-    """SHA-256 of a JSON-serialisable value (keys sorted; other objects by ``repr``)."""
-    text = json.dumps(value, sort_keys=True, ensure_ascii=False, default=repr)
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
-
-
 @functools.lru_cache(maxsize=1)
 def environment_digest() -> str:
     """Python's version and the versions of :data:`LIBRARIES` (missing ones count as such)."""
@@ -90,22 +86,8 @@ def environment_digest() -> str:
     return value_digest(versions)
 
 
-def data_folder_digest() -> str:
-    """Digest of the refreshed and imported data (the data folder's manifest lists each file
-    with its sha256, and the loaders refuse a file that differs); '' without a data folder."""
-    manifest = DATA_DIR_USER / "MANIFEST.csv"
-    return file_digest(manifest) if manifest.is_file() else ""
-
-
-def data_key() -> str:
-    """A key that changes when ohti's own files (shipped data included) or the data folder do."""
-    return value_digest([tree_digest(PACKAGE_DIR), data_folder_digest()])
-
-
 def shared_digests() -> dict[str, str]:
     """Digests of the inputs every document shares (see the module docstring)."""
-    from ohti.sources.provenance import git_commit
-
     parts = {
         "ohti": tree_digest(PACKAGE_DIR),
         "environment": environment_digest(),
@@ -213,43 +195,9 @@ class StampStore:
         if parts:
             stamp["inputs"] = dict(parts)
         self.folder.mkdir(parents=True, exist_ok=True)
-        _write_json(self.path(stem), stamp)
+        write_json(self.path(stem), stamp)
         return self.path(stem)
 
     def forget(self, stem: str) -> None:
         """Remove a document's stamp, so that it is built next time."""
         self.path(stem).unlink(missing_ok=True)
-
-
-def memo(folder, name: str, key: str, compute: Callable[[], object]):
-    """A small JSON-serialisable result kept in `folder`/`name`.json while `key` is the same.
-
-    `key` is a digest of everything the result depends on; when it differs, `compute()` is
-    called and its result kept in place of the old one.
-    """
-    path = Path(folder) / f"{name}.json"
-    try:
-        kept = json.loads(path.read_text(encoding="utf-8"))
-        if kept.get("key") == key:
-            return kept["value"]
-    except (OSError, ValueError, AttributeError, KeyError):
-        pass
-    value = compute()
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        _write_json(path, {"key": key, "value": value})
-    except OSError:
-        pass  # a read-only outputs folder: compute again next time
-    return value
-
-
-def _write_json(path: Path, value) -> None:
-    descriptor, name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.stem}-", suffix=".tmp")
-    try:
-        with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
-            json.dump(value, handle, indent=1, sort_keys=True)
-            handle.write("\n")
-        os.replace(name, path)
-    finally:
-        if os.path.exists(name):
-            os.unlink(name)

@@ -13,6 +13,8 @@ import weakref
 
 import matplotlib
 
+from ohti.stats.funnels import FUNNEL_STATISTICS
+
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 from matplotlib.ticker import FuncFormatter  # noqa: E402
@@ -188,7 +190,7 @@ from matplotlib.lines import Line2D  # noqa: E402
 from matplotlib.patches import Patch  # noqa: E402
 from matplotlib.transforms import blended_transform_factory  # noqa: E402
 
-from ohti.errors import ParameterError
+from ohti.errors import ParameterError  # noqa: E402
 
 SPINE_COLUMNS = ("name", "value", "national", "minimum", "q25", "q75", "maximum", "significance",
                  "polarity", "decimals")
@@ -552,8 +554,6 @@ def plot_funnel(values, denominators, limits, *, target, focal=None, labels=None
 
 
 def _check_funnel(values, denominators, limits, labels, focal, statistic, where):
-    from ohti.stats.funnels import FUNNEL_STATISTICS
-
     if statistic not in FUNNEL_STATISTICS:
         raise ParameterError(f"{where}: unknown statistic {statistic!r}; choose one of: "
                              f"{', '.join(FUNNEL_STATISTICS)}")

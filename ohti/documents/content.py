@@ -10,16 +10,19 @@ import dataclasses
 import numpy as np
 import pandas as pd
 
-from ohti.sources import areas
+from ohti.errors import ParameterError
+from ohti.i18n import check_language
 from ohti.indicators.comparison import compare_values
 from ohti.indicators.compute import check_periods, coverage, shift_period
 from ohti.indicators.disclosure import is_suppressed
-from ohti.errors import ParameterError
-from ohti.i18n import check_language
-from ohti.indicators.registry import get_indicator, indicator_ids, key_year_for
-from ohti.stats import funnels
 from ohti.indicators.periods import RANK_LEVEL, resolve_period
+from ohti.indicators.registry import get_indicator, indicator_ids, key_year_for
+from ohti.sources import areas
+from ohti.sources.access import periods as all_periods
 from ohti.sources.areas import check_grouping
+from ohti.stats import funnels
+from ohti.stats.seasonal import seasonally_adjust
+from ohti.stats.trends import TREND_POINTS, red_red, trend_table
 
 
 def area_profile(code: str, language: str = "fi") -> dict:
@@ -116,8 +119,6 @@ def area_indicator_tables(period: str, *, indicators=None, language: str = "fi")
     (values, ranks, spread, changes), the whole country's, and those of the five points a trend
     is tested on (a trend is not calculated where one of them is suppressed).
     """
-    from ohti.stats.trends import red_red
-
     check_language(language)
     (period,) = check_periods([period])
     pieces = []
@@ -188,8 +189,6 @@ def _trends(indicator, shown: str, history: pd.DataFrame | None = None) -> pd.Da
     month in each year), for indicators built from counts with an interval method; 'not
     calculated' otherwise. Columns ``trend, trend_label, trend_reason`` by area code.
     ``history`` is :func:`trend_history` where the caller has it already."""
-    from ohti.stats.trends import trend_table
-
     codes = areas.units(RANK_LEVEL).index
     if not _has_trend(indicator):
         return pd.DataFrame({"trend": "", "trend_label": "not calculated", "trend_reason": ""}, index=codes)
@@ -206,8 +205,6 @@ def trend_history(indicator, shown: str) -> pd.DataFrame:
     in each of the latest :data:`ohti.stats.trends.TREND_POINTS` years up to ``shown``, through the
     disclosure gate, so that no trend is computed from a suppressed count (the marker is then
     not calculated)."""
-    from ohti.stats.trends import TREND_POINTS
-
     step = -12 if len(shown) == 7 else -1
     first = coverage(indicator.id, RANK_LEVEL)[0]
     periods = [p for p in (shift_period(shown, step * i) for i in range(TREND_POINTS - 1, -1, -1)) if p >= first]
@@ -270,7 +267,6 @@ def area_series(code: str, indicator: str, end: str, *, years: int = 5, language
     """
     (code,) = areas.check_codes("area", [code])
     (end,) = check_periods([end])
-    from ohti.sources.access import periods as all_periods
 
     months = [p for p in all_periods() if shift_period(end, -12 * years) < p <= end]
     # Every area's and the nation's months through the gate, a level at a time (shared by the
@@ -295,8 +291,6 @@ def area_series(code: str, indicator: str, end: str, *, years: int = 5, language
 def _seasonally_adjusted(frame: pd.DataFrame) -> np.ndarray:
     """The area's series with the seasonal component removed (STL), or NaN where the series
     has gaps or is too short to decompose."""
-    from ohti.stats.seasonal import seasonally_adjust
-
     series = pd.Series(frame["area"].to_numpy(), index=pd.DatetimeIndex(frame["period"]))
     try:
         return seasonally_adjust(series)["adjusted"].to_numpy()
@@ -454,8 +448,6 @@ def league_table(indicator_id: str, period: str, *, language: str = "fi") -> pd.
         ``rank, area_code, area_name, value, lower, upper, significance, trend_label, red_red,
         note``.
     """
-    from ohti.stats.trends import red_red, trend_table
-
     indicator = get_indicator(indicator_id)
     shown = resolve_period(indicator_id, period)
     values = compare_values(indicator_id, RANK_LEVEL, periods=[shown], language=language)

@@ -18,10 +18,10 @@ from matplotlib.collections import PathCollection
 from matplotlib.patches import Patch
 from matplotlib.path import Path
 
-from ohti.sources import areas
 from ohti.documents.charts import STYLE
 from ohti.errors import ParameterError, SourceDataError
 from ohti.i18n import format_number, label
+from ohti.sources import areas
 from ohti.sources.files import shipped_path
 
 BOUNDARIES_FILE = "boundaries/kunnat_2025_min.geojson"

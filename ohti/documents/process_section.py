@@ -20,16 +20,23 @@ import os
 
 import pandas as pd
 
-from ohti.i18n import format_number, label
+from ohti._files import code_digest, file_digest
 from ohti.documents import content
+from ohti.documents.charts import figure_html, plot_area_vs_nation
+from ohti.documents.sections import not_measured_html
+from ohti.documents.tables import html_table
+from ohti.i18n import format_number, label
+from ohti.indicators.compute import shift_period
+from ohti.indicators.registry import get_indicator, load_registry
+from ohti.paths import OUTPUTS_DIR, REGISTRY_PATH
+from ohti.register.extract import load_extract, resolve
+from ohti.register.process import INDICATORS, compute_process, load_rules, pooled
+from ohti.sources.areas import unit_name
 
 CACHE_VERSION = "1"
 
 
 def _cache_key(digest: str, months: list[str]) -> str:
-    from ohti._files import code_digest, file_digest
-    from ohti.paths import REGISTRY_PATH
-
     parts = [CACHE_VERSION, digest, ",".join(months), code_digest("register", "rules.yaml", "stats", "indicators"),
              file_digest(REGISTRY_PATH)]
     return hashlib.sha256("|".join(parts).encode()).hexdigest()[:24]
@@ -38,10 +45,6 @@ def _cache_key(digest: str, months: list[str]) -> str:
 def extract_values(extract: str, period: str) -> tuple[pd.DataFrame, dict]:
     """The disclosed process values of the 12 months ending at `period`, and the extract's
     description (``path, name, sha256, synthetic, extract_date``); cached by content."""
-    from ohti.indicators.compute import shift_period
-    from ohti.register.extract import file_digest, load_extract, resolve
-    from ohti.paths import OUTPUTS_DIR
-    from ohti.register.process import compute_process
 
     path = resolve(extract)
     months = [shift_period(period, -k) for k in range(11, -1, -1)]
@@ -70,9 +73,6 @@ def extract_values(extract: str, period: str) -> tuple[pd.DataFrame, dict]:
 
 def process_table(area_code: str, period: str, extract: str, language: str = "fi") -> tuple[pd.DataFrame, dict]:
     """The area's and the nation's pooled values per process indicator (one row each)."""
-    from ohti.register.process import INDICATORS, pooled
-    from ohti.indicators.registry import load_registry
-
     values, info = extract_values(extract, period)
     pool = pooled(values)
     registry = load_registry()
@@ -110,8 +110,6 @@ def _main_reason(notes: pd.Series) -> str:
 
 
 def _rule_labels(versions: str, language: str) -> str:
-    from ohti.register.process import load_rules
-
     rules = load_rules().set_index("rule_id")
     names = [rules.loc[v, f"label_{language}"] if v in rules.index else v for v in versions.split("+") if v]
     return "; ".join(names)
@@ -137,15 +135,11 @@ def monthly_series(area_code: str, period: str, extract: str, indicator: str = C
 
 
 def _chart(area_code: str, period: str, extract: str, language: str, synthetic: bool) -> str:
-    from ohti.documents.charts import figure_html, plot_area_vs_nation
-    from ohti.indicators.registry import get_indicator
-
     series = monthly_series(area_code, period, extract)
     if len(series) < 2 or series["area"].notna().sum() < 2:
         return ""
     indicator = get_indicator(CHARTED)
     name = indicator.label(language) + (f" ({label('synthetic_short', language)})" if synthetic else "")
-    from ohti.sources.areas import unit_name
 
     fig, alt = plot_area_vs_nation(series, area_name=unit_name("area", area_code, language),
                                    indicator_name=indicator.label(language),
@@ -156,8 +150,6 @@ def _chart(area_code: str, period: str, extract: str, language: str, synthetic: 
 def process_section_html(area_code: str, period: str, extract: str = "", language: str = "fi") -> str:
     """The customer-process section's body: the measured indicators, or a plain statement that
     they are not measured; then the catalogue's other indicators the document cannot show."""
-    from ohti.documents.sections import not_measured_html
-
     configured = bool(str(extract or "").strip())
     others = content.not_measured(area_code, language, period)
     if not configured:
@@ -189,7 +181,6 @@ def process_section_html(area_code: str, period: str, extract: str = "", languag
                ("national", label("national_value", language), True),
                ("months", label("process_months", language), True),
                ("rule", label("process_rule", language), False)]
-    from ohti.documents.tables import html_table
 
     caption = label("process_caption", language) + (f" — {label('synthetic_banner', language)}" if synthetic else "")
     parts.append(html_table(rows, columns, caption=caption))

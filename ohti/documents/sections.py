@@ -6,11 +6,14 @@ import html
 
 import pandas as pd
 
-from ohti.paths import CATALOGUE_DIR, CATALOGUE_FILE
-from ohti.i18n import format_number, format_period, label, translate_note
+from ohti.documents import charts, content, maps
 from ohti.documents.tables import html_table
-from ohti.documents import content
+from ohti.i18n import format_number, format_period, label, translate_note
 from ohti.indicators import periods
+from ohti.indicators.comparison import compare_values
+from ohti.indicators.disclosure import threshold_for
+from ohti.indicators.registry import get_indicator
+from ohti.paths import CATALOGUE_DIR, CATALOGUE_FILE
 
 
 def members_html(profile: dict, language: str = "fi") -> str:
@@ -103,8 +106,6 @@ def red_red_html(table, language: str = "fi") -> str:
 
 def expected_area_html(results, code: str, language: str = "fi") -> str:
     """The area's observed and expected values for each modelled outcome, with the models."""
-    from ohti.indicators.registry import get_indicator
-
     rows, notes, footnotes = [], [], []
     for result in results:
         indicator = get_indicator(result.indicator)
@@ -158,8 +159,6 @@ def _interval_text(lower, upper, decimals: int, language: str) -> str:
 
 def expected_html(result, language: str = "fi", *, highlight: str | None = None) -> str:
     """The expected-versus-observed table of one outcome, with the model's description."""
-    from ohti.indicators.registry import get_indicator
-
     indicator = get_indicator(result.indicator)
     decimals = indicator.decimals
     rows, footnotes = [], []
@@ -282,8 +281,6 @@ def region_areas_html(profile: dict, language: str = "fi") -> str:
 def areas_comparison_html(tables: dict, indicators, names: dict, language: str = "fi") -> str:
     """Areas side by side: one row per area, one column per indicator, each cell the value
     and, in brackets, how it compares with the whole country."""
-    from ohti.indicators.registry import get_indicator
-
     rows = []
     for code, table in tables.items():
         by_id = table.set_index("indicator")
@@ -337,9 +334,6 @@ def flagged_html(table, language: str = "fi") -> str:
 def funnel_html(indicator_id: str, period: str, language: str = "fi", *, focal: str | None = None) -> str:
     """A funnel plot of one indicator over the 45 areas (with the focal area marked), as a
     figure with alt text and caption."""
-    from ohti.documents import charts
-    from ohti.indicators.registry import get_indicator
-
     indicator = get_indicator(indicator_id)
     funnel = content.funnel_data(indicator_id, period)
     names = content.area_names(language)
@@ -366,9 +360,6 @@ def choropleth_html(indicator_id: str, period: str, language: str = "fi", *, lea
     """A map of the employment areas' values of one indicator (from its league table, which has
     passed the disclosure gate), or, where fewer than two distinct values are published, a
     sentence saying that the areas' figures are suppressed."""
-    from ohti.documents import charts, maps
-    from ohti.indicators.registry import get_indicator
-
     indicator = get_indicator(indicator_id)
     league = content.league_table(indicator_id, period, language=language) if league is None else league
     values = league.set_index("area_code")["value"]
@@ -395,10 +386,6 @@ def series_html(code: str, indicator_id: str, period: str, language: str = "fi",
     months are not drawn, and where every month with a value is suppressed the figure says so
     in words instead of showing an empty chart.
     """
-    from ohti.documents import charts
-    from ohti.indicators.disclosure import threshold_for
-    from ohti.indicators.registry import get_indicator
-
     indicator = get_indicator(indicator_id)
     name = indicator.label(language)
     series = content.area_series(code, indicator_id, period, years=years, language=language)
@@ -416,10 +403,6 @@ def series_html(code: str, indicator_id: str, period: str, language: str = "fi",
 
 def caterpillar_html(indicator_id: str, period: str, language: str = "fi", *, highlight=(), league=None) -> str:
     """The 45 areas' values with intervals in order, against the whole country's value."""
-    from ohti.documents import charts
-    from ohti.indicators.comparison import compare_values
-    from ohti.indicators.registry import get_indicator
-
     indicator = get_indicator(indicator_id)
     league = content.league_table(indicator_id, period, language=language) if league is None else league
     shown = periods.resolve_period(indicator_id, period)

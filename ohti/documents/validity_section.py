@@ -12,9 +12,10 @@ import re
 import numpy as np
 import pandas as pd
 
-from ohti.i18n import format_number, label
-from ohti.indicators.registry import get_indicator
+from ohti.documents.charts import STYLE
 from ohti.documents.tables import html_table
+from ohti.i18n import format_number, format_period, label
+from ohti.indicators.registry import get_indicator
 
 RANKABILITY_COLOUR = "#0072B2"   # Okabe & Ito blue
 ICC_COLOUR = "#D55E00"           # Okabe & Ito vermillion
@@ -44,8 +45,6 @@ def _kind(kind: str, language: str) -> str:
 
 def title_html(period: str, language: str = "fi") -> str:
     """The document's title block."""
-    from ohti.i18n import format_period
-
     return (f'<header><p class="kicker">{html.escape(label("validity_document_kicker", language))}</p>'
             f"<h1>{html.escape(label('validity_document_title', language))}</h1>"
             f'<p class="period">{html.escape(label("period", language))}: '
@@ -102,7 +101,6 @@ def plot_rankability(card: pd.DataFrame, language: str = "fi"):
     """
     import matplotlib.pyplot as plt
 
-    from ohti.documents.charts import STYLE
 
     shown = card.assign(_order=card["rankability"].fillna(card["icc"])).sort_values("_order")
     names = [_name(i, language) for i in shown["indicator"]]
@@ -137,7 +135,6 @@ def plot_heatmap(correlation: pd.DataFrame, clusters: pd.Series, language: str =
     """
     import matplotlib.pyplot as plt
 
-    from ohti.documents.charts import STYLE
 
     order = clusters.sort_values(kind="stable").index.tolist()
     matrix = correlation.loc[order, order].to_numpy(dtype=float)

@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from ohti.indicators.compute import compute_values
+from ohti.indicators.disclosure import STATUS_COLUMN, apply_disclosure
 from ohti.indicators.registry import get_indicator
 from ohti.stats import intervals
 
@@ -88,7 +89,5 @@ def compare_values(indicator_id: str, level: str, *, periods=None, codes=None, c
     result["upper"] = upper
     result["significance"] = significance
     if disclosure:
-        from ohti.indicators.disclosure import STATUS_COLUMN, apply_disclosure
-
         result = apply_disclosure(result).drop(columns=STATUS_COLUMN)
     return result

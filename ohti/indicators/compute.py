@@ -23,12 +23,10 @@ import numpy as np
 import pandas as pd
 from scipy import sparse
 
-from ohti.sources import areas
 from ohti.errors import ParameterError, PeriodError
 from ohti.indicators.registry import get_indicator
-from ohti.sources import files
+from ohti.sources import access, areas, files
 from ohti.sources.variables import VARIABLES
-from ohti.sources import access
 
 VALUE_COLUMNS = ["level", "area_code", "area_name", "period", "indicator", "value",
                  "numerator", "denominator", "note"]

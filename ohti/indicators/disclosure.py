@@ -75,10 +75,10 @@ import functools
 import numpy as np
 import pandas as pd
 
-from ohti.sources import areas
 from ohti.errors import ParameterError, PeriodError
+from ohti.indicators.compute import axis, compute_values, indicator_frequency, shift_period
 from ohti.indicators.registry import get_indicator
-from ohti.sources import files
+from ohti.sources import areas, files
 from ohti.sources.variables import PERSON_VARIABLES
 
 #: Registry units (Finnish) of values that count persons.
@@ -446,8 +446,6 @@ def _frequency(period: str) -> str:
 
 def _inputs(indicator_id: str, period: str) -> list[tuple[str, str]]:
     """The (indicator, period) values a published value is computed from, besides its own."""
-    from ohti.indicators.compute import indicator_frequency, shift_period
-
     indicator = get_indicator(indicator_id)
     frequency = _frequency(period)
     if indicator.derive:
@@ -475,8 +473,6 @@ def _context_status(indicator_id: str, periods: tuple, threshold: int) -> pd.Ser
     Series
         Indexed by (level, area_code, period): "primary", "secondary" or "".
     """
-    from ohti.indicators.compute import axis, compute_values
-
     frames = []
     for level in areas.ALL_LEVELS:
         try:

@@ -13,6 +13,7 @@ from pathlib import Path
 
 from ohti.errors import DefinitionError, UnknownIndicatorError
 from ohti.paths import REGISTRY_PATH
+from ohti.sources.access import source_variables
 from ohti.yamlsafe import load_yaml
 
 LANGUAGES = ("fi", "sv", "en")
@@ -254,8 +255,6 @@ def parse_registry(text: str, variables, origin: str = "registry") -> dict[str, 
 @functools.lru_cache(maxsize=4)
 def load_registry(path: str | None = None) -> dict[str, Indicator]:
     """Load and validate the indicator registry (the shipped ``indicators.yaml`` by default)."""
-    from ohti.sources.access import source_variables
-
     file = Path(path) if path else REGISTRY_PATH
     return parse_registry(file.read_text(encoding="utf-8"), set(source_variables()), str(file))
 

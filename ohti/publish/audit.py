@@ -132,14 +132,13 @@ from pathlib import Path
 
 from bs4 import BeautifulSoup, XMLParsedAsHTMLWarning
 
-from ohti.indicators.disclosure import DEFAULT_THRESHOLD, person_columns, threshold_for
-from ohti.errors import ParameterError, SourceDataError
-from ohti.i18n import LANGUAGES, label
-from ohti.indicators.registry import load_registry
 from ohti._files import SKIPPED_NAMES
 from ohti.build.stamps import STAMPS_FOLDER
-from ohti.sources import access
-from ohti.sources import variables
+from ohti.errors import ParameterError, SourceDataError
+from ohti.i18n import LANGUAGES, label
+from ohti.indicators.disclosure import DEFAULT_THRESHOLD, person_columns, threshold_for
+from ohti.indicators.registry import load_registry
+from ohti.sources import access, variables
 from ohti.sources.files import decode_text
 
 #: Label keys of the columns that hold an indicator's own value in row-per-indicator tables.

@@ -11,12 +11,15 @@ from pathlib import Path
 
 import pandas as pd
 
-from ohti.sources.areas import LEVELS
+from ohti.analysis.validity import analyse
+from ohti.build.convert import render_template
+from ohti.documents.validity_section import catalogue_fact
+from ohti.errors import OhtiError
 from ohti.indicators.compute import coverage, indicator_coverage, indicator_frequency
 from ohti.indicators.registry import THEMES, load_registry
-from ohti.sources.variables import SOURCES
 from ohti.paths import CATALOGUE_DIR, CATALOGUE_FILE
-
+from ohti.sources.areas import LEVELS
+from ohti.sources.variables import SOURCES
 
 THEME_NAMES = {
     "job_seekers": "Työnhakijat / Arbetssökande / Job seekers",
@@ -115,10 +118,6 @@ def _facts(indicator, row, extract: dict | None = None) -> list[tuple[str, str]]
 def validity_fact(indicator_id: str) -> str:
     """The indicator's validity scorecard in one line (:mod:`ohti.analysis.validity`, computed once and
     kept while ohti's files are unchanged), or why it has none."""
-    from ohti.errors import OhtiError
-    from ohti.analysis.validity import analyse
-    from ohti.documents.validity_section import catalogue_fact
-
     try:
         result = analyse()
     except OhtiError as error:
@@ -142,8 +141,6 @@ def extract_text(extract: dict) -> str:
 
 def write_catalogue(outputs_dir, *, extract: dict | None = None) -> Path:
     """Publish the HTML catalogue at ``<outputs_dir>/catalogue/index.html`` (atomically)."""
-    from ohti.build.convert import render_template
-
     registry = load_registry()
     table = catalogue_table().set_index("id")
     themes = []

@@ -15,13 +15,26 @@ import os
 import re
 from pathlib import Path
 
-from ohti.sources import areas
-from ohti.indicators.compute import check_periods
-from ohti.errors import ParameterError
+from ohti import cache, paths
+from ohti.build import batch, stamps
+from ohti.documents.assessments import check_assessments
+from ohti.documents.process_section import extract_values
+from ohti.errors import BuildError, ParameterError
 from ohti.i18n import check_language, label
-from ohti.paths import AREA_NOTEBOOK, OUTPUTS_DIR, PARAMETERS_DIR, PROJECT_DIR
-from ohti.build import batch
+from ohti.indicators.compute import check_periods
+from ohti.paths import AREA_NOTEBOOK, CATALOGUE_DIR, CATALOGUE_FILE, OUTPUTS_DIR, PARAMETERS_DIR, PROJECT_DIR
+from ohti.publish.catalogue import write_catalogue
 from ohti.publish.index import write_index
+from ohti.publish.packages import package_files, period_values, write_package
+from ohti.publish.plan import plan_documents
+from ohti.publish.site import index_extras
+from ohti.register.demo import demo_extract_path
+from ohti.register.extract import ENV_VARIABLE, describe_extract, resolve
+from ohti.sources import areas
+from ohti.sources.access import latest_complete_period, load_all_sources
+from ohti.sources.checks import check_parameters
+from ohti.sources.files import MONTH_PATTERN, YEAR_PATTERN
+from ohti.sources.provenance import regional_division
 
 FORMATS = ("html", "pdf")
 
@@ -112,8 +125,6 @@ def area_jobs(codes, period: str, language: str | None = "fi", grouping: str | N
     list of dict
         Job specifications for :func:`ohti.build.batch.build_documents`.
     """
-    from ohti.publish.plan import plan_documents
-
     assessments = _input_pattern(_assessments_dir() / period)
     plan = plan_documents(period, codes=",".join(codes), grouping=grouping, language=language, validity=validity)
     return [
@@ -134,12 +145,8 @@ def configured_extract(extract: str | None, period: str) -> Path | None:
     """The customer-register extract a build uses: `extract` (a file or ``demo``), else the
     environment variable ``OHTI_EXTRACT``, else None. ``demo`` is the synthetic demonstration
     extract of the 12 months ending at `period` (generated on first use)."""
-    from ohti.register.extract import ENV_VARIABLE, resolve
-
     extract = extract if extract else os.environ.get(ENV_VARIABLE, "").strip()
     if extract == "demo":
-        from ohti.register.demo import demo_extract_path
-
         return demo_extract_path(period)
     return resolve(extract) if extract else None
 
@@ -160,8 +167,6 @@ def with_extract(specs, path: Path | None) -> list[dict]:
 
 
 def _assessments_dir() -> Path:
-    from ohti import paths
-
     return Path(getattr(paths, "ASSESSMENTS_DIR", PARAMETERS_DIR / "assessments"))
 
 
@@ -177,23 +182,18 @@ def _input_pattern(folder: Path) -> str:
 def default_period(outputs_dir=None) -> str:
     """The latest month with complete data, remembered while ohti's files are unchanged
     (finding it reads the largest source, about a second)."""
-    from ohti.build import stamps
-    from ohti.sources.access import latest_complete_period
-
-    key = stamps.data_key()
+    key = cache.data_key()
     folder = Path(outputs_dir or OUTPUTS_DIR) / STAMPS_FOLDER
-    return stamps.memo(folder, "latest_complete_period", key, latest_complete_period)
+    return cache.memo(folder, "latest_complete_period", key, latest_complete_period)
 
 
 def checked_period(period: str, outputs_dir=None) -> str:
     """`period` checked against the data (:func:`ohti.indicators.compute.check_periods`), remembered while
     ohti's files are unchanged (checking reads every source, a few seconds)."""
-    from ohti.build import stamps
-
-    key = stamps.data_key()
+    key = cache.data_key()
     folder = Path(outputs_dir or OUTPUTS_DIR) / STAMPS_FOLDER
     name = "period-" + "".join(c if c.isalnum() or c == "-" else "_" for c in str(period))
-    return stamps.memo(folder, name, key, lambda: check_periods([period])[0])
+    return cache.memo(folder, name, key, lambda: check_periods([period])[0])
 
 
 def build_area_documents(codes: str = "all", period: str | None = None, formats=FORMATS, jobs: int | None = None,
@@ -277,7 +277,6 @@ def _nothing_built_yet(outputs_dir, period: str | None) -> bool:
     not given): a build will then build every document."""
     if period is None:
         return not (Path(outputs_dir) / STAMPS_FOLDER).is_dir()
-    from ohti.sources.files import MONTH_PATTERN, YEAR_PATTERN
 
     text = str(period).strip()
     if not (MONTH_PATTERN.match(text) or YEAR_PATTERN.match(text)):
@@ -312,8 +311,6 @@ def period_lock(folder: Path):
     BuildError
         If another build holds the folder.
     """
-    from ohti.errors import BuildError
-
     folder = Path(folder)
     blocking = next((p for p in (folder, *folder.parents) if p.exists() and not p.is_dir()), None)
     if blocking is not None:
@@ -371,8 +368,6 @@ def _build_locked(pool, codes, period, formats, jobs, language, progress, output
     """:func:`_build_period` while it holds the period's lock."""
 
     if grouping == "auto":
-        from ohti.sources.provenance import regional_division
-
         grouping = regional_division(period)
     specs = area_jobs(codes, period, language, grouping, validity)
     warnings = _checked_assessments(specs, period)
@@ -381,10 +376,8 @@ def _build_locked(pool, codes, period, formats, jobs, language, progress, output
     extract_path = configured_extract(extract, period)
     specs = with_extract(specs, extract_path)
     if extract_path is not None:  # compute the extract's indicators once, before any document runs
-        from ohti.documents.process_section import extract_values
 
         extract_values(str(extract_path), period)
-    from ohti.sources.checks import check_parameters
 
     for spec in specs:  # refuse parameters a notebook does not declare (papermill only warns)
         check_parameters(spec["notebook"], spec["parameters"])
@@ -392,7 +385,6 @@ def _build_locked(pool, codes, period, formats, jobs, language, progress, output
     # workers: it fills the cores the last documents leave idle. First the sources are read
     # and validated once, while the workers start their kernels, so that those read the
     # validated frames from disk instead of each reading the files again.
-    from ohti.sources.access import load_all_sources
 
     with concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="ohti-catalogue") as side:
         side.submit(load_all_sources)
@@ -410,7 +402,6 @@ def _build_locked(pool, codes, period, formats, jobs, language, progress, output
     index_language = language or "fi"
     links = [(label("catalogue", index_language), os.path.relpath(catalogue, os.path.dirname(index)))]
     links += validity_links(results, index, index_language)
-    from ohti.publish.site import index_extras
 
     listed = results + _published_elsewhere(results, period, outputs_dir, formats)
     extras = index_extras(listed, period, outputs_dir, language=index_language, progress=progress,
@@ -424,8 +415,6 @@ def _checked_assessments(specs, period: str) -> list[str]:
     """Check the assessment texts the documents will read before any is built: a file that is
     not UTF-8 or too large stops the build (every such file named, exit 2); an image from
     outside the assessments folder is left out and reported as a warning."""
-    from ohti.documents.assessments import check_assessments
-
     folder = _assessments_dir() / period
     if not folder.is_dir():
         return []
@@ -459,18 +448,12 @@ def publish_catalogue(outputs_dir, *, force: bool = False, extract=None) -> Path
     """Write the indicator catalogue (:func:`ohti.publish.catalogue.write_catalogue`) unless it is up to
     date: the same ohti files, registry and libraries as when it was written, and unchanged.
     With an `extract` (a file) the customer-register entries name it (and label a synthetic one)."""
-    from ohti.build import stamps
-    from ohti.paths import CATALOGUE_DIR, CATALOGUE_FILE
-    from ohti.publish.catalogue import write_catalogue
-
     path = Path(outputs_dir) / CATALOGUE_DIR / CATALOGUE_FILE
     store = stamps.StampStore(Path(outputs_dir) / STAMPS_FOLDER)
     shared = stamps.shared_digests()
     shared.pop("git", None)  # the catalogue does not show the commit
     described = None
     if extract is not None:
-        from ohti.register.extract import describe_extract
-
         described = describe_extract(extract)
         shared["extract"] = described["sha256"]
     digest = stamps.combine_parts(shared)
@@ -485,9 +468,6 @@ def publish_packages(codes, period: str, outputs_dir, *, force: bool = False) ->
     """Write each area's data package (:mod:`ohti.publish.packages`) unless it is up to date: the same
     ohti files, registry, libraries and period as when it was written, and its files unchanged.
     Returns the packages by area code."""
-    from ohti.build import stamps
-    from ohti.publish.packages import package_files, period_values, write_package
-
     period_dir = Path(outputs_dir) / period
     store = stamps.StampStore(period_dir / STAMPS_FOLDER)
     shared = stamps.shared_digests()

@@ -52,11 +52,17 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ohti.sources import areas
-from ohti.indicators.compute import VALUE_COLUMNS
 from ohti._files import replacing
+from ohti.build.execute import source_date_epoch
 from ohti.errors import ParameterError
+from ohti.indicators.comparison import compare_values
+from ohti.indicators.compute import VALUE_COLUMNS, check_periods, indicator_coverage
+from ohti.indicators.disclosure import STATUS_COLUMN, apply_disclosure
+from ohti.indicators.periods import resolve_period
+from ohti.indicators.registry import indicator_ids, load_registry
 from ohti.paths import MANIFEST_PATH, OUTPUTS_DIR
+from ohti.sources import areas
+from ohti.sources.provenance import source_records
 
 #: Folder of the packages inside a period's outputs.
 PACKAGES_FOLDER = "data"
@@ -124,12 +130,6 @@ def period_values(period: str) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame
         and for all municipalities; and a frame ``indicator, period_area,
         period_municipality`` of the period each indicator is given for.
     """
-    from ohti.indicators.comparison import compare_values
-    from ohti.indicators.compute import check_periods
-    from ohti.indicators.disclosure import STATUS_COLUMN, apply_disclosure
-    from ohti.indicators.registry import indicator_ids
-    from ohti.indicators.periods import resolve_period
-
     (period,) = check_periods([period])
     area_frames, municipality_frames, shown = [], [], []
     for ident in indicator_ids(computable=True):
@@ -158,9 +158,6 @@ def period_values(period: str) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame
 def definitions_table(periods: pd.DataFrame | None = None) -> pd.DataFrame:
     """The registry's definition of each computable indicator (and the periods a package gives
     it for, when `periods` from :func:`period_values` is given)."""
-    from ohti.indicators.compute import indicator_coverage
-    from ohti.indicators.registry import load_registry
-
     rows = []
     for indicator in load_registry().values():
         if not indicator.computable:
@@ -192,8 +189,6 @@ def sources_table() -> pd.DataFrame:
     """Every data file with publisher, licence, origin and attribution (the shipped manifest
     and the data folder's), then which ohti source and StatFin table it is, whether it was
     shipped, refreshed or imported (``copy``), the table's update time and the periods it covers."""
-    from ohti.sources.provenance import source_records
-
     with open(MANIFEST_PATH, encoding="utf-8", newline="") as handle:
         rows = list(csv.DictReader(handle))
     records = {r["file"]: r for r in source_records() if r["origin"] == "shipped"}
@@ -354,8 +349,6 @@ def write_packages(codes, period: str, outputs_dir=None, *, progress: bool = Tru
 
 def _fixed_moment() -> datetime.datetime:
     """The build's fixed date (``SOURCE_DATE_EPOCH``), so that the same data give the same bytes."""
-    from ohti.build.execute import source_date_epoch
-
     return datetime.datetime.fromtimestamp(int(source_date_epoch()), tz=datetime.timezone.utc).replace(tzinfo=None)
 
 

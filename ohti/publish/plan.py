@@ -9,10 +9,10 @@ national), ``code`` (the output file stem without language: ``36``, ``ely-07``,
 
 from __future__ import annotations
 
-from ohti.sources import areas
 from ohti.errors import ParameterError
 from ohti.i18n import check_language, label
 from ohti.paths import AREA_NOTEBOOK, NATIONAL_NOTEBOOK, REGION_NOTEBOOK, VALIDITY_NOTEBOOK
+from ohti.sources import areas
 from ohti.sources.areas import GROUPINGS, check_grouping, document_languages
 
 DEFAULT_GROUPING = "ely"

@@ -22,8 +22,13 @@ import math
 import os
 from pathlib import Path
 
-from ohti.sources import areas
+from ohti import cache
+from ohti.build import stamps
 from ohti.i18n import check_language, format_number, label
+from ohti.indicators.registry import get_indicator, indicator_ids, key_year_for
+from ohti.publish.packages import period_values, write_packages
+from ohti.sources import areas
+from ohti.sources.provenance import source_rows
 
 #: Words of the index page by language (the document list's words are in ohti.build.LABELS).
 SITE_LABELS = {
@@ -126,8 +131,6 @@ SOURCE_TABLE_LABELS = ("sources_heading", "sources_help", "source_column", "peri
 
 
 def site_labels(language: str) -> dict:
-    from ohti.i18n import label
-
     check_language(language)
     return {**SITE_LABELS[language], **{key: label(key, language) for key in SOURCE_TABLE_LABELS}}
 
@@ -153,8 +156,6 @@ def area_directory() -> dict[str, dict]:
 
 def key_indicators(period: str) -> list[str]:
     """The key set of the period's year (or the latest before it) that public data can compute."""
-    from ohti.indicators.registry import indicator_ids, key_year_for
-
     year = key_year_for(period)
     return [] if year is None else indicator_ids(year, computable=True)
 
@@ -175,9 +176,6 @@ def summary_table(period: str, language: str = "fi", *, documents: dict | None =
         significance, and ``sort``, the unformatted value or None), ``national`` (the whole
         country's row: ``name, cells``), ``caption`` and ``help``.
     """
-    from ohti.publish.packages import period_values
-    from ohti.indicators.registry import get_indicator
-
     words = site_labels(language)
     area, _, periods = period_values(period)
     shown = periods.set_index("indicator")["period_area"]
@@ -247,8 +245,6 @@ def index_extras(results, period: str, outputs_dir, *, language: str = "fi", pro
     :func:`ohti.publish.index.write_index`), writing the data packages of the area documents unless
     `packages` (area code → :class:`ohti.publish.packages.Package`, e.g. written while the documents
     were built) is given."""
-    from ohti.publish.packages import write_packages
-
     period_dir = Path(outputs_dir).resolve() / period
     known = set(areas.units("area").index)
     if packages is None:
@@ -270,18 +266,14 @@ def index_extras(results, period: str, outputs_dir, *, language: str = "fi", pro
 def data_sources(language: str = "fi") -> list[dict]:
     """How current each source is, for the index: the table, the periods it covers, when the
     publisher last updated it and whether the copy was shipped, refreshed or imported."""
-    from ohti.sources.provenance import source_rows
-
     return source_rows(language)
 
 
 def _kept_summary(period: str, language: str, documents: dict, period_dir: Path) -> dict:
     """:func:`summary_table`, kept in the period's stamps folder while its inputs are the same
     (so that a build with nothing to do rewrites the index without computing anything)."""
-    from ohti.build import stamps
-
     shared = stamps.shared_digests()
     shared.pop("git", None)
-    key = stamps.combine_parts({**shared, "summary": stamps.value_digest([period, language, documents])})
-    return stamps.memo(period_dir / ".stamps", f"summary-{language}", key,
+    key = stamps.combine_parts({**shared, "summary": cache.value_digest([period, language, documents])})
+    return cache.memo(period_dir / ".stamps", f"summary-{language}", key,
                        lambda: summary_table(period, language, documents=documents))

@@ -24,6 +24,10 @@ import numpy as np
 import pandas as pd
 
 from ohti.errors import ParameterError
+from ohti.indicators.compute import compute_values, shift_period
+from ohti.paths import OUTPUTS_DIR
+from ohti.register.workdays import calendar
+from ohti.sources.access import latest_complete_period
 
 DEFAULT_SEED = 20250101
 GENERATOR_VERSION = "1"
@@ -37,8 +41,6 @@ KOTO_SHARE = 0.09                # share of spells of integration clients
 
 
 def default_period() -> str:
-    from ohti.sources.access import latest_complete_period
-
     return latest_complete_period()
 
 
@@ -49,8 +51,6 @@ def demo_extract_path(period: str | None = None, *, seed: int = DEFAULT_SEED, ev
     The file lives under ``outputs/extracts/`` (not in git) and its name says what it is:
     ``synthetic_demo_extract_<period>_seed<seed>[_<events>]_v<version>.parquet``.
     """
-    from ohti.paths import OUTPUTS_DIR
-
     period = period or default_period()
     folder = (OUTPUTS_DIR / "extracts") if folder is None else folder
     from pathlib import Path
@@ -66,8 +66,6 @@ def demo_extract_path(period: str | None = None, *, seed: int = DEFAULT_SEED, ev
 def real_stocks(period: str, months: int = 12) -> pd.DataFrame:
     """The real unemployed job seekers per employment area at the end of each of the `months`
     months ending at `period` (wide: areas × months), from the shipped statistics."""
-    from ohti.indicators.compute import compute_values, shift_period
-
     window = [shift_period(period, -k) for k in range(months - 1, -1, -1)]
     values = compute_values("unemployed", "area", periods=window)
     wide = values.pivot(index="area_code", columns="period", values="value").reindex(columns=window)
@@ -166,8 +164,6 @@ def generate(period: str | None = None, *, seed: int = DEFAULT_SEED, events: int
     (DataFrame, dict)
         The extract in the schema of :mod:`ohti.register.extract` and its metadata.
     """
-    from ohti.register.workdays import calendar
-
     period = period or default_period()
     stocks = real_stocks(period, months)
     rng = np.random.default_rng(seed)

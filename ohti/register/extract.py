@@ -47,11 +47,12 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import hashlib
 import os
 from pathlib import Path
 
+from ohti._files import file_digest
 from ohti.errors import ParameterError, SourceDataError
+from ohti.register.demo import demo_extract_path
 
 COLUMNS = ("table", "person_id", "area_code", "type", "start_date", "end_date", "end_reason")
 TABLES = ("spell", "event", "service")
@@ -96,15 +97,6 @@ class Extract:
         self.connection.close()
 
 
-def file_digest(path) -> str:
-    """SHA-256 of the extract file's content (for provenance and incremental builds)."""
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 def resolve(spec: str | None = None) -> Path | None:
     """The extract file a setting names: a path, ``demo`` (the synthetic demonstration extract,
     generated on first use) or None/"" (none configured; `OHTI_EXTRACT` is read then)."""
@@ -114,8 +106,6 @@ def resolve(spec: str | None = None) -> Path | None:
     if not spec:
         return None
     if spec == "demo":
-        from ohti.register.demo import demo_extract_path
-
         return demo_extract_path()
     path = Path(spec).expanduser()
     if not path.is_file():
@@ -261,7 +251,7 @@ def _validate(connection, path: Path) -> list[str]:
             {start} AS start_date,
             {stop} AS end_date,
             {"false" if typed_end else f"({end_text} IS NOT NULL AND {stop} IS NULL)"} AS end_bad,
-            {f'"end_date" IS NOT NULL' if typed_end else f"{end_text} IS NOT NULL"} AS end_given,
+            {'"end_date" IS NOT NULL' if typed_end else f"{end_text} IS NOT NULL"} AS end_given,
             {_text("end_reason", kinds["end_reason"], trim)} AS end_reason
         FROM source""")
     _materialise(connection)

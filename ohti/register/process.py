@@ -49,7 +49,12 @@ import numpy as np
 import pandas as pd
 
 from ohti.errors import DefinitionError, ParameterError
+from ohti.indicators.disclosure import parent_links, suppress_counts
+from ohti.indicators.registry import load_registry
 from ohti.paths import PACKAGE_DIR
+from ohti.register.extract import AREA_CODES, Extract, load_extract
+from ohti.register.workdays import add_working_days, calendar
+from ohti.stats.intervals import wilson_limits
 from ohti.yamlsafe import load_yaml
 
 RULES_PATH = PACKAGE_DIR / "rules.yaml"
@@ -137,8 +142,6 @@ _RULE_NUMBERS = ("interview_days", "plan_days", "supplementary_count", "suppleme
 
 
 def _setup(connection, extract, rules: pd.DataFrame, first: dt.date, last: dt.date) -> None:
-    from ohti.register.workdays import calendar
-
     start = min(extract.first_date, extract.extract_date) - dt.timedelta(days=400)
     cal = calendar(start, extract.extract_date + dt.timedelta(days=800))
     connection.register("calendar_frame", cal)
@@ -341,8 +344,6 @@ def _months(periods, extract) -> list[str]:
 
 def _follow_up_end(indicator: str, month_end: dt.date, rule: pd.Series | None) -> dt.date | None:
     """The last follow-up day a cohort of the month needs (for the 'not yet observable' check)."""
-    from ohti.register.workdays import add_working_days
-
     offset = pd.DateOffset
     end = pd.Timestamp(month_end)
     if indicator == "initial_interview_within_5_days":
@@ -399,9 +400,6 @@ def compute_process(extract, *, indicators=None, periods=None, disclosure: bool 
         limits, the rule version(s) measured under, and a note where the value is missing.
         Aggregates only: no person ids.
     """
-    from ohti.register.extract import AREA_CODES, Extract, load_extract
-    from ohti.stats.intervals import wilson_limits
-
     own = not isinstance(extract, Extract)
     if own:
         extract = load_extract(extract)
@@ -483,9 +481,6 @@ def _finish(frame: pd.DataFrame, indicator: str, rules: pd.DataFrame, extract) -
 
 
 def _disclose(frame: pd.DataFrame, threshold: int | None) -> pd.DataFrame:
-    from ohti.indicators.disclosure import parent_links, suppress_counts
-    from ohti.indicators.registry import load_registry
-
     registry = load_registry()
     links = parent_links()
     links = links[(links["level"] == LEVEL) & (links["parent_level"] == "national")]
@@ -500,8 +495,6 @@ def pooled(values: pd.DataFrame) -> pd.DataFrame:
     """Per indicator and unit, the months with a published value pooled: numerator and
     denominator summed over them, with Wilson 95 % limits. Months that are suppressed, not yet
     observable or not measured stay out, so the pooled value reveals nothing they hide."""
-    from ohti.stats.intervals import wilson_limits
-
     ok = values[values["value"].notna()]
     grouped = ok.groupby(["indicator", "level", "area_code"], as_index=False).agg(
         numerator=("numerator", "sum"), denominator=("denominator", "sum"), months=("period", "nunique"),

@@ -28,12 +28,10 @@ from typing import Callable
 
 import yaml
 
-from ohti.sources import areas
 from ohti.errors import ParameterError, SourceDataError
 from ohti.paths import DATA_DIR
+from ohti.sources import areas, loaders, variables
 from ohti.sources.files import read_rows, shipped_path
-from ohti.sources import loaders
-from ohti.sources import variables
 
 #: A header matches a kind when at least this share of the kind's columns is present.
 MIN_HEADER_MATCH = 0.5

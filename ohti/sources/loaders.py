@@ -31,9 +31,25 @@ import pandas as pd
 
 from ohti.errors import SourceDataError
 from ohti.paths import DATA_DIR, DATA_DIR_USER
-from ohti.sources.files import MAX_COUNT, NATIONAL_CODE, Problems, TIDY_COLUMNS, _check_duplicates, _check_part, _month_from, _parse_values, _start, _tidy, parse_counts, read_rows, shipped_path
+from ohti.sources import pxweb
+from ohti.sources.areas import codes_for_names, load_mergers, source_municipality_codes
+from ohti.sources.files import (
+    MAX_COUNT,
+    NATIONAL_CODE,
+    TIDY_COLUMNS,
+    Problems,
+    _check_duplicates,
+    _check_part,
+    _month_from,
+    _parse_values,
+    _start,
+    _tidy,
+    parse_counts,
+    read_rows,
+    shipped_path,
+)
+from ohti.sources.pxweb import read_response
 from ohti.sources.variables import SIGNED_VARIABLES, SOURCES, VARIABLES
-
 
 EMPLOYMENT_VARIABLES = {
     "tyottomat_tyonhakijat": "unemployed",
@@ -120,8 +136,6 @@ def load_12r5(path=None) -> pd.DataFrame:
     in the data folder; a later file's value replaces an earlier one's for the same unit,
     period and variable. With ``path``: that one file (CSV or PxWeb response).
     """
-    from ohti.sources.areas import source_municipality_codes
-
     if path and is_pxweb_file(path):
         return load_pxweb_file(path)
     if path:
@@ -134,8 +148,6 @@ def load_12r5(path=None) -> pd.DataFrame:
 
 def load_11re(path=None) -> pd.DataFrame:
     """Population on 31 December by municipality and for the whole country (StatFin 11re)."""
-    from ohti.sources.areas import source_municipality_codes
-
     if path and is_pxweb_file(path):
         return load_pxweb_file(path)
     if not path:
@@ -189,8 +201,6 @@ def _vacancy_flows(raw, problems: Problems, codes, level) -> pd.DataFrame:
 
 def read_2310_municipal(path) -> pd.DataFrame:
     """One 2310 file by municipality (names matched to codes), tidy; raise with every problem."""
-    from ohti.sources.areas import codes_for_names
-
     raw, problems = _start(path, [*VACANCY_FLOW_COLUMNS, "time", "kunta"])
     codes, unknown = codes_for_names(raw["kunta"])
     problems.report(unknown, "kunta", "is not a municipality name of the 2025 key, its mergers or aliases")
@@ -237,8 +247,6 @@ def load_key_figures(path=None) -> pd.DataFrame:
     Shares are published rounded to 0.1 percentage points; the counts made from them (share ×
     base / 100) carry that rounding and are described as such in :data:`VARIABLES`.
     """
-    from ohti.sources.areas import codes_for_names
-
     file = Path(path) if path else shipped_path(SOURCES["kuntien_avainluvut"].files[0])
     share_columns = sorted({column for column, _ in KEY_FIGURE_SHARES.values()})
     raw, problems = _start(file, ["Alue", "vuosi", *KEY_FIGURE_COLUMNS, *share_columns, *KEY_FIGURE_EXTRA])
@@ -293,8 +301,6 @@ def load_1001(path=None) -> pd.DataFrame:
     Municipality rows are named 'Hattula' etc. and matched by name; the sub-region row is
     not used (sub-regions are not a level of ohti).
     """
-    from ohti.sources.areas import codes_for_names
-
     file = Path(path) if path else shipped_path(SOURCES["tyonv_1001"].files[0])
     raw, problems = _start(file, ["Alue", "Kuukausi", LABOUR_FORCE_1001, *GROUP_COLUMNS_1001])
     raw = raw[~raw["Alue"].str.startswith("SK")]
@@ -435,9 +441,6 @@ def tidy_response(response, spec=None) -> pd.DataFrame:
     SourceDataError
         With every problem found.
     """
-    from ohti.sources import pxweb
-    from ohti.sources.areas import source_municipality_codes
-
     spec = spec or pxweb.spec_for_response(response)
     raw = response.rows
     problems = Problems(response.path, raw)
@@ -520,8 +523,6 @@ def tidy_response(response, spec=None) -> pd.DataFrame:
 
 def load_pxweb_file(path) -> pd.DataFrame:
     """One PxWeb response file, read, validated against its table's declaration and tidy."""
-    from ohti.sources.pxweb import read_response
-
     return tidy_response(read_response(path))
 
 
@@ -582,8 +583,6 @@ def _combined(frames) -> pd.DataFrame:
     that merged has no row of its own in a table on a newer division: where a later frame has
     the successor's row for a period, the merged municipality's earlier row of that period goes
     too, so that its persons are not counted twice (Pertunmaa's in Mäntyharju's)."""
-    from ohti.sources.areas import load_mergers
-
     frames = [f for f in frames if len(f)]
     if len(frames) <= 1:
         return frames[0] if frames else pd.DataFrame(columns=TIDY_COLUMNS)

@@ -5,15 +5,14 @@ from __future__ import annotations
 import functools
 import html
 import re
-import subprocess
 
-from ohti import __version__
+from ohti._version import __version__, git_commit
 from ohti.i18n import label
-from ohti.paths import PROJECT_DIR
 from ohti.paths import DATA_DIR, DATA_DIR_USER
-from ohti.sources.variables import SOURCES
-from ohti.sources.loaders import data_dir_manifest, is_pxweb_file
 from ohti.sources.files import load_manifest
+from ohti.sources.loaders import data_dir_manifest, is_pxweb_file
+from ohti.sources.pxweb import read_response
+from ohti.sources.variables import SOURCES
 
 _SPAN = re.compile(r"(\d{4}(?:-\d{2})?)\s*(?:\.\.|…)\s*(\d{4}(?:-\d{2})?)")
 _SINGLE = re.compile(r"^(\d{4}(?:-\d{2})?)\b")
@@ -22,18 +21,6 @@ ORIGINS = ("shipped", "refresh", "import")
 
 
 @functools.lru_cache(maxsize=1)
-def git_commit() -> str:
-    """The project's git commit (with '-dirty' for uncommitted changes), or 'unknown'."""
-    try:
-        commit = subprocess.run(["git", "rev-parse", "HEAD"], cwd=PROJECT_DIR, capture_output=True,
-                                text=True, check=True, timeout=10).stdout.strip()
-        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=PROJECT_DIR,
-                               capture_output=True, text=True, check=True, timeout=10).stdout.strip()
-    except (OSError, subprocess.SubprocessError):
-        return "unknown"
-    return commit + ("-dirty" if dirty else "")
-
-
 def sources_used() -> list[dict]:
     """The manifest rows of the shipped data, one dict per file."""
     return load_manifest().to_dict("records")
@@ -43,8 +30,6 @@ def _periods_of(path, coverage: str) -> tuple[str, str]:
     """The first and last period of a data file: read from a PxWeb response, else from the
     manifest's coverage text ('2006-01..2023-10 monthly; ...')."""
     if is_pxweb_file(path):
-        from ohti.sources.pxweb import read_response
-
         periods = read_response(path).periods()
         return (periods[0], periods[-1]) if periods else ("", "")
     match = _SPAN.search(coverage or "")

@@ -35,6 +35,8 @@ import pandas as pd
 
 from ohti.errors import SourceDataError
 from ohti.paths import PACKAGE_DIR
+from ohti.sources.files import MAX_INPUT_BYTES, read_bytes
+from ohti.yamlsafe import load_yaml
 
 #: The tables ohti reads from StatFin, declared as data.
 TABLES_PATH = PACKAGE_DIR / "pxweb_tables.yaml"
@@ -159,8 +161,6 @@ def read_response(path, raw: bytes | None = None) -> Response:
     SourceDataError
         If the file is none of the three shapes, or its shape is broken (every problem at once).
     """
-    from ohti.sources.files import MAX_INPUT_BYTES, read_bytes
-
     path = Path(path)
     if raw is None:
         raw = read_bytes(path)  # a regular file within the size limits, gunzipped
@@ -429,8 +429,6 @@ class TableSpec:
 
 def load_table_specs(path=None) -> dict[str, TableSpec]:
     """The table declarations of ``ohti/pxweb_tables.yaml``, by table id."""
-    from ohti.yamlsafe import load_yaml
-
     document = load_yaml(Path(path or TABLES_PATH))
     specs = {}
     for entry in document.get("tables", []):
@@ -449,8 +447,6 @@ def load_table_specs(path=None) -> dict[str, TableSpec]:
 
 def api_root() -> str:
     """The default API root from the declarations ('https://pxdata.stat.fi/PxWeb/api/v1/fi/StatFin')."""
-    from ohti.yamlsafe import load_yaml
-
     return str(load_yaml(TABLES_PATH)["api"]).rstrip("/")
 
 

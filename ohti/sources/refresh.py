@@ -57,10 +57,10 @@ from pathlib import Path
 
 import pandas as pd
 
-from ohti import __version__
-from ohti.sources import pxweb
+from ohti._version import __version__
 from ohti.errors import ParameterError, RefreshError, SourceDataError, TransportError
 from ohti.paths import DATA_DIR_USER
+from ohti.sources import pxweb
 from ohti.sources.loaders import DATA_DIR_MANIFEST_COLUMNS, tidy_response
 
 LICENCE = "CC BY 4.0"

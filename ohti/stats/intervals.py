@@ -23,8 +23,18 @@ import pandas as pd
 
 from ohti.errors import ParameterError
 from ohti.lazy import LazyModule
-from ohti.stats._arguments import distributions, _check_not_negative, _float_array, _level_name, _levels, _multiplier, _number, _one_level, _percent, _two_sided_z
-
+from ohti.stats._arguments import (
+    _check_not_negative,
+    _float_array,
+    _level_name,
+    _levels,
+    _multiplier,
+    _number,
+    _one_level,
+    _percent,
+    _two_sided_z,
+    distributions,
+)
 
 SHOWN_ROWS = 5
 _proportion = LazyModule("statsmodels.stats.proportion")

@@ -38,7 +38,6 @@ from ohti.errors import ParameterError
 from ohti.lazy import LazyModule
 from ohti.stats.intervals import BYAR_MINIMUM_EVENTS, POLARITY_LABELS, byar_limits, exact_poisson_limits
 
-
 distributions = LazyModule("scipy.stats")  # loaded on first use (see ohti.stats)
 
 
