@@ -22,13 +22,12 @@ from ohti.paths import OUTPUTS_DIR
 from ohti.publish import edition
 from ohti.publish.audit import audit
 from ohti.publish.catalogue import catalogue_table, write_catalogue
+from ohti.publish.packages import CSV_FLOAT_FORMAT
 from ohti.register.demo import DEFAULT_SEED, demo_extract_path
 from ohti.register.extract import validate_extract
 from ohti.register.process import compute_process
 from ohti.sources import checks, refresh
 from ohti.sources.areas import ALL_LEVELS, LEVELS, check_codes, units
-
-CSV_FLOAT_FORMAT = "%.10g"
 
 
 def _write_csv(frame) -> None:

@@ -1,4 +1,4 @@
-"""Tests of ohti.kernels: a warm kernel runs each notebook as if it were fresh; no network."""
+"""Tests of ohti.build.kernels: a warm kernel runs each notebook as if it were fresh; no network."""
 
 from __future__ import annotations
 

@@ -163,11 +163,11 @@ def test_unknown_area_is_a_clear_error(tmp_path):
 
 
 def test_an_up_to_date_package_is_not_written_again(tmp_path, monkeypatch):
-    from ohti.publish import edition, packages
+    from ohti.publish import edition
 
     first = edition.publish_packages(["25"], PERIOD, tmp_path)["25"]
     written = []
-    monkeypatch.setattr(packages, "write_package", lambda *args: written.append(args) or first)
+    monkeypatch.setattr(edition, "write_package", lambda *args: written.append(args) or first)
     again = edition.publish_packages(["25"], PERIOD, tmp_path)["25"]
     assert written == [] and again == first
     first.zip.write_bytes(b"changed")  # a damaged package is written again

@@ -234,9 +234,11 @@ def test_area_section_states_plainly_when_no_extract_is_configured():
 
 def test_area_section_shows_and_labels_a_synthetic_extract(tmp_path, monkeypatch):
     import ohti.paths
+    from ohti.documents import process_section
     from ohti.documents.process_section import process_section_html
 
     monkeypatch.setattr(ohti.paths, "OUTPUTS_DIR", tmp_path / "outputs")
+    monkeypatch.setattr(process_section, "OUTPUTS_DIR", tmp_path / "outputs")
     rows = []
     for month in ("01", "02"):  # 40 spells in area 01 each month, 30 interviewed in time
         for k in range(40):

@@ -7,6 +7,7 @@ from pathlib import Path
 from ohti.cli import make_parser
 from ohti.paths import AREA_NOTEBOOK
 from ohti.publish import edition
+from ohti.publish.plan import area_codes
 
 
 def test_area_jobs_name_the_notebook_parameters_and_assessment_text():
@@ -33,10 +34,8 @@ def test_summary_counts_documents_up_to_date_and_failed():
 
 
 def test_default_period_is_found_once_while_ohti_is_unchanged(tmp_path, monkeypatch):
-    import ohti.sources.access
-
     calls = []
-    monkeypatch.setattr(ohti.sources.access, "latest_complete_period", lambda: calls.append(1) or "2023-10")
+    monkeypatch.setattr(edition, "latest_complete_period", lambda: calls.append(1) or "2023-10")
     assert edition.default_period(tmp_path) == "2023-10"
     assert edition.default_period(tmp_path) == "2023-10"
     assert len(calls) == 1
@@ -62,8 +61,6 @@ def test_a_given_period_is_checked_once_while_ohti_is_unchanged(tmp_path, monkey
 
 
 def test_catalogue_is_written_again_only_when_it_changed(tmp_path, monkeypatch):
-    import ohti.publish.catalogue
-
     calls = []
 
     def write_catalogue(outputs_dir):
@@ -73,7 +70,7 @@ def test_catalogue_is_written_again_only_when_it_changed(tmp_path, monkeypatch):
         path.write_text("catalogue", encoding="utf-8")
         return path
 
-    monkeypatch.setattr(ohti.publish.catalogue, "write_catalogue", write_catalogue)
+    monkeypatch.setattr(edition, "write_catalogue", write_catalogue)
     path = edition.publish_catalogue(tmp_path)
     assert edition.publish_catalogue(tmp_path) == path and len(calls) == 1
     path.write_text("edited", encoding="utf-8")
@@ -126,7 +123,7 @@ def test_an_empty_selection_of_areas_is_refused():
     from ohti.errors import ParameterError
 
     with pytest.raises(ParameterError, match="--areas is empty"):
-        edition.parse_area_codes(" , ")
+        area_codes(" , ")
     assert main(["build", "--areas", "", "--quiet"]) == 2
 
 

@@ -1,4 +1,4 @@
-"""Ranks with marginal confidence sets (ohti.ranks) and the rank columns of ``ohti values``."""
+"""Ranks with marginal confidence sets (ohti.analysis.ranks) and the rank columns of ``ohti values``."""
 
 import io
 

@@ -130,10 +130,10 @@ def test_index_page(tmp_path, summary):
 
 
 def test_index_extras_write_packages_of_built_areas_only(tmp_path, monkeypatch):
-    import ohti.publish.packages
+    from ohti.publish import site
 
     written = []
-    monkeypatch.setattr(ohti.publish.packages, "write_packages",
+    monkeypatch.setattr(site, "write_packages",
                         lambda codes, period, outputs_dir, progress: written.append(list(codes)) or {})
     results = [{"code": "36", "language": "fi", "html": str(tmp_path / PERIOD / "36_fi.html"), "status": "ok"},
                {"code": "ely-07", "language": "fi", "html": str(tmp_path / PERIOD / "ely-07_fi.html"),

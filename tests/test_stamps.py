@@ -1,4 +1,4 @@
-"""Tests of ohti.stamps: content hashes decide what is built again; no network."""
+"""Tests of ohti.build.stamps: content hashes decide what is built again; no network."""
 
 from __future__ import annotations
 

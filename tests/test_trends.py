@@ -1,4 +1,4 @@
-"""ohti.trends: Fingertips trend markers, red-red flags and STL seasonal adjustment.
+"""ohti.stats.trends: Fingertips trend markers, red-red flags and STL seasonal adjustment.
 
 The chi-squared test for trend is checked against a hand-worked example and against the example
 of R's ``prop.trend.test`` documentation; the weighted regression and the Poisson regression

@@ -1,4 +1,4 @@
-"""Indicator validity (ohti.validity): hand-worked examples, simulated data where the truth is
+"""Indicator validity (ohti.analysis.validity): hand-worked examples, simulated data where the truth is
 known (synthetic, generated here), and a run on the real shipped data."""
 
 import io

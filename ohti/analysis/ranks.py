@@ -462,7 +462,7 @@ def _between(tau2, y, v):
     if tau2 == TAU2_ESTIMATE:
         if y.size < 2:
             return 0.0, ""
-        # ohti.expected imports statsmodels (over a second): loaded only when asked for.
+        # ohti.analysis.expected imports statsmodels (over a second): loaded only when asked for.
 
         estimate = float(between_area_variance(y, v))
         return estimate, f", tau2 {estimate:.3g} (DerSimonian-Laird)"
@@ -532,7 +532,7 @@ def rank_values(values: pd.DataFrame, *, confidence=0.95, draws=DEFAULT_DRAWS, s
     absent = [c for c in VALUES_COLUMNS if c not in values.columns]
     if absent:
         raise ParameterError(f"rank_values: column(s) {', '.join(absent)} not in the values; "
-                             "give a frame as ohti.comparison.compare_values returns it")
+                             "give a frame as ohti.indicators.comparison.compare_values returns it")
     result = values.copy()
     ranks = {column: pd.array([pd.NA] * len(values), dtype="Int64") for column in RANK_COLUMNS}
     keys = ["level", "indicator", "period"]

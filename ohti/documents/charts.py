@@ -563,7 +563,7 @@ def _check_funnel(values, denominators, limits, labels, focal, statistic, where)
     absent = [c for c in FUNNEL_COLUMNS if c not in limits.columns]
     if absent:
         raise ParameterError(f"{where}: limits lack column(s) {', '.join(map(repr, absent))}; "
-                             f"give a frame from ohti.stats.funnel_limits with the default "
+                             f"give a frame from ohti.stats.funnels.funnel_limits with the default "
                              f"confidence levels (columns: {', '.join(FUNNEL_COLUMNS)})")
     values = pd.to_numeric(pd.Series(np.asarray(values, dtype=object).ravel()),
                            errors="coerce").to_numpy(dtype=float, na_value=np.nan)

@@ -195,7 +195,7 @@ def _check_frame(frame: pd.DataFrame, need_indicator: bool):
     missing = [c for c in REQUIRED_COLUMNS + (("indicator",) if need_indicator else ()) if c not in frame.columns]
     if missing:
         raise ParameterError(f"disclosure control needs the column(s) {', '.join(missing)} "
-                             f"(a frame of ohti.compute.compute_values); the frame has {', '.join(map(str, frame.columns))}")
+                             f"(a frame of ohti.indicators.compute.compute_values); the frame has {', '.join(map(str, frame.columns))}")
 
 
 def _columns_by_row(frame: pd.DataFrame, count_columns) -> list[tuple]:

@@ -12,11 +12,11 @@ import re
 from pathlib import Path
 
 from ohti.errors import DefinitionError, UnknownIndicatorError
+from ohti.i18n import LANGUAGES
 from ohti.paths import REGISTRY_PATH
 from ohti.sources.access import source_variables
 from ohti.yamlsafe import load_yaml
 
-LANGUAGES = ("fi", "sv", "en")
 STATISTICS = ("count", "proportion", "rate", "ratio", "mean", "difference")
 POLARITIES = ("lower_is_better", "higher_is_better", "neutral")
 KINDS = ("process", "output", "outcome", "impact", "context")

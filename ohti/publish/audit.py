@@ -99,7 +99,7 @@ CSV files and workbooks
     semicolon-separated ones (the Finnish spreadsheet dialect of the data packages,
     :mod:`ohti.publish.packages`); every sheet of an XLSX workbook is read like a CSV file.
     A long file with an ``indicator`` column: on each row, the columns of
-    :func:`~ohti.disclosure.person_columns` for that indicator (``value``, ``numerator``,
+    :func:`~ohti.indicators.disclosure.person_columns` for that indicator (``value``, ``numerator``,
     ``denominator``). Any other file: the columns whose header is a person label, or the id
     of a person indicator or variable.
 

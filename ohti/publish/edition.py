@@ -17,6 +17,8 @@ from pathlib import Path
 
 from ohti import cache, paths
 from ohti.build import batch, stamps
+from ohti.build.convert import FORMATS
+from ohti.build.stamps import STAMPS_FOLDER
 from ohti.documents.assessments import check_assessments
 from ohti.documents.process_section import extract_values
 from ohti.errors import BuildError, ParameterError
@@ -26,7 +28,7 @@ from ohti.paths import AREA_NOTEBOOK, CATALOGUE_DIR, CATALOGUE_FILE, OUTPUTS_DIR
 from ohti.publish.catalogue import write_catalogue
 from ohti.publish.index import write_index
 from ohti.publish.packages import package_files, period_values, write_package
-from ohti.publish.plan import plan_documents
+from ohti.publish.plan import area_codes, plan_documents
 from ohti.publish.site import index_extras
 from ohti.register.demo import demo_extract_path
 from ohti.register.extract import ENV_VARIABLE, describe_extract, resolve
@@ -35,11 +37,6 @@ from ohti.sources.access import latest_complete_period, load_all_sources
 from ohti.sources.checks import check_parameters
 from ohti.sources.files import MONTH_PATTERN, YEAR_PATTERN
 from ohti.sources.provenance import regional_division
-
-FORMATS = ("html", "pdf")
-
-#: Where the stamps that are not about one period's documents are kept (in the outputs folder).
-STAMPS_FOLDER = ".stamps"
 
 #: The order in which a build starts each kind of document (higher first; see
 #: :class:`ohti.build.batch.Job`). The area documents compute the period's shared results and the
@@ -81,23 +78,6 @@ class BuildSummary:
         lines += [f"FAILED {r['code']} ({r['name']}): {r['error']}" for r in self.failed]
         lines += [f"WARNING {warning}" for warning in self.warnings]
         return "\n".join(lines)
-
-
-def parse_area_codes(spec: str) -> list[str]:
-    """'all' or comma-separated employment-area codes → checked, ordered codes.
-
-    Raises
-    ------
-    ParameterError
-        For an empty selection (nothing would be built, and the index would be empty).
-    """
-    if spec.strip().lower() == "all":
-        return list(areas.units("area").index)
-    codes = [c.strip() for c in spec.split(",") if c.strip()]
-    if not codes:
-        raise ParameterError("--areas is empty: give 'all' or employment-area codes such as 01,36 "
-                             "(list them with: ohti areas --level area)")
-    return areas.check_codes("area", codes)
 
 
 def parse_formats(formats) -> tuple:
@@ -237,7 +217,7 @@ def build_area_documents(codes: str = "all", period: str | None = None, formats=
     """
 
     outputs_dir = outputs_dir or OUTPUTS_DIR
-    codes = parse_area_codes(codes)
+    codes = area_codes(codes)
     formats = parse_formats(formats)
     if language is not None:
         check_language(language)

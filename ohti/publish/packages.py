@@ -52,7 +52,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ohti._files import replacing
+from ohti._files import PUBLISHED_FILE_MODE, replacing
 from ohti.build.execute import source_date_epoch
 from ohti.errors import ParameterError
 from ohti.indicators.comparison import compare_values
@@ -87,7 +87,6 @@ TABLES = ("values", "municipalities", "definitions", "sources")
 
 README_NAME = "LUEMINUT.txt"
 CSV_FLOAT_FORMAT = "%.10g"
-PUBLISHED_FILE_MODE = 0o644
 
 
 @dataclasses.dataclass(frozen=True)

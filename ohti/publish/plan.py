@@ -13,7 +13,7 @@ from ohti.errors import ParameterError
 from ohti.i18n import check_language, label
 from ohti.paths import AREA_NOTEBOOK, NATIONAL_NOTEBOOK, REGION_NOTEBOOK, VALIDITY_NOTEBOOK
 from ohti.sources import areas
-from ohti.sources.areas import GROUPINGS, check_grouping, document_languages
+from ohti.sources.areas import check_grouping, document_languages
 
 DEFAULT_GROUPING = "ely"
 
@@ -23,10 +23,20 @@ def _languages(level: str, code: str, language: str | None) -> list[str]:
 
 
 def area_codes(spec: str = "all") -> list[str]:
-    """'all' or comma-separated employment-area codes → checked, ordered codes."""
+    """'all' or comma-separated employment-area codes → checked, ordered codes.
+
+    Raises
+    ------
+    ParameterError
+        For an empty selection (nothing would be built, and the index would be empty).
+    """
     if spec.strip().lower() == "all":
         return list(areas.units("area").index)
-    return areas.check_codes("area", [c for c in spec.split(",") if c.strip()])
+    codes = [c.strip() for c in spec.split(",") if c.strip()]
+    if not codes:
+        raise ParameterError("--areas is empty: give 'all' or employment-area codes such as 01,36 "
+                             "(list them with: ohti areas --level area)")
+    return areas.check_codes("area", codes)
 
 
 def region_codes(grouping: str) -> list[str]:
@@ -107,12 +117,3 @@ def validity_documents(period: str, language: str | None = None) -> list[dict]:
         "notebook": VALIDITY_NOTEBOOK,
         "parameters": {"period": period, "language": lang},
     } for lang in ([check_language(language)] if language else ["fi"])]
-
-
-def check_grouping_option(grouping: str | None) -> str | None:
-    """Validate a --grouping option (None allowed)."""
-    if grouping is None:
-        return None
-    if grouping not in GROUPINGS:
-        raise ParameterError(f"unknown grouping '{grouping}'; choose one of: {', '.join(GROUPINGS)}")
-    return grouping

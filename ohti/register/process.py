@@ -54,12 +54,12 @@ from ohti.indicators.registry import load_registry
 from ohti.paths import PACKAGE_DIR
 from ohti.register.extract import AREA_CODES, Extract, load_extract
 from ohti.register.workdays import add_working_days, calendar
+from ohti.sources.files import NATIONAL_CODE
 from ohti.stats.intervals import wilson_limits
 from ohti.yamlsafe import load_yaml
 
 RULES_PATH = PACKAGE_DIR / "rules.yaml"
 LEVEL = "area"
-NATIONAL_CODE = "SSS"
 #: The registry's customer-register indicators this module measures, in document order.
 INDICATORS = (
     "initial_interview_within_5_days",
@@ -379,7 +379,7 @@ def compute_process(extract, *, indicators=None, periods=None, disclosure: bool 
 
     Parameters
     ----------
-    extract : ohti.extract.Extract, str or Path
+    extract : ohti.register.extract.Extract, str or Path
         A loaded extract, or a file (or ``demo``) to load.
     indicators : list of str, optional
         Ids of :data:`INDICATORS` (all by default).

@@ -426,9 +426,9 @@ def tidy_response(response, spec=None) -> pd.DataFrame:
 
     Parameters
     ----------
-    response : ohti.pxweb.Response
+    response : ohti.sources.pxweb.Response
         As :func:`ohti.sources.pxweb.read_response` reads it.
-    spec : ohti.pxweb.TableSpec, optional
+    spec : ohti.sources.pxweb.TableSpec, optional
         The table's declaration; found from the response's contents by default.
 
     Returns

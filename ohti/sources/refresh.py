@@ -380,7 +380,7 @@ class TableVariables:
 
     Attributes
     ----------
-    variables : tuple of ohti.pxweb.Variable
+    variables : tuple of ohti.sources.pxweb.Variable
         Every variable, in the metadata's order, each with its role.
     time, area, content : str
         The codes of the time, area and content variables.
@@ -532,7 +532,7 @@ class TablePlan:
 
     Attributes
     ----------
-    spec : ohti.pxweb.TableSpec
+    spec : ohti.sources.pxweb.TableSpec
     url : str
         The table's address (metadata by GET, data by POST).
     updated : str
@@ -789,7 +789,7 @@ def validate_file(path: Path, raw: bytes, spec=None, specs=None):
 
     Returns
     -------
-    (ohti.pxweb.Response, ohti.pxweb.TableSpec)
+    (ohti.sources.pxweb.Response, ohti.sources.pxweb.TableSpec)
 
     Raises
     ------
