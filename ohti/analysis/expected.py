@@ -62,7 +62,9 @@ class Expected:
     ----------
     table : DataFrame
         One row per area: ``area_code, area_name, observed, expected, events,
-        expected_events, ratio, lower, upper, significance, note``; suppressed values are
+        expected_events, ratio, lower, upper, excess, excess_lower, excess_upper,
+        significance, note`` (``excess`` is observed minus expected events, in persons, with
+        its 95 % interval); suppressed values are
         missing, with the reason in ``note`` (see the module docstring).
     fit : dict
         ``family, n, parameters, deviance, pearson_chi2, dispersion, tau2`` (between-area
@@ -183,6 +185,11 @@ def fit_expected(indicator_id: str, period: str, *, covariate_names=None, langua
         "lower": ratio * np.exp(-half),
         "upper": ratio * np.exp(half),
     })
+    # Observed minus expected in persons, with the interval of the ratio carried over: it
+    # excludes 0 exactly when the ratio's excludes 1 (Danish benchmarking's "effekt" in persons).
+    table["excess"] = events - expected_events
+    table["excess_lower"] = expected_events * (table["lower"] - 1.0)
+    table["excess_upper"] = expected_events * (table["upper"] - 1.0)
     table["significance"] = compare_with_reference(table["ratio"], table["lower"], table["upper"], 1.0, indicator.polarity)
     table["note"] = values["note"].fillna("").astype(str).to_numpy()
     if disclosure:
@@ -209,8 +216,10 @@ def fit_expected(indicator_id: str, period: str, *, covariate_names=None, langua
 
 #: Columns of an expected-value table that reveal the observed events, and those that reveal
 #: the expected events (see :func:`disclose_expected`).
-OBSERVED_COLUMNS = ("observed", "events", "ratio", "lower", "upper")
-EXPECTED_COLUMNS = ("expected", "expected_events")
+#: O − E in persons needs both the observed and the expected events: it goes with either.
+EXCESS_COLUMNS = ("excess", "excess_lower", "excess_upper")
+OBSERVED_COLUMNS = ("observed", "events", "ratio", "lower", "upper", *EXCESS_COLUMNS)
+EXPECTED_COLUMNS = ("expected", "expected_events", *EXCESS_COLUMNS)
 
 
 def disclose_expected(table: pd.DataFrame, indicator_id: str, period: str, exposure, *,

@@ -17,6 +17,7 @@ import pandas as pd
 from ohti.errors import ParameterError
 from ohti.indicators.compute import compute_values, indicator_frequency
 from ohti.indicators.periods import periods_with_values, resolve_period
+from ohti.indicators.registry import get_indicator
 from ohti.sources import areas
 
 RURAL_URBAN_CODE = "1"        # municipality group 1: urban (kaupunkimaiset kunnat)
@@ -44,6 +45,11 @@ def _share_of_population(mask: pd.Series, period: str) -> pd.Series:
 def log_labour_force(period):
     """Natural log of the labour force (the size of the area's labour market)."""
     return np.log(_values("labour_force", "area", period))
+
+
+def log_population(period):
+    """Natural log of the population (the size of the area), from the population statistics."""
+    return np.log(_values("population", "area", period))
 
 
 def labour_force_share(period):
@@ -103,6 +109,7 @@ def major_region(period):
 #: Every covariate that can be named in a model or peer specification, and how to compute it.
 COVARIATES = {
     "log_labour_force": log_labour_force,
+    "log_population": log_population,
     "labour_force_share": labour_force_share,
     "tightness": tightness,
     "urban_share": urban_share,
@@ -111,6 +118,29 @@ COVARIATES = {
     "major_region": major_region,
 }
 CATEGORICAL = {"major_region"}
+
+#: The source variables each covariate is computed from (those of an indicator covariate are
+#: its registry numerator and denominator, see :func:`covariate_components`): what the rule
+#: "no covariate shares a component with the outcome it explains" is checked against.
+STRUCTURAL_COMPONENTS = {
+    "log_labour_force": ("labour_force",),
+    "log_population": ("population",),
+    "labour_force_share": ("labour_force", "population"),
+    "tightness": ("vacancies", "unemployed"),
+    "urban_share": ("population",),
+    "swedish_bilingual_share": ("population",),
+    "major_region": ("population",),
+}
+
+
+def covariate_components(name: str) -> frozenset:
+    """The source variables covariate ``name`` is computed from."""
+    if name in INDICATOR_COVARIATES:
+        indicator = get_indicator(INDICATOR_COVARIATES[name][0])
+        return frozenset(indicator.numerator) | frozenset(indicator.denominator)
+    if name not in STRUCTURAL_COMPONENTS:
+        raise ParameterError(f"unknown covariate {name!r}; choose from: {', '.join(COVARIATES)}")
+    return frozenset(STRUCTURAL_COMPONENTS[name])
 
 
 def covariates(names, period: str) -> pd.DataFrame:

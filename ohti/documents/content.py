@@ -12,7 +12,8 @@ import pandas as pd
 
 from ohti.errors import ParameterError
 from ohti.i18n import check_language
-from ohti.indicators.comparison import compare_values
+from ohti.analysis.ranks import RANK_COLUMNS, rank_values
+from ohti.indicators.comparison import compare_values, dispersion_of
 from ohti.indicators.compute import check_periods, coverage, shift_period
 from ohti.indicators.disclosure import is_suppressed
 from ohti.indicators.periods import RANK_LEVEL, resolve_period
@@ -137,7 +138,14 @@ def area_indicator_tables(period: str, *, indicators=None, language: str = "fi")
         nation = compare_values(ident, "national", periods=months).set_index("period")["value"]
         now = area_values[area_values["period"] == shown].set_index("area_code")
         before = area_values[area_values["period"] == previous].set_index("area_code")["value"]
-        rank = rank_areas(now["value"], indicator.polarity)
+        current = shown == (period if len(shown) == 7 else period[:4])
+        # Ranks with their 95 % confidence sets; a count, an incomplete sum or a figure of an
+        # earlier period than the document's is not ranked.
+        ranked = rank_values(now.reset_index())
+        if not current:
+            ranked[list(RANK_COLUMNS)] = pd.NA
+        ranked.loc[ranked["rank_lower"].isna(), "rank"] = pd.NA  # a rank is shown with its interval or not at all
+        rank = ranked.set_index("area_code")["rank"].reindex(now.index)
         national = nation.get(shown, float("nan"))
         piece = pd.DataFrame({
             "area_code": now.index,
@@ -149,11 +157,14 @@ def area_indicator_tables(period: str, *, indicators=None, language: str = "fi")
             "theme": indicator.theme,
             "key": key_year_for(period) in indicator.key,
             "period": shown,
-            "current": shown == (period if len(shown) == 7 else period[:4]),
+            "current": current,
             "value": now["value"].to_numpy(),
             "national": national,
             "rank": rank.to_numpy(),
             "n_ranked": int(rank.notna().sum()),
+            "rank_lower": ranked.set_index("area_code")["rank_lower"].reindex(now.index).to_numpy(),
+            "rank_upper": ranked.set_index("area_code")["rank_upper"].reindex(now.index).to_numpy(),
+            "comparison": indicator.comparison_method,
             "change": (now["value"] - before.reindex(now.index)).to_numpy(),
             "national_change": national - nation.get(previous, float("nan")),
             "lower": now["lower"].to_numpy(),
@@ -284,18 +295,39 @@ def area_series(code: str, indicator: str, end: str, *, years: int = 5, language
     frame = frame.set_index("period").reindex(every).rename_axis("period").reset_index()
     frame["note"] = frame["note"].fillna(NO_DATA_MONTH)
     frame["suppressed"] = is_suppressed(frame["note"])
-    frame["area_adjusted"] = _seasonally_adjusted(frame)
+    frame["area_adjusted"] = _seasonally_adjusted(frame, code, indicator, end)
     return frame
 
 
-def _seasonally_adjusted(frame: pd.DataFrame) -> np.ndarray:
-    """The area's series with the seasonal component removed (STL), or NaN where the series
-    has gaps or is too short to decompose."""
-    series = pd.Series(frame["area"].to_numpy(), index=pd.DatetimeIndex(frame["period"]))
+def _seasonally_adjusted(frame: pd.DataFrame, code: str, indicator: str, end: str) -> np.ndarray:
+    """The area's series with the seasonal component removed, for the months of ``frame``.
+
+    The decomposition (robust STL, :func:`ohti.stats.seasonal.seasonally_adjust`) is fitted on
+    the area's whole unbroken monthly history up to ``end``, not on the months shown: fitted on
+    five years that contain the spring of 2020, the seasonal pattern takes in part of the
+    shock and moves the adjusted line of 2019 more than a percentage point away from the raw
+    one. NaN where the shown months have gaps or suppressed months, or the history is shorter
+    than two years."""
+    history = [p for p in all_periods() if p <= end]
+    values = _rows_of(compare_values(indicator, "area", periods=history), code)
+    series = pd.Series(values["value"].to_numpy(), index=pd.PeriodIndex(values["period"], freq="M"))
+    result = adjusted_window(series, pd.PeriodIndex(frame["period"], freq="M"), end)
+    result[frame["area"].isna().to_numpy()] = np.nan
+    return result
+
+
+def adjusted_window(history: pd.Series, shown: pd.PeriodIndex, end: str) -> np.ndarray:
+    """The seasonally adjusted values of ``shown`` months, from robust STL fitted on the unbroken
+    run of ``history`` (monthly values by PeriodIndex) that ends at ``end``; NaN where that run
+    is shorter than two years or does not cover a month."""
+    series = history.reindex(pd.period_range(history.index.min(), end, freq="M"))
+    missing = np.flatnonzero(series.isna().to_numpy())
+    start = missing[-1] + 1 if len(missing) else 0
     try:
-        return seasonally_adjust(series)["adjusted"].to_numpy()
+        adjusted = seasonally_adjust(series.iloc[start:])["adjusted"]
     except ParameterError:
-        return np.full(len(frame), np.nan)
+        return np.full(len(shown), np.nan)
+    return adjusted.reindex(shown).to_numpy(dtype=float, copy=True)
 
 
 def municipality_breakdown(code: str, period: str, *, indicators=None, language: str = "fi") -> pd.DataFrame:
@@ -374,9 +406,13 @@ def funnel_data(indicator_id: str, period: str, *, adjust: bool | None = None) -
     if len(values) < FUNNEL_MIN_AREAS or np.isnan(target):
         return FunnelData(indicator_id, period, values.iloc[0:0].assign(position=pd.Series(dtype=object)), target,
                           pd.DataFrame(), None, False, suppressed)
-    dispersion = funnels.overdispersion(values["value"].to_numpy(), values["denominator"].to_numpy(), target,
-                                      statistic, multiplier=indicator.multiplier)
-    adjusted = dispersion.significant if adjust is None else adjust
+    dispersion = dispersion_of(indicator, values["value"], values["denominator"], target)
+    if dispersion is None:  # too few areas to estimate τ²: the plain funnel, as the tables judge them
+        dispersion = funnels.overdispersion(values["value"].to_numpy(), values["denominator"].to_numpy(), target,
+                                            statistic, multiplier=indicator.multiplier)
+        adjusted = False if adjust is None else adjust
+    else:
+        adjusted = dispersion.significant if adjust is None else adjust
     denominators = values["denominator"].to_numpy()
     axis = np.geomspace(denominators.min() * 0.8, denominators.max() * 1.25, 120)
     limits = funnels.funnel_limits(denominators, target, statistic=statistic, multiplier=indicator.multiplier,
@@ -446,12 +482,17 @@ def league_table(indicator_id: str, period: str, *, language: str = "fi") -> pd.
     -------
     DataFrame
         ``rank, area_code, area_name, value, lower, upper, significance, trend_label, red_red,
-        note``.
+        note, rank_lower, rank_upper``: ``rank`` with its 95 % confidence set
+        (:func:`ohti.analysis.ranks.rank_values`); no rank for a count, an incomplete sum or a
+        figure of an earlier period than ``period``.
     """
     indicator = get_indicator(indicator_id)
     shown = resolve_period(indicator_id, period)
     values = compare_values(indicator_id, RANK_LEVEL, periods=[shown], language=language)
-    values["rank"] = rank_areas(values["value"], indicator.polarity)
+    values = rank_values(values) if shown == (period if len(shown) == 7 else period[:4]) else \
+        values.assign(rank=pd.NA, rank_lower=pd.NA, rank_upper=pd.NA)
+    values.loc[values["rank_lower"].isna(), "rank"] = pd.NA  # a rank is shown with its interval or not at all
+    order = rank_areas(values["value"], indicator.polarity)  # the order of the table, ranked or not
     if _has_trend(indicator):
         statistic = TREND_STATISTICS[indicator.statistic]
         history = trend_history(indicator, shown)
@@ -463,8 +504,9 @@ def league_table(indicator_id: str, period: str, *, language: str = "fi") -> pd.
     else:
         values["trend_label"] = "not calculated"
     values["red_red"] = red_red(values["significance"], values["trend_label"])
-    columns = ["rank", "area_code", "area_name", "value", "lower", "upper", "significance", "trend_label", "red_red", "note"]
-    return values.sort_values(["rank", "area_code"], na_position="last")[columns].reset_index(drop=True)
+    columns = ["rank", "area_code", "area_name", "value", "lower", "upper", "significance", "trend_label", "red_red",
+               "note", "rank_lower", "rank_upper"]
+    return values.assign(order=order).sort_values(["order", "area_code"], na_position="last")[columns].reset_index(drop=True)
 
 
 def flagged_areas(period: str, indicators, *, language: str = "fi") -> pd.DataFrame:

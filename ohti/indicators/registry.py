@@ -34,7 +34,11 @@ REQUIRED = ("id", *TRANSLATED, "statistic", "multiplier", "numerator", "denomina
             "suppression_threshold", "legal_basis", "key")
 #: Optional fields and their defaults.
 OPTIONAL = {"availability": "public", "derive": None, "rule_version": None, "limits": None,
-            "update_frequency": None, "key_reason": None}
+            "update_frequency": None, "key_reason": None, "comparison": None}
+#: How a value is compared with the whole country's (``comparison``; see
+#: :attr:`Indicator.comparison_method`): allowing for the variation between units beyond
+#: chance, as the funnel plots do; by its own confidence interval alone; or not at all.
+COMPARISONS = ("overdispersed", "interval", "none")
 #: Fields the registry no longer takes: what they said is read from the loaded data.
 RETIRED = {"first_period": "the periods an indicator covers are read from the loaded data (ohti indicators shows them)",
            "last_period": "the periods an indicator covers are read from the loaded data (ohti indicators shows them)"}
@@ -68,6 +72,7 @@ class Indicator:
     limits: dict | None = None
     update_frequency: str | None = None
     key_reason: str | None = None
+    comparison: str | None = None
 
     def label(self, language: str = "fi") -> str:
         """The indicator's name in ``language``."""
@@ -77,6 +82,20 @@ class Indicator:
     def computable(self) -> bool:
         """True where public statistics can compute it (not customer-register indicators)."""
         return self.availability == "public"
+
+    @property
+    def comparison_method(self) -> str:
+        """How the indicator's values are compared with the whole country's, wherever they are
+        shown: the registry's ``comparison``, else by the statistic. A proportion or rate with a
+        confidence interval is compared allowing for overdispersion (Spiegelhalter 2005: with
+        45 areas of tens of thousands of people, an interval that knows only sampling error
+        calls almost every area different); a count is never compared (its size says nothing
+        against the nation's); anything without an interval is not compared."""
+        if self.comparison:
+            return self.comparison
+        if self.statistic == "count" or self.ci_method == "none" or not self.denominator:
+            return "none"
+        return "overdispersed" if self.statistic in ("proportion", "rate") else "interval"
 
     @property
     def derive_inputs(self) -> tuple:
@@ -125,7 +144,7 @@ def _check_entry(entry, position, variables) -> list[str]:
                 for lang in LANGUAGES)):
             bad(field, f"needs a text in each of {', '.join(LANGUAGES)}")
     for field, allowed in (("statistic", STATISTICS), ("polarity", POLARITIES), ("kind", KINDS),
-                           ("theme", THEMES), ("ci_method", CI_METHODS)):
+                           ("theme", THEMES), ("ci_method", CI_METHODS), ("comparison", COMPARISONS)):
         if field in entry and entry[field] not in allowed:
             bad(field, f"is not one of {', '.join(allowed)}")
     if "multiplier" in entry and (isinstance(entry["multiplier"], bool) or not isinstance(entry["multiplier"], (int, float)) or entry["multiplier"] <= 0):

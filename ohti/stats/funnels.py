@@ -220,6 +220,38 @@ def funnel_significance(values, denominators, target, *, statistic, multiplier=N
     return result
 
 
+def overdispersed_limits(values, denominators, target, *, statistic, multiplier=None, tau2, confidence=0.95):
+    """Limits of each observation that agree with the overdispersed funnel: ``value ± z·sqrt(s² +
+    τ²)``, with ``s²`` the sampling variance at the target (binomial ``θ(1 − θ)/n`` for a
+    proportion, Poisson ``θ/n`` for a rate, on the unit scale) and ``τ²`` the between-unit
+    variance on the scale of the values.
+
+    An observation's limits exclude the target exactly when :func:`funnel_significance` with the
+    same ``tau2`` places it outside the funnel at ``confidence``, so a table that prints these
+    limits and a funnel plot that draws the observation give the same verdict.
+
+    Examples
+    --------
+    A proportion of 10 % (multiplier 100) among 2,500 people, the target 8 %, τ² = 1 (in
+    squared percentage points): ``s² = 0.08 · 0.92 / 2500 = 2.944e-5``, on the percentage scale
+    0.2944; ``1.96 · sqrt(0.2944 + 1) = 2.23``, so the limits are 7.77 and 12.23 and include
+    the target.
+
+    >>> lower, upper = overdispersed_limits([10.0], [2500], 8.0, statistic="proportion", multiplier=100, tau2=1.0)
+    >>> round(float(lower[0]), 2), round(float(upper[0]), 2)
+    (7.77, 12.23)
+    """
+    where = "overdispersed_limits"
+    statistic, multiplier, theta = _funnel_setup(statistic, multiplier, target, where)
+    (level,) = _levels(confidence, where)
+    tau2 = _tau2(tau2, where)
+    values, denominators = np.broadcast_arrays(_float_array(values, "values"),
+                                               _float_array(denominators, "denominators"))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        spread = _two_sided_z(level) * np.sqrt(_unit_variance(theta, denominators, statistic) + tau2 / multiplier**2)
+    return values - spread * multiplier, values + spread * multiplier
+
+
 def _outside(unit, denominators, theta, statistic, level, tau2_unit):
     """Masks of observations below and above the limits at ``level`` (unit scale)."""
     with np.errstate(invalid="ignore", divide="ignore"):
