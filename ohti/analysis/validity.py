@@ -90,10 +90,14 @@ SCORECARD_COLUMNS = ["indicator", "rankability", "rank_stability", "icc", "outsi
 DETAIL_COLUMNS = ["name", "kind", "statistic", "rankability_lower", "rankability_upper", "year", "rankability_lowest",
                   "outside_95_od", "outside_998_od", "overdispersion_tau2", "structural_method",
                   "redundant_with", "redundant_r", "areas", "first_year", "last_year", "share_suppressed",
-                  "note"]
+                  "note", "persistence", "reliable"]
 """Further scorecard columns, after :data:`SCORECARD_COLUMNS`."""
 
 REDUNDANCY_THRESHOLD = 0.9
+#: Least persistence (:func:`calculate_persistence`) and ICC (:func:`calculate_icc`) of an
+#: indicator that may be proposed: below half, most of what tells the areas apart in one year is
+#: gone the next, and a ranking on it says more about the year than about the area.
+RELIABILITY_THRESHOLD = 0.5
 """Indicators whose within-year rank correlations are at least this (absolute) share a cluster."""
 MINIMUM_AREAS = 30
 """A year counts for rankability, funnels and the structural share when this many areas have a value."""
@@ -204,6 +208,45 @@ def calculate_rank_stability(panel: pd.DataFrame, *, minimum: int = 10) -> float
             continue
         correlations.append(float(np.corrcoef(a, b)[0, 1]))
     return float(np.median(correlations)) if correlations else np.nan
+
+
+def calculate_persistence(panel: pd.DataFrame, *, minimum: int = 10) -> float:
+    """The share of the differences between units that persists from one year to the next.
+
+    Each year's values are centred on that year's mean (so a change of the whole country is
+    not a difference between units); then ``Σ cov(d_t, d_{t+1}) / Σ sqrt(var(d_t)·var(d_{t+1}))``
+    over consecutive years that share at least ``minimum`` units: a pooled lag-1 correlation of
+    the units' deviations. About 1 when the same units stand out year after year, about 0 when
+    the differences are noise. Unlike rankability, it does not approach 1 just because the
+    denominators are large.
+
+    Returns
+    -------
+    float
+        NaN when no pair of consecutive years qualifies or the values do not vary.
+
+    Examples
+    --------
+    Three units over three years; deviations from each year's mean are (−1, 0, 1), (−1, 0, 1)
+    and (1, 0, −1): the covariances are 2/3 and −2/3 and the variances 2/3, so the persistence
+    is (2/3 − 2/3) / (2/3 + 2/3) = 0.
+
+    >>> panel = pd.DataFrame({"2021": [1, 2, 3], "2022": [2, 3, 4], "2023": [4, 3, 2]})
+    >>> calculate_persistence(panel, minimum=3)
+    0.0
+    """
+    covariance = spread = 0.0
+    columns = list(panel.columns)
+    for before, after in zip(columns, columns[1:]):
+        both = panel[before].notna() & panel[after].notna()
+        if both.sum() < minimum:
+            continue
+        a = panel.loc[both, before].to_numpy(dtype=float)
+        b = panel.loc[both, after].to_numpy(dtype=float)
+        a, b = a - a.mean(), b - b.mean()
+        covariance += float((a * b).mean())
+        spread += float(np.sqrt((a * a).mean() * (b * b).mean()))
+    return covariance / spread if spread > 0 else np.nan
 
 
 def calculate_icc(panel: pd.DataFrame) -> float:
@@ -354,10 +397,11 @@ def principal_components(correlation: pd.DataFrame, *, components: int = PCA_COM
 
 
 def explained_share(correlation: pd.DataFrame, chosen) -> float:
-    """Share of the standardised variance of all indicators that the chosen ones explain.
+    """Share of the standardised variance of the indicators left out that the chosen ones explain.
 
-    The mean over indicators of the R² of each regressed on the chosen set, from the
-    correlation matrix (R² = r' R⁻¹ r; a chosen indicator explains itself fully).
+    The mean, over the indicators *not* chosen, of the R² of each regressed on the chosen set,
+    from the correlation matrix (R² = r' R⁻¹ r). The chosen indicators are not counted: each
+    would explain itself fully, and a larger set would look better by construction.
     """
     names = list(correlation.index)
     chosen = [c for c in chosen if c in names]
@@ -370,8 +414,8 @@ def explained_share(correlation: pd.DataFrame, chosen) -> float:
     cross = r[:, positions]
     r2 = np.einsum("ij,jk,ik->i", cross, inverse, cross)
     r2 = np.clip(r2, 0.0, 1.0)
-    r2[positions] = 1.0
-    return float(r2.mean())
+    left_out = np.setdiff1d(np.arange(len(names)), positions)
+    return float(r2[left_out].mean()) if len(left_out) else 1.0
 
 
 # --------------------------------------------------------------------------------------------
@@ -528,6 +572,8 @@ def score_indicator(indicator, panel: Panel) -> dict:
         notes.append("a count: its differences between areas are mostly differences of size")
     row["rank_stability"] = calculate_rank_stability(panel.value)
     row["icc"] = calculate_icc(panel.value)
+    row["persistence"] = calculate_persistence(panel.value)
+    row["reliable"] = bool(row["persistence"] >= RELIABILITY_THRESHOLD and row["icc"] >= RELIABILITY_THRESHOLD)
     if year is not None:
         row.update(_funnel_shares(indicator, panel, year))
         row["structural_share"], row["structural_method"] = _structural(indicator, panel, year)
@@ -766,7 +812,9 @@ def propose(card: pd.DataFrame, correlation: pd.DataFrame, budget: int = DEFAULT
     ratio before a count (a count's differences between areas are mostly their size), then the
     highest reliability (:func:`reliability`, to :data:`RELIABILITY_DECIMALS` decimals: smaller
     differences are ties), then the widest coverage, then the order of the registry. Representatives are
-    then taken in the same order until the budget is spent.
+    then taken in the same order until the budget is spent. A count, and an indicator whose
+    persistence or ICC is below :data:`RELIABILITY_THRESHOLD` (``reliable`` False), is never
+    proposed.
 
     Raises
     ------
@@ -775,19 +823,27 @@ def propose(card: pd.DataFrame, correlation: pd.DataFrame, budget: int = DEFAULT
     """
     budget = check_budget(budget)
     table = card.copy()
+    statistic = table["statistic"] if "statistic" in table else pd.Series("", index=table.index)
+    reliable = table["reliable"].fillna(False).astype(bool) if "reliable" in table else pd.Series(True, index=table.index)
+    barred = {ident: ("a count: its differences between areas are mostly their size" if is_count else
+                      f"not reliable (persistence or ICC below {RELIABILITY_THRESHOLD})")
+              for ident, is_count, ok in zip(table["indicator"], statistic.eq("count"), reliable)
+              if is_count or not ok}
     table["_priority"] = table["kind"].map(KIND_PRIORITY).fillna(max(KIND_PRIORITY.values()) + 1)
     table["_reliability"] = reliability(table).round(RELIABILITY_DECIMALS)
     statistic = table["statistic"] if "statistic" in table else pd.Series("", index=table.index)
     table["_count"] = statistic.eq("count")
     table = table.sort_values(["_priority", "_count", "_reliability", "coverage"], ascending=[True, True, False, False],
                               kind="stable")
-    representatives = table.drop_duplicates("redundancy_cluster")
+    representatives = table[~table["indicator"].isin(barred)].drop_duplicates("redundancy_cluster")
     chosen = list(representatives["indicator"][:budget])
     representative_of = dict(zip(representatives["redundancy_cluster"], representatives["indicator"]))
     reasons = {}
     for ident, cluster in zip(table["indicator"], table["redundancy_cluster"]):
-        head = representative_of[cluster]
-        if ident in chosen:
+        head = representative_of.get(cluster)
+        if ident in barred:
+            reasons[ident] = barred[ident]
+        elif ident in chosen:
             reasons[ident] = f"representative of cluster {cluster}"
         elif ident == head:
             reasons[ident] = "over the budget"
