@@ -146,7 +146,7 @@ def cmd_validity(args) -> int:
         _write_csv(proposal.table)
     print(f"validity: {len(result.scorecard)} indicators scored, {len(result.not_computable)} not computable; "
           f"proposal: {len(proposal.chosen)} of budget {proposal.budget} ({proposal.clusters} redundancy clusters), "
-          f"explaining {proposal.explained:.0%} of the variance of all scored indicators; "
+          f"explaining {proposal.explained:.0%} of the variance of the indicators left out; "
           f"{time.perf_counter() - started:.1f} s", file=sys.stderr)
     return 0
 

@@ -181,3 +181,49 @@ def test_every_indicator_has_one_comparison_method():
     methods = {ident: get_indicator(ident).comparison_method for ident in indicator_ids()}
     assert set(methods.values()) <= {"overdispersed", "interval", "none"}
     assert methods["unemployment_rate"] == "overdispersed" and methods["unemployed"] == "none"
+
+
+# --- a condensation a researcher can trust ------------------------------------------------------
+
+def test_persistence_by_hand():
+    from ohti.analysis.validity import calculate_persistence
+
+    # deviations from each year's mean: (-1, 0, 1), (-1, 0, 1), (-1, 0, 1): the same areas
+    # stand out every year → 1; reversed in the third year → (2/3 - 2/3) / (4/3) = 0.
+    steady = pd.DataFrame({"2021": [1, 2, 3], "2022": [2, 3, 4], "2023": [5, 6, 7]})
+    assert calculate_persistence(steady, minimum=3) == pytest.approx(1.0)
+    flipped = pd.DataFrame({"2021": [1, 2, 3], "2022": [2, 3, 4], "2023": [4, 3, 2]})
+    assert calculate_persistence(flipped, minimum=3) == pytest.approx(0.0)
+    # deviations (-1, 1) then (-2, 2): covariance 2, spreads 1 and 2 → 2 / 2 = 1 although the
+    # spread doubled; noise around a common level has no persistence at all
+    assert calculate_persistence(pd.DataFrame({"a": [0, 2], "b": [0, 4]}), minimum=2) == pytest.approx(1.0)
+    assert np.isnan(calculate_persistence(pd.DataFrame({"a": [1, 1], "b": [2, 2]}), minimum=2))
+
+
+def test_the_validity_csv_has_persistence_and_proposes_no_count_or_noise(capsys):
+    import io
+
+    from ohti import cli
+    from ohti.analysis.validity import RELIABILITY_THRESHOLD, is_size
+
+    assert cli.main(["validity", "--format", "csv", "--quiet"]) == 0
+    table = pd.read_csv(io.StringIO(capsys.readouterr().out))
+    assert {"persistence", "reliable", "proposed"} <= set(table.columns)
+    assert table["persistence"].notna().sum() >= 20
+    proposed = table[table["proposed"]]
+    assert len(proposed) >= 5
+    assert not proposed["indicator"].map(is_size).any()
+    assert (proposed["persistence"] >= RELIABILITY_THRESHOLD).all() and (proposed["icc"] >= RELIABILITY_THRESHOLD).all()
+    noise = table[table["icc"] < 0.1]
+    assert len(noise) and not noise["proposed"].any()
+
+
+def test_the_explained_share_is_not_by_construction():
+    from ohti.analysis.validity import explained_share
+
+    # three indicators, two of them the same: choosing one explains the twin fully and the
+    # third not at all → (1 + 0) / 2 left out = 0.5, not (1 + 1 + 0) / 3
+    correlation = pd.DataFrame([[1.0, 1.0, 0.0], [1.0, 1.0, 0.0], [0.0, 0.0, 1.0]],
+                               index=list("abc"), columns=list("abc"))
+    assert explained_share(correlation, ["a"]) == pytest.approx(0.5)
+    assert explained_share(correlation, ["a", "b", "c"]) == 1.0

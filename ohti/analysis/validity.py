@@ -79,7 +79,7 @@ from ohti.analysis.expected import between_area_variance, design_matrix, fit_exp
 from ohti.analysis.structure import covariates
 from ohti.errors import OhtiError, ParameterError
 from ohti.indicators.compute import evaluate
-from ohti.indicators.registry import load_registry
+from ohti.indicators.registry import get_indicator, load_registry
 from ohti.paths import DATA_DIR, OUTPUTS_DIR, REGISTRY_PATH
 from ohti.stats import funnels
 
@@ -781,8 +781,8 @@ class Proposal:
     """The result of :func:`propose`.
 
     ``table``: the scorecard with ``proposed`` (bool) and ``reason``; ``chosen``: the ids in order
-    of preference; ``explained``: share of the standardised variance of all scored indicators
-    the chosen ones explain; ``clusters``: number of redundancy clusters.
+    of preference; ``explained``: share of the standardised variance of the scored indicators
+    left out that the chosen ones explain; ``clusters``: number of redundancy clusters.
     """
 
     budget: int
@@ -795,6 +795,20 @@ class Proposal:
 def reliability(card: pd.DataFrame) -> pd.Series:
     """Rankability where there is a sampling model, else the ICC across years; 0 where neither."""
     return card["rankability"].fillna(card["icc"]).fillna(0.0)
+
+
+def is_size(indicator_id: str) -> bool:
+    """Whether an indicator measures the size of an area: a count, or a mean or sum of counts
+    (e.g. the annual average of the unemployed). Its differences between areas are mostly
+    their size, so it is never proposed as a key indicator."""
+    try:
+        indicator = get_indicator(indicator_id)
+    except OhtiError:
+        return False
+    if indicator.statistic == "count":
+        return True
+    inputs = indicator.derive_inputs
+    return bool(inputs) and indicator.statistic == "mean" and all(is_size(i) for i in inputs)
 
 
 def check_budget(budget) -> int:
@@ -825,10 +839,15 @@ def propose(card: pd.DataFrame, correlation: pd.DataFrame, budget: int = DEFAULT
     table = card.copy()
     statistic = table["statistic"] if "statistic" in table else pd.Series("", index=table.index)
     reliable = table["reliable"].fillna(False).astype(bool) if "reliable" in table else pd.Series(True, index=table.index)
-    barred = {ident: ("a count: its differences between areas are mostly their size" if is_count else
-                      f"not reliable (persistence or ICC below {RELIABILITY_THRESHOLD})")
-              for ident, is_count, ok in zip(table["indicator"], statistic.eq("count"), reliable)
-              if is_count or not ok}
+    known = table["persistence"].notna() if "persistence" in table else pd.Series(True, index=table.index)
+    barred = {}
+    for ident, ok, measured in zip(table["indicator"], reliable, known):
+        if is_size(ident):
+            barred[ident] = "a count: its differences between areas are mostly their size"
+        elif not measured:
+            barred[ident] = "reliability not known (fewer than two years of area values)"
+        elif not ok:
+            barred[ident] = f"not reliable (persistence or ICC below {RELIABILITY_THRESHOLD})"
     table["_priority"] = table["kind"].map(KIND_PRIORITY).fillna(max(KIND_PRIORITY.values()) + 1)
     table["_reliability"] = reliability(table).round(RELIABILITY_DECIMALS)
     statistic = table["statistic"] if "statistic" in table else pd.Series("", index=table.index)
