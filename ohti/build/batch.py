@@ -48,48 +48,36 @@ from __future__ import annotations
 
 import concurrent.futures
 import contextlib
-import copy
-import csv
 import dataclasses
-import datetime
-import functools
 import multiprocessing
 import os
-import re
 import signal
 import sys
 import tempfile
-import threading
 import time
-import urllib.parse
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 
-
-import jinja2
-import nbformat
-from bs4 import BeautifulSoup
-from markupsafe import Markup
 from tqdm import tqdm
 
-from ohti.errors import BuildError, OhtiError, ParameterError
-from ohti.paths import AREA_NOTEBOOK, MANIFEST_PATH, OUTPUTS_DIR, PROJECT_DIR, TEMPLATES_DIR
+from ohti import _lifetime
+from ohti._files import file_digest, write_text
+from ohti.build import distributed, stamps
 from ohti.build.convert import FORMATS, LABELS, _exporter, html_to_pdf, notebook_to_html
 from ohti.build.execute import KERNEL_ARGUMENTS, KERNEL_ENVIRONMENT, KERNEL_NAME, render_notebook, source_date_epoch
-from ohti.build.results import _document_paths, _expected_outputs, _failed_result, _keep_last_good, _result_base, _result_from_stamp, _stamped_outputs
-from ohti._files import file_digest, write_text
-from ohti.build import stamps
-from ohti.build import distributed
-from ohti.build import stamps
-from ohti.build.kernels import SHARED_FOLDER_VARIABLE
-from ohti.build.kernels import shutdown_kernels
-from ohti import _lifetime
-from ohti.build.kernels import kill_kernels
-from ohti.build.kernels import thread_kernel
-from ohti.build.kernels import KernelStartError
-
-
+from ohti.build.kernels import SHARED_FOLDER_VARIABLE, KernelStartError, kill_kernels, shutdown_kernels, thread_kernel
+from ohti.build.results import (
+    _document_paths,
+    _expected_outputs,
+    _failed_result,
+    _keep_last_good,
+    _result_base,
+    _result_from_stamp,
+    _stamped_outputs,
+)
+from ohti.errors import BuildError, ParameterError
+from ohti.paths import AREA_NOTEBOOK, OUTPUTS_DIR
 
 
 @dataclasses.dataclass(frozen=True)
@@ -378,7 +366,7 @@ def _worker_environment() -> dict:
 @contextlib.contextmanager
 def _sharing_results(reuse_kernels: bool = True) -> Iterator[tuple]:
     """The variable that has warm kernels share the period's results through a folder of the
-    build's own (see :data:`ohti.build.kernels.WARMUP_CODE`), as ``(name, value)`` pairs; the folder
+    build's own (see :mod:`ohti.build.warm`), as ``(name, value)`` pairs; the folder
     is removed when the block ends. Nothing without warm kernels."""
     if not reuse_kernels:
         yield ()

@@ -4,39 +4,21 @@ normalised so that two runs give the same bytes, and ``SOURCE_DATE_EPOCH`` from 
 
 from __future__ import annotations
 
-import concurrent.futures
 import contextlib
-import copy
 import csv
-import dataclasses
 import datetime
-import functools
-import multiprocessing
 import os
-import re
-import signal
-import sys
-import tempfile
 import threading
-import time
-import urllib.parse
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from concurrent.futures.process import BrokenProcessPool
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 
-
-import jinja2
 import nbformat
-from bs4 import BeautifulSoup
-from markupsafe import Markup
-from tqdm import tqdm
 
-from ohti.errors import BuildError, OhtiError, ParameterError
-from ohti.paths import AREA_NOTEBOOK, MANIFEST_PATH, OUTPUTS_DIR, PROJECT_DIR, TEMPLATES_DIR
-from ohti.build.results import _first_line
 from ohti._files import replacing
 from ohti.build.kernels import KernelStartError, warm_engine_name
-
+from ohti.build.results import _first_line
+from ohti.errors import BuildError
+from ohti.paths import MANIFEST_PATH, PROJECT_DIR
 
 #: Jupyter kernel the notebooks run in.
 KERNEL_NAME = "python3"

@@ -4,37 +4,12 @@ to date from its stamp; and where a document's files go.
 
 from __future__ import annotations
 
-import concurrent.futures
-import contextlib
-import copy
-import csv
-import dataclasses
-import datetime
-import functools
-import multiprocessing
-import os
-import re
-import signal
-import sys
-import tempfile
-import threading
 import time
-import urllib.parse
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from concurrent.futures.process import BrokenProcessPool
+from collections.abc import Mapping
 from pathlib import Path
 
-
-import jinja2
-import nbformat
-from bs4 import BeautifulSoup
-from markupsafe import Markup
-from tqdm import tqdm
-
-from ohti.errors import BuildError, OhtiError, ParameterError
-from ohti.paths import AREA_NOTEBOOK, MANIFEST_PATH, OUTPUTS_DIR, PROJECT_DIR, TEMPLATES_DIR
 from ohti._files import file_digest
-
+from ohti.errors import OhtiError
 
 STATUSES = ("ok", "failed")
 
