@@ -32,15 +32,14 @@ import hashlib
 import json
 import os
 import sys
-import tempfile
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from importlib import metadata
 from pathlib import Path
 
 from ohti._files import file_digest, tree_digest, write_json
-from ohti.cache import data_folder_digest, data_key, memo, value_digest
-from ohti.paths import DATA_DIR_USER, PACKAGE_DIR, PROJECT_DIR, REGISTRY_PATH
 from ohti._version import git_commit
+from ohti.cache import data_folder_digest, value_digest
+from ohti.paths import PACKAGE_DIR, PROJECT_DIR, REGISTRY_PATH
 
 #: Folder of the stamps inside a period's output folder.
 STAMPS_FOLDER = ".stamps"

@@ -10,9 +10,9 @@ import dataclasses
 import numpy as np
 import pandas as pd
 
+from ohti.analysis.ranks import RANK_COLUMNS, rank_values
 from ohti.errors import ParameterError
 from ohti.i18n import check_language
-from ohti.analysis.ranks import RANK_COLUMNS, rank_values
 from ohti.indicators.comparison import compare_values, dispersion_of
 from ohti.indicators.compute import check_periods, coverage, shift_period
 from ohti.indicators.disclosure import is_suppressed
