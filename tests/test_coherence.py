@@ -227,3 +227,30 @@ def test_the_explained_share_is_not_by_construction():
                                index=list("abc"), columns=list("abc"))
     assert explained_share(correlation, ["a"]) == pytest.approx(0.5)
     assert explained_share(correlation, ["a", "b", "c"]) == 1.0
+
+
+# --- series breaks ------------------------------------------------------------------------------
+
+def test_the_breaks_apply_where_their_sources_do():
+    from ohti.indicators.breaks import breaks_between, breaks_for, load_breaks
+
+    assert {b.id for b in load_breaks()} >= {"te24", "publisher", "he108", "regions2026"}
+    assert {b.id for b in breaks_for("unemployment_rate")} == {"te24", "publisher"}
+    assert breaks_for("population") == ()  # the population statistics did not change
+    assert "he108" in {b.id for b in breaks_for("initial_interview_within_5_days")}
+    assert "regions2026" in {b.id for b in breaks_for("population", level="ely")}
+    assert [b.id for b in breaks_between("unemployment_rate", "2024-06", "2025-06")] == ["te24", "publisher"]
+    assert breaks_between("unemployment_rate", "2025-06", "2026-06") == ()
+
+
+def test_a_trend_across_a_break_is_not_calculated_and_the_chart_marks_it():
+    from ohti.documents.content import area_series
+
+    table = area_indicator_tables("2026-06")
+    rate = table[table["indicator"] == "unemployment_rate"]
+    assert (rate["trend_label"] == "not calculated").all()
+    assert rate["trend_reason"].str.startswith("series break").all()
+    series = area_series("36", "unemployment_rate", "2026-06")
+    (when, text), = series.attrs["breaks"]
+    assert when == pd.Timestamp("2025-01-01") and "TE24" in text
+    assert area_series("36", "unemployment_rate", "2023-10").attrs["breaks"] == []

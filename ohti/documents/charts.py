@@ -22,6 +22,7 @@ from matplotlib.ticker import FuncFormatter  # noqa: E402
 from ohti.i18n import format_number, label
 
 AREA_COLOUR = "#0072B2"
+BREAK_COLOUR = "#6F6F6F"
 NATIONAL_COLOUR = "#555555"
 FIGURE_SIZE = (7.0, 3.2)
 RASTER_DPI = 130
@@ -43,10 +44,11 @@ STYLE = {
 _LAID_OUT = weakref.WeakSet()
 
 
-def _lay_out(fig) -> None:
-    """Fit the axes, their labels and legends into the figure (tight layout), and remember that
-    the figure needs no cropping when it is saved."""
-    fig.tight_layout()
+def _lay_out(fig, *, bottom: float = 0.0) -> None:
+    """Fit the axes, their labels and legends into the figure (tight layout) above ``bottom``
+    (a fraction of the figure kept for notes), and remember that the figure needs no cropping
+    when it is saved."""
+    fig.tight_layout(rect=(0, bottom, 1, 1)) if bottom else fig.tight_layout()
     _LAID_OUT.add(fig)
 
 
@@ -131,6 +133,19 @@ def _shade_suppressed(ax, series, language):
                 facecolor="none", edgecolor="#bbbbbb", hatch="///", linewidth=0)
 
 
+def _mark_breaks(ax, breaks) -> float:
+    """A dotted vertical line at each series break, numbered at the top; the labels go below
+    the chart (one line per break, in the order of the numbers)."""
+    for number, (when, text) in enumerate(breaks, start=1):
+        ax.axvline(when, color=BREAK_COLOUR, linewidth=1, linestyle=(0, (1, 2)), zorder=1)
+        ax.annotate(str(number), xy=(when, 1.0), xycoords=("data", "axes fraction"), xytext=(2, -10),
+                    textcoords="offset points", fontsize=7, color=BREAK_COLOUR)
+    if breaks:
+        ax.figure.text(0.01, 0.01, "\n".join(f"{n}: {text}" for n, (_, text) in enumerate(breaks, start=1)),
+                       fontsize=6.5, color=BREAK_COLOUR, va="bottom", ha="left")
+    return 0.045 * len(breaks) + (0.01 if breaks else 0.0)
+
+
 def plot_area_vs_nation(series, *, area_name: str, indicator_name: str, unit: str,
                         decimals: int, language: str = "fi", with_nation: bool = True):
     """Line chart of an area's monthly values against the whole country's.
@@ -165,8 +180,10 @@ def plot_area_vs_nation(series, *, area_name: str, indicator_name: str, unit: st
             _mark_isolated(ax, series["period"], series["national"], color=NATIONAL_COLOUR, marker="s")
         ax.set_ylabel(f"{indicator_name} ({unit})" if unit else indicator_name)
         ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: format_number(v, max(decimals, 0), language)))
+        breaks = series.attrs.get("breaks", ())
+        bottom = _mark_breaks(ax, breaks)
         ax.legend(frameon=False, loc="best")
-        _lay_out(fig)
+        _lay_out(fig, bottom=bottom)
     known = series[series["area"].notna()]
     last = known.iloc[-1] if len(known) else series.iloc[-1]
     alt = label(
@@ -175,6 +192,8 @@ def plot_area_vs_nation(series, *, area_name: str, indicator_name: str, unit: st
         area_last=format_number(last["area"], decimals, language),
         national_last=format_number(last["national"], decimals, language),
     )
+    if breaks:
+        alt += f" {label('series_breaks', language)}: {'; '.join(text for _, text in breaks)}."
     return fig, alt
 
 

@@ -13,6 +13,7 @@ import pandas as pd
 from ohti.analysis.ranks import RANK_COLUMNS, rank_values
 from ohti.errors import ParameterError
 from ohti.i18n import check_language
+from ohti.indicators.breaks import breaks_between
 from ohti.indicators.comparison import compare_values, dispersion_of
 from ohti.indicators.compute import check_periods, coverage, shift_period
 from ohti.indicators.disclosure import is_suppressed
@@ -166,6 +167,7 @@ def area_indicator_tables(period: str, *, indicators=None, language: str = "fi")
             "rank_upper": ranked.set_index("area_code")["rank_upper"].reindex(now.index).to_numpy(),
             "comparison": indicator.comparison_method,
             "change": (now["value"] - before.reindex(now.index)).to_numpy(),
+            "change_break": "; ".join(b.text(language) for b in breaks_between(ident, previous, shown)),
             "national_change": national - nation.get(previous, float("nan")),
             "lower": now["lower"].to_numpy(),
             "upper": now["upper"].to_numpy(),
@@ -203,6 +205,11 @@ def _trends(indicator, shown: str, history: pd.DataFrame | None = None) -> pd.Da
     codes = areas.units(RANK_LEVEL).index
     if not _has_trend(indicator):
         return pd.DataFrame({"trend": "", "trend_label": "not calculated", "trend_reason": ""}, index=codes)
+    first = shift_period(shown, (-12 if len(shown) == 7 else -1) * (TREND_POINTS - 1))
+    crossed = breaks_between(indicator.id, first, shown)
+    if crossed:  # the points before and after a break measure different things
+        return pd.DataFrame({"trend": "", "trend_label": "not calculated",
+                             "trend_reason": f"series break: {crossed[0].text('en')}"}, index=codes)
     statistic = TREND_STATISTICS[indicator.statistic]
     frame = trend_history(indicator, shown) if history is None else history
     columns = ["area_code", "period", "numerator"] + (["denominator"] if indicator.denominator else [])
@@ -296,6 +303,11 @@ def area_series(code: str, indicator: str, end: str, *, years: int = 5, language
     frame["note"] = frame["note"].fillna(NO_DATA_MONTH)
     frame["suppressed"] = is_suppressed(frame["note"])
     frame["area_adjusted"] = _seasonally_adjusted(frame, code, indicator, end)
+    # the series breaks inside the window, for the chart to mark: (first month after, label)
+    by_month: dict = {}
+    for b in breaks_between(indicator, shift_period(end, -12 * years), end):
+        by_month.setdefault(pd.Period(b.period, "M").to_timestamp(), []).append(b.text(language))
+    frame.attrs["breaks"] = [(when, "; ".join(texts)) for when, texts in by_month.items()]
     return frame
 
 
