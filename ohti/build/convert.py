@@ -158,8 +158,16 @@ def local_only_fetcher():
     return fetch
 
 
+#: Tagged PDF for assistive technology (PDF/UA-1): a structure tree from the page's HTML,
+#: alternative texts of the charts, the document's language and title, and bookmarks from the
+#: headings. The Act on the Provision of Digital Services (306/2019) asks for accessible
+#: documents; WeasyPrint writes the tags.
+PDF_VARIANT = "pdf/ua-1"
+
+
 def html_to_pdf(html: str, pdf_path, *, base_url=None) -> Path:
-    """Print an HTML page to PDF with WeasyPrint, writing the file atomically.
+    """Print an HTML page to a tagged PDF (:data:`PDF_VARIANT`) with WeasyPrint, writing the
+    file atomically.
 
     The same page gives the same bytes: the fonts embedded in the PDF carry the date
     :func:`source_date_epoch`, not the time of printing.
@@ -188,7 +196,8 @@ def html_to_pdf(html: str, pdf_path, *, base_url=None) -> Path:
     pdf_path = Path(pdf_path)
     with replacing(pdf_path) as temporary, _source_date_epoch_set():
         try:
-            weasyprint.HTML(string=html, base_url=base_url, url_fetcher=local_only_fetcher()).write_pdf(str(temporary))
+            weasyprint.HTML(string=html, base_url=base_url, url_fetcher=local_only_fetcher()).write_pdf(
+                str(temporary), pdf_variant=PDF_VARIANT)
         except Exception as error:  # WeasyPrint has no error hierarchy of its own
             raise BuildError(
                 f"{pdf_path}: WeasyPrint could not print the page "
