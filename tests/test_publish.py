@@ -12,7 +12,7 @@ from ohti.publish.plan import area_codes
 
 def test_area_jobs_name_the_notebook_parameters_and_assessment_text():
     (job,) = edition.area_jobs(["36"], "2023-10", "fi")
-    assert job["code"] == "36" and job["name"] == "Savonlinna [fi]"  # the index names the language
+    assert job["code"] == "36" and job["name"] == "Savonlinna"  # readers see no language tag
     assert job["group"] == "Etelä-Savon ELY-keskus"
     assert Path(job["notebook"]) == AREA_NOTEBOOK
     assert job["parameters"] == {"area_code": "36", "period": "2023-10", "language": "fi"}

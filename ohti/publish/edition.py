@@ -75,9 +75,14 @@ class BuildSummary:
         rebuilt = f"{len(self.results) - current} built, {current} up to date; " if current else ""
         lines = [f"{done} of {len(self.results)} documents ready for {self.period} "
                  f"({rebuilt}{seconds:.0f} s of work); index: {self.index}"]
-        lines += [f"FAILED {r['code']} ({r['name']}): {r['error']}" for r in self.failed]
+        lines += [f"FAILED {r['code']} ({_named(r)}): {r['error']}" for r in self.failed]
         lines += [f"WARNING {warning}" for warning in self.warnings]
         return "\n".join(lines)
+
+
+def _named(result) -> str:
+    """A document's name in the build's report, with its language where it has one."""
+    return f"{result['name']} [{result['language']}]" if result.get("language") else str(result["name"])
 
 
 def parse_formats(formats) -> tuple:
@@ -110,7 +115,7 @@ def area_jobs(codes, period: str, language: str | None = "fi", grouping: str | N
     return [
         {
             "code": document["code"],
-            "name": f"{document['name']} [{document['language']}]",
+            "name": document["name"],  # in the document's own language: no language tag for readers
             "group": document["group"],
             "notebook": str(document["notebook"]),
             "parameters": document["parameters"],

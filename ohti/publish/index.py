@@ -30,8 +30,10 @@ def write_index(entries, period, path, *, title=None, language="fi", links=(), p
         One per document, with keys ``code``, ``name``, ``html`` and ``pdf`` (paths, relative
         to the folder of `path` or absolute; None when not published), ``status`` (``"ok"`` or
         ``"failed"``), ``error`` (text or None) and optionally ``group`` (e.g. the ELY centre):
-        when any entry has a group, rows are shown under one heading per group, groups in
-        alphabetical order and entries without one last. The results of
+        when any entry has a group, rows are shown under one heading per group: the national
+        overview first, then the regional documents, the areas by region (alphabetically) and
+        the validity document in the researchers' section; entries without a group last. The
+        build status is not shown (readers see a document or a dash; the build reports why). The results of
         :func:`build_documents` can be passed as they are.
     period : str
         The period of the documents, e.g. ``"2023-10"``, used in the default title.
@@ -94,7 +96,6 @@ def write_index(entries, period, path, *, title=None, language="fi", links=(), p
         for entry in entries
     ]
     rows.sort(key=lambda row: _code_sort_key(row["code"]))
-    failed = sum(row["failed"] for row in rows)
     if summary is not None:
         summary = dict(summary)
         summary["rows"] = [
@@ -106,7 +107,6 @@ def write_index(entries, period, path, *, title=None, language="fi", links=(), p
         .render(
             language=language,
             title=title or labels["title"].format(period=period),
-            summary=labels["summary"].format(total=len(rows), failed=failed),
             labels=labels,
             groups=_group_rows(rows, other=labels["other"]),
             links=list(links),
@@ -166,11 +166,29 @@ def _code_sort_key(code: str):
     return (0, int(code), code) if code.isdigit() else (1, 0, code)
 
 
+#: The order of the index's sections: the national overview first, then the regional documents,
+#: then the areas by region, and the researchers' validity document last.
+KIND_ORDER = {"national": 0, "region": 1, "area": 2, "validity": 3}
+
+
+def document_kind(code: str) -> str:
+    """national, region (``ely-07``, ``evk-03``, ``maakunta-10``), validity or area, by code."""
+    if code in ("national", "validity"):
+        return code
+    return "region" if "-" in code else "area"
+
+
 def _group_rows(rows: list[dict], *, other: str) -> list[dict]:
-    """Rows under their group's heading; one unnamed group when no row has a group."""
+    """Rows under their group's heading, in :data:`KIND_ORDER` and then alphabetically; one
+    unnamed group when no row has a group."""
     if not any(row["group"] for row in rows):
         return [{"name": None, "rows": rows}]
-    names = sorted({row["group"] for row in rows if row["group"]}, key=str.casefold)
+    rank = {}
+    for row in rows:
+        if row["group"]:
+            kind = KIND_ORDER[document_kind(row["code"])]
+            rank[row["group"]] = min(rank.get(row["group"], kind), kind)
+    names = sorted(rank, key=lambda name: (rank[name], name.casefold()))
     groups = [
         {"name": name, "rows": [row for row in rows if row["group"] == name]} for name in names
     ]

@@ -113,7 +113,7 @@ def validity_documents(period: str, language: str | None = None) -> list[dict]:
     """
     return [{
         "kind": "validity", "code": "validity", "language": lang,
-        "name": label("validity_document_title", lang), "group": label("validity_document_title", lang),
+        "name": label("validity_document_title", lang), "group": label("researchers_section", lang),
         "notebook": VALIDITY_NOTEBOOK,
         "parameters": {"period": period, "language": lang},
     } for lang in ([check_language(language)] if language else ["fi"])]
