@@ -254,3 +254,24 @@ def test_a_trend_across_a_break_is_not_calculated_and_the_chart_marks_it():
     (when, text), = series.attrs["breaks"]
     assert when == pd.Timestamp("2025-01-01") and "TE24" in text
     assert area_series("36", "unemployment_rate", "2023-10").attrs["breaks"] == []
+
+
+# --- what changed since the last edition ---------------------------------------------------------
+
+def test_what_changed_since_the_last_edition():
+    from ohti.documents.content import CHANGE_KINDS, changes_since, previous_edition
+
+    assert previous_edition("2023-10") == "2022-10"
+    changes = changes_since("2023-10")
+    assert len(changes) and set(changes["kind"]) <= set(CHANGE_KINDS)
+    now, then = area_indicator_tables("2023-10"), area_indicator_tables("2022-10")
+    for row in changes[changes["kind"] == "verdict"].itertuples():
+        before = then[(then.area_code == row.area_code) & (then.indicator == row.indicator)]["significance"].item()
+        after = now[(now.area_code == row.area_code) & (now.indicator == row.indicator)]["significance"].item()
+        assert (row.before, row.after) == (before, after) and before != after
+    for row in changes[changes["kind"] == "rank"].itertuples():  # intervals that do not overlap
+        (b_rank, b_low, b_high), (a_rank, a_low, a_high) = (
+            [int(x) for x in text.replace("(", " ").replace(")", " ").replace("–", " ").split()]
+            for text in (row.before, row.after))
+        assert a_low > b_high or a_high < b_low
+    assert changes_since("2026-06").empty  # no figures for 2025-06: nothing to compare with

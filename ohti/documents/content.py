@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 
 from ohti.analysis.ranks import RANK_COLUMNS, rank_values
-from ohti.errors import ParameterError
+from ohti.errors import ParameterError, PeriodError
 from ohti.i18n import check_language
 from ohti.indicators.breaks import breaks_between
 from ohti.indicators.comparison import compare_values, dispersion_of
@@ -538,3 +538,76 @@ def flagged_areas(period: str, indicators, *, language: str = "fi") -> pd.DataFr
     if not frames:
         return pd.DataFrame(columns=columns)
     return pd.concat(frames, ignore_index=True)[columns]
+
+
+#: What "what changed since the last edition" reports, in this order.
+CHANGE_KINDS = ("verdict", "rank", "red_red_entered", "red_red_left", "added", "retired")
+
+
+def previous_edition(period: str) -> str:
+    """The edition a document is compared with by default: the same month a year before."""
+    (period,) = check_periods([period])
+    return shift_period(period, -12 if len(period) == 7 else -1)
+
+
+def changes_since(period: str, previous: str | None = None, *, language: str = "fi") -> pd.DataFrame:
+    """What changed for every area between the edition of ``previous`` (by default
+    :func:`previous_edition`) and that of ``period``, on the figures of each edition's own month.
+
+    Reported (``kind``): a verdict against the whole country that changed (``verdict``); a rank
+    that moved so far that the two 95 % rank intervals do not overlap (``rank``); red-red
+    entered or left; an indicator shown now but not then (``added``) or then but not now
+    (``retired``). Figures of an earlier period than the edition's own are not compared.
+
+    Returns
+    -------
+    DataFrame
+        ``area_code, indicator, name, kind, before, after`` (texts: verdicts, ranks as
+        "15 (11–19)"), ordered by area, :data:`CHANGE_KINDS` and indicator; empty when the
+        previous edition has no figures of its own month.
+    """
+    previous = previous or previous_edition(period)
+    columns = ["area_code", "indicator", "name", "kind", "before", "after"]
+    now = area_indicator_tables(period, language=language)
+    if "indicator" not in now:
+        return pd.DataFrame(columns=columns)
+    try:
+        then = area_indicator_tables(previous, language=language)
+    except PeriodError:  # the loaded statistics have no figures for the previous edition's month
+        return pd.DataFrame(columns=columns)
+    if "indicator" not in then or not then["current"].any():
+        return pd.DataFrame(columns=columns)
+    now, then = now[now["current"]], then[then["current"]]
+    keys = ["area_code", "indicator"]
+    both = now.merge(then, on=keys, how="outer", suffixes=("", "_then"), indicator="which")
+    rows = []
+
+    def rank_text(rank, lower, upper):
+        return "" if pd.isna(rank) else f"{int(rank)} ({int(lower)}–{int(upper)})"
+
+    for row in both.itertuples(index=False):
+        record = row._asdict()
+        name = record["name"] if isinstance(record["name"], str) else record["name_then"]
+        if record["which"] == "left_only":
+            rows.append((row.area_code, row.indicator, name, "added", "", ""))
+            continue
+        if record["which"] == "right_only":
+            rows.append((row.area_code, row.indicator, name, "retired", "", ""))
+            continue
+        compared = {"better", "similar", "worse", "higher", "lower"}
+        if record["significance"] in compared and record["significance_then"] in compared \
+                and record["significance"] != record["significance_then"]:
+            rows.append((row.area_code, row.indicator, name, "verdict", record["significance_then"], record["significance"]))
+        if not (pd.isna(record["rank"]) or pd.isna(record["rank_then"])) and (
+                record["rank_lower"] > record["rank_upper_then"] or record["rank_upper"] < record["rank_lower_then"]):
+            rows.append((row.area_code, row.indicator, name, "rank",
+                         rank_text(record["rank_then"], record["rank_lower_then"], record["rank_upper_then"]),
+                         rank_text(record["rank"], record["rank_lower"], record["rank_upper"])))
+        if bool(record["red_red"]) and not bool(record["red_red_then"]):
+            rows.append((row.area_code, row.indicator, name, "red_red_entered", "", ""))
+        if bool(record["red_red_then"]) and not bool(record["red_red"]):
+            rows.append((row.area_code, row.indicator, name, "red_red_left", "", ""))
+    result = pd.DataFrame(rows, columns=columns)
+    order = {kind: number for number, kind in enumerate(CHANGE_KINDS)}
+    return (result.assign(_order=result["kind"].map(order))
+            .sort_values(["area_code", "_order", "indicator"]).drop(columns="_order").reset_index(drop=True))
