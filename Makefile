@@ -11,7 +11,7 @@ JOBS ?=
 LANGUAGE ?=
 BUILD_ARGS := $(if $(PERIOD),--period $(PERIOD)) $(if $(JOBS),--jobs $(JOBS)) $(if $(LANGUAGE),--language $(LANGUAGE))
 
-.PHONY: help install reports catalogue test bench clean lab browser-tools
+.PHONY: help install notebooks reports catalogue test bench clean lab browser-tools
 
 help: ## List every target
 	@echo "ohti: indicator-based evaluation of Finland's employment areas"
@@ -28,6 +28,14 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 install: $(STAMP) ## Create .venv (if missing) and install ohti with its dependencies
+
+# Each notebook's source is notebooks/<name>.py (jupytext percent format); the .ipynb that
+# Papermill runs is written from it, without outputs and with the cell ids of the source.
+# tests/test_notebook.py fails while the two differ. Not a rule on timestamps: JupyterLab saves
+# a paired .ipynb (with outputs) after its source, so the script compares contents and rewrites
+# only the notebooks that differ.
+notebooks: $(STAMP) ## Write each notebooks/*.ipynb from its source notebooks/*.py (after editing one)
+	$(BIN)/python scripts/make_notebooks.py
 
 GROUPING ?= auto
 

@@ -28,10 +28,13 @@ _CHUNK = 1 << 20
 
 
 @contextlib.contextmanager
-def replacing(path, *, suffix: str | None = None) -> Iterator[Path]:
+def replacing(path, *, suffix: str | None = None, sync: bool = False) -> Iterator[Path]:
     """Yield a temporary file beside `path`; when the block succeeds, move it onto `path`.
 
-    The temporary file is removed if the block raises, so `path` keeps its previous content.
+    The temporary file is named ``.<stem>-<8 random characters><suffix>`` (``suffix`` is
+    ``<path's suffix>.tmp`` unless given) and removed if the block raises, so that `path` keeps
+    its previous content. With `sync`, the file's content is flushed to the disk before it is
+    moved (data that must survive a power cut, not a page that can be built again).
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -42,16 +45,35 @@ def replacing(path, *, suffix: str | None = None) -> Iterator[Path]:
     temporary = Path(name)
     try:
         yield temporary
+        if sync:
+            with open(temporary, "rb") as handle:
+                os.fsync(handle.fileno())
         os.chmod(temporary, PUBLISHED_FILE_MODE)
         os.replace(temporary, path)
     finally:
         temporary.unlink(missing_ok=True)
 
 
+def write_bytes(path, data: bytes, *, sync: bool = False) -> None:
+    """Write `data` to `path` whole or not at all (see :func:`replacing` for `sync`)."""
+    with replacing(path, sync=sync) as temporary:
+        temporary.write_bytes(data)
+
+
 def write_text(path, text: str) -> None:
     """Write `text` (UTF-8) to `path` whole or not at all."""
     with replacing(path) as temporary:
         temporary.write_text(text, encoding="utf-8")
+
+
+def write_json(path, value) -> None:
+    """Write `value` as indented JSON (keys sorted) to `path`, whole or not at all."""
+    write_text(path, json.dumps(value, indent=1, sort_keys=True) + "\n")
+
+
+def bytes_digest(data: bytes) -> str:
+    """SHA-256 of `data` (hex)."""
+    return hashlib.sha256(data).hexdigest()
 
 
 def file_digest(path) -> str:
@@ -78,25 +100,20 @@ def tree_digest(root) -> str:
     return digest.hexdigest()
 
 
-def code_digest(*parts: str) -> str:
-    """SHA-256 over parts of the ohti package, named relative to it: a subpackage
-    (``"sources"``: every file below it) or a file (``"errors.py"``, ``"model.yaml"``)."""
+def path_digest(path) -> str:
+    """:func:`tree_digest` of a folder, :func:`file_digest` of a file."""
+    return tree_digest(path) if Path(path).is_dir() else file_digest(path)
+
+
+def named_digest(named) -> str:
+    """SHA-256 over (name, digest) pairs, in the order given."""
     digest = hashlib.sha256()
-    for part in parts:
-        path = PACKAGE_DIR / part
-        content = tree_digest(path) if path.is_dir() else file_digest(path)
-        digest.update(part.encode("utf-8") + b"\0" + content.encode("ascii") + b"\n")
+    for name, content in named:
+        digest.update(name.encode("utf-8") + b"\0" + content.encode("ascii") + b"\n")
     return digest.hexdigest()
 
 
-def write_json(path: Path, value) -> None:
-    """Write `value` as indented JSON (keys sorted) to `path`, whole or not at all."""
-    descriptor, name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.stem}-", suffix=".tmp")
-    try:
-        with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
-            json.dump(value, handle, indent=1, sort_keys=True)
-            handle.write("\n")
-        os.replace(name, path)
-    finally:
-        if os.path.exists(name):
-            os.unlink(name)
+def code_digest(*parts: str) -> str:
+    """SHA-256 over parts of the ohti package, named relative to it: a subpackage
+    (``"sources"``: every file below it) or a file (``"errors.py"``, ``"model.yaml"``)."""
+    return named_digest((part, path_digest(PACKAGE_DIR / part)) for part in parts)

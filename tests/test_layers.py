@@ -112,8 +112,7 @@ def test_the_layers_are_at_most_eight():
 
 def test_ohti_modules_are_imported_at_the_top():
     """Only third-party libraries that are slow to import are loaded lazily; ohti's own modules
-    are imported at the top of each module, so that who depends on whom is visible there.
-    (The kernels' warm-up code is Python run inside a kernel, not an import of this process.)"""
+    are imported at the top of each module, so that who depends on whom is visible there."""
     inner = []
     for path in sorted(PACKAGE.rglob("*.py")):
         tree = ast.parse(path.read_text(encoding="utf-8"))

@@ -66,21 +66,18 @@ DerSimonian R, Laird N. Meta-analysis in clinical trials. Control Clin Trials 19
 from __future__ import annotations
 
 import dataclasses
-import functools
-import hashlib
 import warnings
 
 import numpy as np
 import pandas as pd
 
 from ohti import cache
-from ohti._files import code_digest, file_digest, tree_digest
 from ohti.analysis.expected import between_area_variance, design_matrix, fit_expected, model_spec
 from ohti.analysis.structure import covariates
 from ohti.errors import OhtiError, ParameterError
 from ohti.indicators.compute import evaluate
 from ohti.indicators.registry import get_indicator, load_registry
-from ohti.paths import DATA_DIR, OUTPUTS_DIR, REGISTRY_PATH
+from ohti.paths import OUTPUTS_DIR, REGISTRY_PATH
 from ohti.stats import funnels
 
 SCORECARD_COLUMNS = ["indicator", "rankability", "rank_stability", "icc", "outside_95", "outside_998",
@@ -719,27 +716,14 @@ ANALYSIS_CODE = ("sources", "stats", "indicators", "analysis", "errors.py", "pat
                  "pxweb_tables.yaml", "yamlsafe.py", "lazy.py")
 
 
+#: The libraries the analysis computes with: another version of one computes it again.
+ANALYSIS_LIBRARIES = ("numpy", "pandas", "scipy", "statsmodels")
+
+
 def _cache_key() -> str:
-    digest = hashlib.sha256(tree_digest(DATA_DIR).encode("ascii") + cache.data_folder_digest().encode("ascii"))
-    digest.update(file_digest(REGISTRY_PATH).encode("ascii") + code_digest(*ANALYSIS_CODE).encode("ascii"))
-    digest.update(_library_versions().encode("ascii"))
-    return digest.hexdigest()
-
-
-@functools.lru_cache(maxsize=1)
-def _library_versions() -> str:
-    """The versions of the libraries the analysis computes with, read without importing them
-    (once per process: reading package metadata takes milliseconds, and the catalogue asks
-    for the analysis once per indicator)."""
-    from importlib import metadata
-
-    versions = ""
-    for library in ("numpy", "pandas", "scipy", "statsmodels"):
-        try:
-            versions += f"{library}={metadata.version(library)};"
-        except metadata.PackageNotFoundError:  # pragma: no cover - all four are dependencies
-            pass
-    return versions
+    """Key of the kept analysis: the data, the registry, :data:`ANALYSIS_CODE` and the
+    versions of :data:`ANALYSIS_LIBRARIES`."""
+    return cache.key(code=ANALYSIS_CODE, data=True, files=[REGISTRY_PATH], libraries=ANALYSIS_LIBRARIES)
 
 
 _KEPT: dict = {}

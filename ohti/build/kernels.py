@@ -17,8 +17,11 @@ How a document stays identical to a fresh run
 The notebook still runs through Papermill's Python API: :class:`WarmEngine` is a Papermill
 engine (``engine_name="ohti-warm"``) that hands Papermill's own notebook client the warm kernel
 instead of starting one, so parameters are injected, cells executed, errors marked and metadata
-recorded exactly as Papermill does. Before each document :meth:`WarmKernel.prepare` puts the
-kernel back in the state it had right after start-up and warm-up imports:
+recorded exactly as Papermill does. What runs inside the kernel is the module
+:mod:`ohti.build.warm`, which the kernel imports: once after start-up
+(:func:`ohti.build.warm.start`), and before each document, when :meth:`WarmKernel.prepare` has
+it put the kernel back in the state it had right after start-up and warm-up imports
+(:func:`ohti.build.warm.restore`):
 
 - IPython's ``reset(new_session=True)`` empties the user namespace, the output cache and the
   history, and restarts the execution counter at 1 (so ``In [n]`` numbers match a fresh run);
@@ -40,14 +43,16 @@ results, so the kernel remembers them by their arguments and hands each caller a
 That is safe because those functions are pure (their results depend only on their arguments
 and on the build's inputs, which do not change during a build) and no caller can modify what
 the next document gets. The kernels of one build also share these results with each other
-through a folder of the build's own (see :data:`WARMUP_CODE`): the first kernel to need a
+through a folder of the build's own (see :mod:`ohti.build.warm`): the first kernel to need a
 result computes it, the others read it, so that the period's results are computed once per
 build rather than once per worker. The test
 ``tests/test_build.py::test_warm_kernel_gives_the_same_bytes_as_a_fresh_kernel`` runs a real
 document second in a warm kernel and compares its bytes with a fresh Papermill run. Known
 differences, by design: output printed while a module is *first imported*, or a warning given
 inside a remembered or cached function, appears only in the first document of a kernel (no
-ohti module prints at import; warnings are recorded in the ``.ipynb`` only, never published).
+ohti module prints at import; warnings are recorded in the ``.ipynb`` only, never published);
+and a warm kernel has imported :mod:`ohti.build.warm`, and with it ``ohti.build``, which keeps
+jsonschema from importing the optional ``rfc3987_syntax`` (no document validates JSON).
 
 A kernel is only ever used by one thread at a time. Kernels talk to their worker over IPC
 sockets in a private folder, not TCP, so parallel kernels never race for ports (the
@@ -67,9 +72,12 @@ import threading
 import time
 from collections.abc import Mapping, Sequence
 
+from ohti.build import warm
+
 #: Modules imported into a kernel as soon as it starts, while its worker prepares the
 #: conversion libraries; the area notebook imports these. A module that cannot be imported is
-#: skipped (the notebook's own import then shows the error).
+#: skipped (the notebook's own import then shows the error; ``tests/test_kernels.py`` checks
+#: that each one imports).
 WARM_IMPORTS = (
     "IPython.display",
     "numpy",
@@ -86,8 +94,8 @@ WARM_IMPORTS = (
 
 #: Functions whose results every document of a build shares: pure functions of their arguments
 #: and of the build's inputs (data, registry, models), given as ``module:function``. A warm
-#: kernel remembers their results across documents (see :data:`WARMUP_CODE`); a function that
-#: is missing is skipped.
+#: kernel remembers their results across documents (see :mod:`ohti.build.warm`); a function that
+#: is missing is skipped (``tests/test_kernels.py`` checks that each one resolves).
 SHARED_RESULTS = (
     "ohti.indicators.compute:compute_values",
     "ohti.indicators.compute:coverage",
@@ -104,7 +112,7 @@ SHARED_RESULTS = (
 SHARED_RESULTS_SIZE = 20_000
 
 #: Environment variable naming a folder through which a build's kernels share results (see
-#: :data:`WARMUP_CODE`); unset or not a folder: each kernel computes its own.
+#: :mod:`ohti.build.warm`); unset or not a folder: each kernel computes its own.
 SHARED_FOLDER_VARIABLE = "OHTI_SHARED_RESULTS"
 
 #: Seconds to wait for a kernel to start and answer, and for a reset to finish.
@@ -112,197 +120,14 @@ STARTUP_TIMEOUT = 60
 RESET_TIMEOUT = 60
 
 #: Kernel code run once after start-up: import the warm modules, remember the shared results,
-#: and record the state that :data:`RESTORE_CODE` puts back before each document. It lives in
-#: a module of its own, ``_ohti_warm_state``, never in the user namespace.
-#:
-#: Shared results: each function of :data:`SHARED_RESULTS` is replaced, in every loaded
-#: ``ohti`` module that refers to it, by a wrapper that keys the call on its arguments
-#: (strings, numbers, and lists, tuples and dicts of them; any other argument calls through)
-#: and returns a deep copy of the remembered result, so that no document can change what the
-#: next one gets. A call that raises is not remembered.
-#:
-#: Across kernels: when the environment variable :data:`SHARED_FOLDER_VARIABLE` names an
-#: existing folder (a build gives its kernels one of its own), a result the kernel does not
-#: remember is looked up there before it is computed, and a computed one is written there
-#: (pickled, by a SHA-256 of its key). Each key has a lock file (``fcntl.flock``), held while
-#: the result is computed: a kernel that needs a result another kernel is computing waits for
-#: it instead of computing it too, so the first documents of a build's kernels compute the
-#: period's shared results once between them. Locks are taken in the order the functions
-#: call each other, which has no cycles, so two kernels never wait for each other. A result
-#: that cannot be pickled stays in the kernel that computed it; without ``fcntl`` (Windows)
-#: nothing is shared across kernels.
-WARMUP_CODE = r'''
-def _ohti_warmup(modules, shared, size, folder_variable):
-    import collections, copy, functools, hashlib, importlib, os, pickle, sys, types, warnings
-    try:  # a build's kernel ends with its worker, however the worker ends
-        from ohti._lifetime import kernel_dies_with_parent
-        kernel_dies_with_parent()
-    except Exception:
-        pass
-    try:
-        import fcntl
-    except ImportError:  # not on POSIX: each kernel computes its own
-        fcntl = None
+#: and record the state that :data:`RESTORE_CALL` puts back before each document
+#: (:func:`ohti.build.warm.start`). Nothing is bound in the user namespace.
+WARMUP_CALL = (f"__import__({warm.__name__!r}, fromlist=['start'])"
+               ".start(%(modules)r, %(shared)r, %(size)r, %(folder_variable)r)")
 
-    for name in modules:
-        try:
-            importlib.import_module(name)
-        except Exception:
-            pass
-
-    class Unkeyable(Exception):
-        pass
-
-    def freeze(value):
-        if value is None or isinstance(value, (str, bytes, bool, int, float)):
-            return (type(value).__name__, value)
-        if isinstance(value, (list, tuple)):
-            return (type(value).__name__, tuple(freeze(item) for item in value))
-        if isinstance(value, dict):
-            return ("dict", tuple(sorted((freeze(k), freeze(v)) for k, v in value.items())))
-        raise Unkeyable
-
-    remembered = collections.OrderedDict()
-
-    def from_folder(key, compute):
-        """The result from the build's shared folder, else computed (and written there)."""
-        folder = os.environ.get(folder_variable, "")
-        if fcntl is None or not folder or not os.path.isdir(folder):
-            return compute()
-        path = os.path.join(folder, hashlib.sha256(repr(key).encode("utf-8")).hexdigest())
-        with open(path + ".lock", "ab") as lock:
-            fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file is closed
-            try:
-                with open(path + ".pickle", "rb") as handle:
-                    return pickle.load(handle)
-            except Exception:  # not there yet (or unreadable): compute it
-                pass
-            result = compute()
-            try:
-                data = pickle.dumps(result, protocol=pickle.HIGHEST_PROTOCOL)
-                with open(path + ".part", "wb") as handle:
-                    handle.write(data)
-                os.replace(path + ".part", path + ".pickle")
-            except Exception:  # not picklable, or the folder is gone: not shared
-                pass
-            return result
-
-    def remembering(function):
-        @functools.wraps(function)
-        def wrapper(*args, **kwargs):
-            try:
-                key = (function.__module__, function.__qualname__, freeze(args), freeze(kwargs))
-            except (Unkeyable, TypeError):
-                return function(*args, **kwargs)
-            if key in remembered:
-                remembered.move_to_end(key)
-                return copy.deepcopy(remembered[key])
-            result = from_folder(key, lambda: function(*args, **kwargs))
-            remembered[key] = copy.deepcopy(result)
-            if len(remembered) > size:
-                remembered.popitem(last=False)
-            return result
-        wrapper.__ohti_shared__ = function
-        return wrapper
-
-    for spec in shared:
-        module_name, _, attribute = spec.partition(":")
-        module = sys.modules.get(module_name)
-        original = getattr(module, attribute, None)
-        if original is None or hasattr(original, "__ohti_shared__"):
-            continue
-        try:
-            wrapper = remembering(original)
-        except Exception:
-            continue
-        for name, loaded in list(sys.modules.items()):
-            if loaded is None or not (name == "ohti" or name.startswith("ohti.")):
-                continue
-            for key, value in list(vars(loaded).items()):
-                if value is original:
-                    setattr(loaded, key, wrapper)
-    state = types.ModuleType("_ohti_warm_state")
-    state.environ = dict(os.environ)
-    state.path = list(sys.path)
-    state.warning_filters = list(warnings.filters)
-    state.showwarning = warnings.showwarning
-    state.rc = None
-    state.pandas = None
-    state.numpy = None
-    try:  # each library's settings as best we can; one that cannot be read is not restored
-        if "matplotlib" in sys.modules:
-            import matplotlib
-            state.rc = copy.deepcopy({key: matplotlib.rcParams._get(key) for key in matplotlib.rcParams})
-    except Exception:
-        state.rc = None
-    try:
-        if "pandas" in sys.modules:
-            import pandas
-            from pandas._config import config as options
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")
-                state.pandas = {key: copy.deepcopy(pandas.get_option(key))
-                                for key in options._registered_options
-                                if key not in options._deprecated_options}
-    except Exception:
-        state.pandas = None
-    try:
-        if "numpy" in sys.modules:
-            import numpy
-            state.numpy = (numpy.get_printoptions(), numpy.geterr())
-    except Exception:
-        state.numpy = None
-
-    def restore(cwd):
-        import gc
-
-        if "matplotlib.pyplot" in sys.modules:
-            sys.modules["matplotlib.pyplot"].close("all")
-        if state.rc is not None:
-            import matplotlib
-            for key, value in state.rc.items():
-                if matplotlib.rcParams._get(key) != value:
-                    matplotlib.rcParams._set(key, copy.deepcopy(value))
-        if state.pandas is not None:
-            import pandas
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")
-                for key, value in state.pandas.items():
-                    if pandas.get_option(key) != value:
-                        pandas.set_option(key, copy.deepcopy(value))
-        if state.numpy is not None:
-            import numpy
-            printing, errors = state.numpy
-            numpy.set_printoptions(**printing)
-            numpy.seterr(**errors)
-        for key in [key for key in os.environ if key not in state.environ]:
-            del os.environ[key]
-        for key, value in state.environ.items():
-            if os.environ.get(key) != value:
-                os.environ[key] = value
-        sys.path[:] = state.path
-        warnings.resetwarnings()  # also invalidates every module's __warningregistry__
-        warnings.filters[:] = state.warning_filters
-        warnings.showwarning = state.showwarning
-        getattr(warnings, "onceregistry", {}).clear()
-        os.chdir(cwd)
-        get_ipython().reset(new_session=True)
-        gc.collect()
-        # What survives is the kernel's own state (modules, caches, shared results): moved out
-        # of the collector's sight, so that the collections while a document runs (and the two
-        # at the next reset) scan only what that document creates.
-        gc.freeze()
-
-    state.restore = restore
-    sys.modules["_ohti_warm_state"] = state
-
-
-_ohti_warmup(%(modules)r, %(shared)r, %(size)r, %(folder_variable)r)
-del _ohti_warmup
-'''
-
-#: Kernel code run before each document (``%(cwd)r`` is the document's working directory).
-RESTORE_CODE = '__import__("sys").modules["_ohti_warm_state"].restore(%(cwd)r)'
+#: Kernel code run before each document (``%(cwd)r`` is the document's working directory):
+#: :func:`ohti.build.warm.restore`.
+RESTORE_CALL = f"__import__({warm.__name__!r}, fromlist=['restore']).restore(%(cwd)r)"
 
 
 class KernelStartError(RuntimeError):
@@ -409,7 +234,7 @@ class WarmKernel:
         self._warmed = False
         # Sent now, awaited in prepare(): the kernel imports while its worker does other work.
         self._warmup_id = self.kc.execute(
-            WARMUP_CODE % {"modules": self.warm_imports, "shared": self.shared_results,
+            WARMUP_CALL % {"modules": self.warm_imports, "shared": self.shared_results,
                            "size": SHARED_RESULTS_SIZE, "folder_variable": SHARED_FOLDER_VARIABLE},
             silent=True, store_history=False,
         )
@@ -427,7 +252,7 @@ class WarmKernel:
             if not self._warmed:
                 run_sync(self._await_reply)(self._warmup_id, STARTUP_TIMEOUT + 120, "warm-up")
                 self._warmed = True
-            msg_id = self.kc.execute(RESTORE_CODE % {"cwd": str(cwd)}, silent=True, store_history=False)
+            msg_id = self.kc.execute(RESTORE_CALL % {"cwd": str(cwd)}, silent=True, store_history=False)
             run_sync(self._await_reply)(msg_id, RESET_TIMEOUT, "reset")
         except Exception:
             self.shutdown()  # never run a document in a kernel in an unknown state
@@ -520,7 +345,7 @@ def _warm_engine_class():
         def execute_managed_notebook(cls, nb_man, kernel_name, log_output=False, stdout_file=None,
                                      stderr_file=None, start_timeout=60, execution_timeout=None,
                                      **kwargs):
-            warm = kwargs.pop("warm_kernel")
+            kernel = kwargs.pop("warm_kernel")
             cwd = kwargs.pop("kernel_cwd", None) or os.getcwd()
             kwargs = remove_args(["input_path", "timeout", "startup_timeout"], **kwargs)
             final = merge_kwargs(
@@ -534,9 +359,9 @@ def _warm_engine_class():
                 stderr_file=stderr_file,
             )
             final.setdefault("record_timing", False)  # wall-clock stamps make outputs differ
-            warm.prepare(cwd)
-            client = PapermillNotebookClient(nb_man, km=warm.km, **final)
-            client.kc = warm.kc  # the warm client: nbclient then neither starts nor stops one
+            kernel.prepare(cwd)
+            client = PapermillNotebookClient(nb_man, km=kernel.km, **final)
+            client.kc = kernel.kc  # the warm client: nbclient then neither starts nor stops one
             return client.execute()
 
     return WarmEngine

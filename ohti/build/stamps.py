@@ -28,17 +28,15 @@ from __future__ import annotations
 
 import functools
 import glob
-import hashlib
 import json
 import os
 import sys
 from collections.abc import Iterable, Mapping
-from importlib import metadata
 from pathlib import Path
 
-from ohti._files import file_digest, tree_digest, write_json
+from ohti._files import file_digest, named_digest, path_digest, tree_digest, write_json
 from ohti._version import git_commit
-from ohti.cache import data_folder_digest, value_digest
+from ohti.cache import data_folder_digest, library_versions, value_digest
 from ohti.paths import PACKAGE_DIR, PROJECT_DIR, REGISTRY_PATH
 
 #: Folder of the stamps inside a period's output folder.
@@ -54,35 +52,23 @@ LIBRARIES = (
     "geopandas", "shapely", "mistune", "babel",
 )
 
+
 def glob_digest(patterns: Iterable[str], base=None) -> str:
     """SHA-256 over the files matching glob `patterns` (relative to `base`, the project folder
     by default): their names and contents. No match is a value too."""
     base = Path(base) if base is not None else PROJECT_DIR
-    digest = hashlib.sha256()
+    named = []
     for pattern in patterns:
-        digest.update(b"pattern\0" + pattern.encode("utf-8") + b"\0")
-        matches = sorted(glob.glob(str(base / pattern), recursive=True))
-        for match in matches:
-            path = Path(match)
-            if path.is_dir():
-                content = tree_digest(path)
-            else:
-                content = file_digest(path)
-            name = os.path.relpath(path, base).replace(os.sep, "/")
-            digest.update(name.encode("utf-8") + b"\0" + content.encode("ascii") + b"\n")
-    return digest.hexdigest()
+        named.append(("pattern\0" + pattern, ""))
+        for match in sorted(glob.glob(str(base / pattern), recursive=True)):
+            named.append((os.path.relpath(match, base).replace(os.sep, "/"), path_digest(match)))
+    return named_digest(named)
 
 
 @functools.lru_cache(maxsize=1)
 def environment_digest() -> str:
     """Python's version and the versions of :data:`LIBRARIES` (missing ones count as such)."""
-    versions = {"python": sys.version}
-    for name in LIBRARIES:
-        try:
-            versions[name] = metadata.version(name)
-        except metadata.PackageNotFoundError:
-            versions[name] = None
-    return value_digest(versions)
+    return value_digest({"python": sys.version, **dict(library_versions(*LIBRARIES))})
 
 
 def shared_digests() -> dict[str, str]:

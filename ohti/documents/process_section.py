@@ -14,13 +14,12 @@ ids), so that 45 documents do not each load the extract.
 
 from __future__ import annotations
 
-import hashlib
 import html
-import os
 
 import pandas as pd
 
-from ohti._files import code_digest, file_digest
+from ohti import cache
+from ohti._files import file_digest
 from ohti.documents import content
 from ohti.documents.charts import figure_html, plot_area_vs_nation
 from ohti.documents.sections import not_measured_html
@@ -33,13 +32,17 @@ from ohti.register.extract import load_extract, resolve
 from ohti.register.process import INDICATORS, compute_process, load_rules, pooled
 from ohti.sources.areas import unit_name
 
+#: The format of the kept aggregates; a change to it computes them again.
 CACHE_VERSION = "1"
+
+#: The code that computes the aggregates of an extract.
+PROCESS_CODE = ("register", "rules.yaml", "stats", "indicators")
 
 
 def _cache_key(digest: str, months: list[str]) -> str:
-    parts = [CACHE_VERSION, digest, ",".join(months), code_digest("register", "rules.yaml", "stats", "indicators"),
-             file_digest(REGISTRY_PATH)]
-    return hashlib.sha256("|".join(parts).encode()).hexdigest()[:24]
+    """Key of an extract's aggregates: its content, the months, the code and the registry."""
+    return cache.key(code=PROCESS_CODE, files=[REGISTRY_PATH],
+                     extra={"version": CACHE_VERSION, "extract": digest, "months": months})
 
 
 def extract_values(extract: str, period: str) -> tuple[pd.DataFrame, dict]:
@@ -49,25 +52,26 @@ def extract_values(extract: str, period: str) -> tuple[pd.DataFrame, dict]:
     path = resolve(extract)
     months = [shift_period(period, -k) for k in range(11, -1, -1)]
     digest = file_digest(path)
-    folder = OUTPUTS_DIR / "extracts" / ".cache"
-    cached = folder / f"process_{_cache_key(digest, months)}.parquet"
-    if cached.is_file():
-        values = pd.read_parquet(cached)
-        info = {"path": str(path), "name": path.name, "sha256": digest,
-                "synthetic": bool(values["synthetic"].any()) or "synthetic" in path.name.lower(),
-                "extract_date": str(values["extract_date"].iloc[0]) if len(values) else ""}
-        return values, info
-    loaded = load_extract(path)
-    try:
-        values = compute_process(loaded, periods=months).assign(extract_date=str(loaded.extract_date))
-        info = {"path": str(path), "name": path.name, "sha256": digest, "synthetic": loaded.synthetic,
-                "extract_date": str(loaded.extract_date)}
-    finally:
-        loaded.close()
-    folder.mkdir(parents=True, exist_ok=True)
-    temporary = cached.with_name(f"{cached.name}.{os.getpid()}.part")
-    values.to_parquet(temporary, index=False)
-    os.replace(temporary, cached)
+    computed = {}
+
+    def compute() -> pd.DataFrame:
+        loaded = load_extract(path)
+        try:
+            values = compute_process(loaded, periods=months).assign(extract_date=str(loaded.extract_date))
+            computed.update(synthetic=loaded.synthetic, extract_date=str(loaded.extract_date))
+        finally:
+            loaded.close()
+        return values
+
+    # One kind per extract and year of months: the documents of other periods keep theirs.
+    values = cache.frame(f"process_{digest[:16]}_{months[-1]}", _cache_key(digest, months), compute,
+                         folder=OUTPUTS_DIR / "extracts" / ".cache", format="parquet")
+    info = {"path": str(path), "name": path.name, "sha256": digest}
+    if computed:
+        info.update(computed)
+    else:
+        info.update(synthetic=bool(values["synthetic"].any()) or "synthetic" in path.name.lower(),
+                    extract_date=str(values["extract_date"].iloc[0]) if len(values) else "")
     return values, info
 
 

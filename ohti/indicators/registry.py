@@ -14,7 +14,7 @@ from pathlib import Path
 from ohti.errors import DefinitionError, UnknownIndicatorError
 from ohti.i18n import LANGUAGES
 from ohti.paths import REGISTRY_PATH
-from ohti.sources.access import source_variables
+from ohti.sources.variables import VARIABLES
 from ohti.yamlsafe import load_yaml
 
 STATISTICS = ("count", "proportion", "rate", "ratio", "mean", "difference")
@@ -275,7 +275,7 @@ def parse_registry(text: str, variables, origin: str = "registry") -> dict[str, 
 def load_registry(path: str | None = None) -> dict[str, Indicator]:
     """Load and validate the indicator registry (the shipped ``indicators.yaml`` by default)."""
     file = Path(path) if path else REGISTRY_PATH
-    return parse_registry(file.read_text(encoding="utf-8"), set(source_variables()), str(file))
+    return parse_registry(file.read_text(encoding="utf-8"), set(VARIABLES), str(file))
 
 
 def get_indicator(indicator_id: str) -> Indicator:

@@ -6,11 +6,11 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pandas as pd
 
+from ohti._files import write_text
 from ohti.analysis.validity import analyse
 from ohti.build.convert import render_template
 from ohti.documents.validity_section import catalogue_fact
@@ -164,9 +164,6 @@ def write_catalogue(outputs_dir, *, extract: dict | None = None) -> Path:
                 "interpretation": "Tulkinta / Tolkning / Interpretation", "unit": "Yksikkö / Enhet / Unit"},
     )
     path = Path(outputs_dir) / CATALOGUE_DIR / CATALOGUE_FILE
-    path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_suffix(".tmp")
-    temporary.write_text(page, encoding="utf-8")
-    os.replace(temporary, path)
+    write_text(path, page)
     return path
 

@@ -33,7 +33,7 @@ from ohti.publish.site import index_extras
 from ohti.register.demo import demo_extract_path
 from ohti.register.extract import ENV_VARIABLE, describe_extract, resolve
 from ohti.sources import areas
-from ohti.sources.access import latest_complete_period, load_all_sources
+from ohti.sources.access import READING_CODE, latest_complete_period, load_all_sources
 from ohti.sources.checks import check_parameters
 from ohti.sources.files import MONTH_PATTERN, YEAR_PATTERN
 from ohti.sources.provenance import regional_division
@@ -165,17 +165,18 @@ def _input_pattern(folder: Path) -> str:
 
 
 def default_period(outputs_dir=None) -> str:
-    """The latest month with complete data, remembered while ohti's files are unchanged
-    (finding it reads the largest source, about a second)."""
-    key = cache.data_key()
+    """The latest month with complete data, remembered while the data and the code that reads
+    them are unchanged (finding it reads the largest source, about a second)."""
+    key = cache.key(code=READING_CODE, data=True)
     folder = Path(outputs_dir or OUTPUTS_DIR) / STAMPS_FOLDER
     return cache.memo(folder, "latest_complete_period", key, latest_complete_period)
 
 
 def checked_period(period: str, outputs_dir=None) -> str:
     """`period` checked against the data (:func:`ohti.indicators.compute.check_periods`), remembered while
-    ohti's files are unchanged (checking reads every source, a few seconds)."""
-    key = cache.data_key()
+    the data and the code that reads and checks them are unchanged (checking reads every source,
+    a few seconds)."""
+    key = cache.key(code=(*READING_CODE, "indicators"), data=True)
     folder = Path(outputs_dir or OUTPUTS_DIR) / STAMPS_FOLDER
     name = "period-" + "".join(c if c.isalnum() or c == "-" else "_" for c in str(period))
     return cache.memo(folder, name, key, lambda: check_periods([period])[0])

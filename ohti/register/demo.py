@@ -23,6 +23,7 @@ import datetime as dt
 import numpy as np
 import pandas as pd
 
+from ohti._files import replacing
 from ohti.errors import ParameterError
 from ohti.indicators.compute import compute_values, shift_period
 from ohti.paths import OUTPUTS_DIR
@@ -264,7 +265,6 @@ def generate(period: str | None = None, *, seed: int = DEFAULT_SEED, events: int
 
 def write_demo_extract(path, period: str | None = None, *, seed: int = DEFAULT_SEED, events: int | None = None):
     """Generate the demonstration extract and write it as Parquet (atomically), with metadata."""
-    import os
     from pathlib import Path
 
     import pyarrow as pa
@@ -279,8 +279,6 @@ def write_demo_extract(path, period: str | None = None, *, seed: int = DEFAULT_S
                         ("end_reason", pa.string())])
     table = pa.Table.from_pandas(frame, schema=schema, preserve_index=False)
     table = table.replace_schema_metadata({**metadata})
-    path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_name(path.name + ".part")
-    pq.write_table(table, temporary, compression="zstd")
-    os.replace(temporary, path)
+    with replacing(path) as temporary:
+        pq.write_table(table, temporary, compression="zstd")
     return path

@@ -5,14 +5,12 @@ kept on disk between processes), and each variable as a matrix of units × perio
 from __future__ import annotations
 
 import functools
-import hashlib
-import os
 
 import numpy as np
 import pandas as pd
 
-from ohti._files import code_digest
-from ohti.paths import OUTPUTS_DIR
+from ohti import cache
+from ohti._files import file_digest
 from ohti.sources import loaders
 from ohti.sources.areas import load_key, load_mergers
 from ohti.sources.files import load_manifest, shipped_path
@@ -20,7 +18,7 @@ from ohti.sources.loaders import data_dir_files, load_12r5
 from ohti.sources.variables import SOURCES, VARIABLES, Source
 
 #: Validated frames of the shipped sources, kept between processes (see :func:`load_source`).
-SOURCE_CACHE_DIR = OUTPUTS_DIR / ".cache" / "sources"
+SOURCE_CACHE_DIR = cache.CACHE_DIR / "sources"
 
 
 @functools.lru_cache(maxsize=16)
@@ -34,23 +32,8 @@ def load_source(source_id: str) -> pd.DataFrame:
     the files again. A cache that cannot be read or written is passed over.
     """
     source = SOURCES[source_id]
-    cached = SOURCE_CACHE_DIR / f"{source_id}-{_cache_key(source)}.pickle"
-    try:
-        return pd.read_pickle(cached)
-    except Exception:  # absent, unreadable or from another pandas: read the files again
-        pass
-    frame = getattr(loaders, source.loader)()
-    try:
-        cached.parent.mkdir(parents=True, exist_ok=True)
-        temporary = cached.with_name(f".{cached.name}.{os.getpid()}")
-        frame.to_pickle(temporary)
-        os.replace(temporary, cached)
-        for stale in cached.parent.glob(f"{source_id}-*.pickle"):
-            if stale != cached:
-                stale.unlink(missing_ok=True)
-    except OSError:
-        pass
-    return frame
+    return cache.frame(source_id, _cache_key(source), getattr(loaders, source.loader),
+                       folder=SOURCE_CACHE_DIR, format="pickle")
 
 
 def load_all_sources() -> None:
@@ -67,15 +50,12 @@ READING_CODE = ("sources", "errors.py", "paths.py", "pxweb_tables.yaml")
 def _cache_key(source: Source) -> str:
     """Key of a source's cached frame; checks every file against the manifest first."""
     manifest = load_manifest().set_index("file")
-    digest = hashlib.sha256(pd.__version__.encode())
+    shipped = []
     for name in source.files:
         shipped_path(name)  # a changed or damaged file fails here, cached or not
-        digest.update(manifest.loc[name, "sha256"].encode())
-    for path in data_dir_files(source.id):
-        digest.update(str(path).encode())
-        digest.update(hashlib.sha256(path.read_bytes()).hexdigest().encode())
-    digest.update(code_digest(*READING_CODE).encode("ascii"))
-    return digest.hexdigest()[:16]
+        shipped.append(manifest.loc[name, "sha256"])
+    refreshed = [file_digest(path) for path in data_dir_files(source.id)]  # each checked, too
+    return cache.key(code=READING_CODE, libraries=("pandas",), extra={"shipped": shipped, "refreshed": refreshed})
 
 
 def load_employment_statistics(path: str | None = None) -> pd.DataFrame:

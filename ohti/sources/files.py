@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import csv
 import datetime
-import hashlib
 import io
 import re
 import zlib
@@ -16,6 +15,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from ohti._files import file_digest
 from ohti.errors import SourceDataError
 from ohti.paths import DATA_DIR, MANIFEST_PATH
 from ohti.sources.variables import Source
@@ -67,7 +67,7 @@ def shipped_path(name: str, *, verify: bool = True) -> Path:
     if not path.exists():
         raise SourceDataError(path, ["file is missing; reinstall ohti or restore it from git"])
     if verify:
-        digest = hashlib.sha256(path.read_bytes()).hexdigest()
+        digest = file_digest(path)
         expected = manifest.loc[name, "sha256"]
         if digest != expected:
             raise SourceDataError(

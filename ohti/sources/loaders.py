@@ -23,12 +23,12 @@ The rules every loader applies (each problem names row, column, value and rule):
 
 from __future__ import annotations
 
-import hashlib
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
+from ohti._files import file_digest
 from ohti.errors import SourceDataError
 from ohti.paths import DATA_DIR, DATA_DIR_USER
 from ohti.sources import pxweb
@@ -547,7 +547,7 @@ def data_dir_files(source_id: str) -> list[Path]:
         path = DATA_DIR_USER / row["file"]
         if not path.is_file():
             raise SourceDataError(path, [f"listed in {DATA_DIR_USER / 'MANIFEST.csv'} but missing; run ohti refresh again"])
-        digest = hashlib.sha256(path.read_bytes()).hexdigest()
+        digest = file_digest(path)
         if digest != row["sha256"]:
             raise SourceDataError(path, [f"sha256 {digest[:12]}… differs from the data folder manifest's "
                                          f"{row['sha256'][:12]}…; the file was changed: run ohti refresh again"])

@@ -42,7 +42,6 @@ import csv
 import dataclasses
 import datetime
 import email.utils
-import hashlib
 import http
 import io
 import json
@@ -57,6 +56,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from ohti._files import bytes_digest, write_bytes
 from ohti._version import __version__
 from ohti.errors import ParameterError, RefreshError, SourceDataError, TransportError
 from ohti.paths import DATA_DIR_USER
@@ -727,24 +727,6 @@ def resolve_data_dir(data_dir=None) -> Path:
     return Path(data_dir or os.environ.get("OHTI_DATA_DIR") or DATA_DIR_USER).resolve()
 
 
-def write_atomic(path: Path, data: bytes) -> None:
-    """Write a file so that readers see the old one or the new one, never half of one."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    try:
-        with open(temporary, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(temporary, path)
-    finally:
-        temporary.unlink(missing_ok=True)
-
-
-def sha256(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()
-
-
 def utc_text(seconds: float) -> str:
     """'2026-08-20T06:00:00Z' of a clock reading."""
     return datetime.datetime.fromtimestamp(seconds, datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
@@ -769,7 +751,7 @@ def update_manifest(data_dir: Path, rows: list[dict], *, drop=()) -> None:
     writer = csv.DictWriter(text, fieldnames=columns, lineterminator="\n", extrasaction="ignore", restval="")
     writer.writeheader()
     writer.writerows(kept + rows)
-    write_atomic(Path(data_dir) / MANIFEST_NAME, text.getvalue().encode("utf-8"))
+    write_bytes(Path(data_dir) / MANIFEST_NAME, text.getvalue().encode("utf-8"), sync=True)
 
 
 def manifest_row(data_dir: Path, path: Path, raw: bytes, spec, response, *, origin: str, url: str = "",
@@ -777,7 +759,7 @@ def manifest_row(data_dir: Path, path: Path, raw: bytes, spec, response, *, orig
     """The manifest row of a file written into the data folder."""
     periods = response.periods()
     return {
-        "file": path.relative_to(data_dir).as_posix(), "sha256": sha256(raw), "table": spec.id,
+        "file": path.relative_to(data_dir).as_posix(), "sha256": bytes_digest(raw), "table": spec.id,
         "source": spec.source, "origin": origin, "url": url, "query": query, "updated": response.updated,
         "fetched": fetched, "first_period": periods[0] if periods else "", "last_period": periods[-1] if periods else "",
         "publisher": response.source or spec.publisher, "licence": LICENCE,
@@ -835,13 +817,13 @@ def refresh_table(client: PxWebClient, plan: TablePlan, data_dir: Path, *, progr
             name = f"part-{number:03d}.json"
             path = staging / name
             raw = path.read_bytes() if path.is_file() else None
-            if raw is None or state["parts"].get(name) != sha256(raw):  # not in, or not as recorded
+            if raw is None or state["parts"].get(name) != bytes_digest(raw):  # not in, or not as recorded
                 what = f"StatFin {spec.id}, query {number + 1} of {len(plan.queries)}"
                 _, raw = client.post_json(plan.url, query.body(), what)
                 response = read_part(path, raw, plan, query, what)
-                write_atomic(path, raw)
-                state["parts"][name] = sha256(raw)
-                write_atomic(staging / STATE_NAME, json.dumps(state).encode("utf-8"))
+                write_bytes(path, raw, sync=True)
+                state["parts"][name] = bytes_digest(raw)
+                write_bytes(staging / STATE_NAME, json.dumps(state).encode("utf-8"), sync=True)
             else:
                 response = read_part(path, raw, plan, query, f"StatFin {spec.id}, resumed part {name}")
             parts.append(response)
@@ -851,13 +833,13 @@ def refresh_table(client: PxWebClient, plan: TablePlan, data_dir: Path, *, progr
     raw = json.dumps(combine_parts(parts, plan, staging), ensure_ascii=False, separators=(",", ":")).encode("utf-8")
     # a new name for new content: the manifest and the files it lists agree at every moment
     # (a build reading meanwhile sees the old pair or the new one, never a file it refuses)
-    target = data_dir / spec.id / f"{spec.id}-{sha256(raw)[:12]}.json"
+    target = data_dir / spec.id / f"{spec.id}-{bytes_digest(raw)[:12]}.json"
     try:
         response, _ = validate_file(target, raw, spec)
     except SourceDataError as error:
         raise RefreshError([f"StatFin {spec.id} as downloaded: {problem}" for problem in error.problems],
                            f"{target} was not replaced; the parts stay in {staging}") from error
-    write_atomic(target, raw)
+    write_bytes(target, raw, sync=True)
     query_text = json.dumps([q.body()["query"] for q in plan.queries], ensure_ascii=False, separators=(",", ":"))
     row = manifest_row(data_dir, target, raw, spec, response, origin="refresh", url=plan.url, query=query_text,
                        fetched=utc_text(client.clock.now()))
@@ -1033,8 +1015,8 @@ def import_files(paths, data_dir=None, *, clock=None, specs=None) -> list[dict]:
     fetched = utc_text(clock.now())
     for path, raw, response, spec in checked:
         suffix = "".join(path.suffixes[-2:]) if raw[:2] == b"\x1f\x8b" else (".csv" if response.format == "csv" else ".json")
-        target = data_dir / spec.id / f"{spec.id}.import-{sha256(raw)[:12]}{suffix}"
-        write_atomic(target, raw)
+        target = data_dir / spec.id / f"{spec.id}.import-{bytes_digest(raw)[:12]}{suffix}"
+        write_bytes(target, raw, sync=True)
         rows[target] = manifest_row(data_dir, target, raw, spec, response, origin="import", fetched=fetched)
     update_manifest(data_dir, list(rows.values()))
     return list(rows.values())
