@@ -52,8 +52,8 @@ def test_adjusted_r2_hand_worked():
 
 def test_explained_share_and_pca_of_a_two_by_two_correlation():
     r = pd.DataFrame([[1.0, 0.6], [0.6, 1.0]], index=["a", "b"], columns=["a", "b"])
-    # a explains itself (1) and 0.6² = 0.36 of b: mean 0.68.
-    assert validity.explained_share(r, ["a"]) == pytest.approx(0.68)
+    # b, the one left out, is explained 0.6² = 0.36 by a (a explaining itself does not count)
+    assert validity.explained_share(r, ["a"]) == pytest.approx(0.36)
     assert validity.explained_share(r, ["a", "b"]) == pytest.approx(1.0)
     loadings, explained = validity.principal_components(r, components=2)
     # eigenvalues 1 ± r: PC1 explains (1 + 0.6)/2 = 0.8, loadings sqrt(0.8) on both
@@ -227,8 +227,8 @@ def test_proposal_prefers_outcomes_and_reliability_and_keeps_the_budget():
     reasons = proposal.table.set_index("indicator")["reason"]
     assert reasons["process_a"] == "redundant with outcome_a (r = 0.95)"
     assert reasons["context_a"] == "over the budget"
-    # chosen explain themselves, 0.95² and 0.92² of their partners, nothing of context_a
-    assert proposal.explained == pytest.approx((2 + 0.95**2 + 0.92**2) / 5)
+    # of the three left out: 0.95² and 0.92² of the chosen ones' partners, nothing of context_a
+    assert proposal.explained == pytest.approx((0.95**2 + 0.92**2) / 3)
     assert validity.propose(card, correlation, budget=10).chosen == ["outcome_c", "outcome_a", "context_a"]
     with pytest.raises(ParameterError, match="budget must be a whole number of at least 1"):
         validity.propose(card, correlation, budget=0)
@@ -331,8 +331,9 @@ def test_proposal_puts_a_ratio_before_a_count_of_the_same_kind():
     card["statistic"] = ["count", "proportion"]
     correlation = pd.DataFrame([[1.0, 0.93], [0.93, 1.0]], index=["count_a", "rate_a"], columns=["count_a", "rate_a"])
     proposal = validity.propose(card, correlation, budget=1)
-    assert proposal.chosen == ["rate_a"]
-    assert proposal.explained == pytest.approx((1 + 0.93**2) / 2)
+    assert proposal.chosen == ["rate_a"]  # a count is never proposed
+    assert proposal.explained == pytest.approx(0.93**2)
+    assert validity.propose(card, correlation, budget=2).chosen == ["rate_a"]
 
 
 def test_proposal_reasons_are_shown_in_the_documents_language():

@@ -825,8 +825,8 @@ def propose(card: pd.DataFrame, correlation: pd.DataFrame, budget: int = DEFAULT
     reliable = table["reliable"].fillna(False).astype(bool) if "reliable" in table else pd.Series(True, index=table.index)
     known = table["persistence"].notna() if "persistence" in table else pd.Series(True, index=table.index)
     barred = {}
-    for ident, ok, measured in zip(table["indicator"], reliable, known):
-        if is_size(ident):
+    for ident, ok, measured, is_count in zip(table["indicator"], reliable, known, statistic.eq("count")):
+        if is_count or is_size(ident):
             barred[ident] = "a count: its differences between areas are mostly their size"
         elif not measured:
             barred[ident] = "reliability not known (fewer than two years of area values)"
@@ -834,7 +834,6 @@ def propose(card: pd.DataFrame, correlation: pd.DataFrame, budget: int = DEFAULT
             barred[ident] = f"not reliable (persistence or ICC below {RELIABILITY_THRESHOLD})"
     table["_priority"] = table["kind"].map(KIND_PRIORITY).fillna(max(KIND_PRIORITY.values()) + 1)
     table["_reliability"] = reliability(table).round(RELIABILITY_DECIMALS)
-    statistic = table["statistic"] if "statistic" in table else pd.Series("", index=table.index)
     table["_count"] = statistic.eq("count")
     table = table.sort_values(["_priority", "_count", "_reliability", "coverage"], ascending=[True, True, False, False],
                               kind="stable")
