@@ -58,7 +58,6 @@ from ohti.documents.assessments import assessment_html
 from ohti.documents.display import show
 from ohti.documents.process_section import process_section_html
 from ohti.indicators.registry import get_indicator
-from ohti.sources import provenance
 
 profile = content.area_profile(area_code, language)
 table = content.indicator_table(area_code, period, language=language)
@@ -238,8 +237,8 @@ show(assessment_html(area_code, period, table, language))
 # ## About the document
 #
 # The sources with their extraction dates, the division used, the ohti version and commit, and
-# the parameters of this run (`provenance.about_html`).
+# the parameters of this run (`sections.about_html`).
 
 # %% id="about"
-show(provenance.about_html({"area_code": area_code, "period": period, "language": language,
+show(sections.about_html({"area_code": area_code, "period": period, "language": language,
                             **({"extract": extract} if extract else {})}, language))

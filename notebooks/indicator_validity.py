@@ -48,7 +48,6 @@ budget = 50
 from ohti.analysis import validity
 from ohti.documents import charts, sections, validity_section
 from ohti.documents.display import show
-from ohti.sources import provenance
 
 result = validity.analyse()
 proposal = validity.propose(result.scorecard, result.correlation, budget)
@@ -139,7 +138,7 @@ show(
 # %% [markdown] id="about-text" tags=["remove-cell"]
 # ## About the document
 #
-# Sources, version and the parameters of this run (`provenance.about_html`).
+# Sources, version and the parameters of this run (`sections.about_html`).
 
 # %% id="about"
-show(provenance.about_html({"period": period, "language": language, "budget": budget}, language))
+show(sections.about_html({"period": period, "language": language, "budget": budget}, language))

@@ -42,7 +42,6 @@ from ohti.documents import content, sections
 from ohti.documents.assessments import assessment_html
 from ohti.documents.display import show
 from ohti.indicators.registry import get_indicator
-from ohti.sources import provenance
 
 table = content.unit_indicator_table("national", "SSS", period, language=language)
 key = table[table["key"] & table["current"]]
@@ -141,7 +140,7 @@ show(assessment_html("national", period, table, language))
 # %% [markdown] id="about-text" tags=["remove-cell"]
 # ## About the document
 #
-# Sources, division, version and the parameters of this run (`provenance.about_html`).
+# Sources, division, version and the parameters of this run (`sections.about_html`).
 
 # %% id="about"
-show(provenance.about_html({"period": period, "language": language}, language))
+show(sections.about_html({"period": period, "language": language}, language))

@@ -50,7 +50,6 @@ language = "fi"
 from ohti.documents import charts, content, maps, sections
 from ohti.documents.assessments import assessment_html
 from ohti.documents.display import show
-from ohti.sources import provenance
 
 profile = content.region_profile(grouping, region_code, language)
 region_code = profile["code"]
@@ -115,8 +114,8 @@ show(assessment_html(f"{grouping}-{region_code}", period, table, language))
 # %% [markdown] id="about-text" tags=["remove-cell"]
 # ## About the document
 #
-# Sources, division, version and the parameters of this run (`provenance.about_html`).
+# Sources, division, version and the parameters of this run (`sections.about_html`).
 
 # %% id="about"
-show(provenance.about_html({"grouping": grouping, "region_code": region_code, "period": period,
+show(sections.about_html({"grouping": grouping, "region_code": region_code, "period": period,
                             "language": language}, language))

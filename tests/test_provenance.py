@@ -1,13 +1,13 @@
 """The "about this document" section: every source with its period, the publisher's update
 time and where the copy came from; the labour force's age; the division in force."""
 
-from bs4 import BeautifulSoup
+from conftest import soup_of
 
-from ohti.sources import provenance
+from ohti.documents import sections
 
 
 def _about(period, language):
-    return BeautifulSoup(provenance.about_html({"period": period, "language": language}, language), "html.parser")
+    return soup_of(sections.about_html({"period": period, "language": language}, language))
 
 
 def test_each_source_says_its_period_update_and_origin():

@@ -8,7 +8,9 @@ development needs, recommendations.
 
 The text may refer to an indicator by id in braces, ``{unemployment_rate}``, and the document
 fills in the current value with its unit. The Markdown is rendered with raw HTML escaped and
-unsafe link schemes dropped, so no markup or script from the text reaches the document.
+unsafe link schemes dropped, so no markup or script from the text reaches the document. The
+section around it is the macros of ``templates/assessments.html.j2`` (see
+:mod:`ohti.documents.templating`).
 """
 
 from __future__ import annotations
@@ -20,9 +22,11 @@ import urllib.parse
 from pathlib import Path
 
 import mistune
+from markupsafe import Markup
 
+from ohti.documents.templating import Html, render
 from ohti.errors import ParameterError
-from ohti.i18n import check_language, format_number, label
+from ohti.i18n import check_language, format_number
 from ohti.paths import ASSESSMENTS_DIR
 
 PLACEHOLDER = re.compile(r"\{([a-z][a-z0-9_]*)\}")
@@ -33,6 +37,7 @@ IMAGE_TYPES = {".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg",
 MAX_IMAGE_BYTES = 2_000_000
 _IMAGE = re.compile(r'<img src="([^"]*)" alt="([^"]*)"(?: title="[^"]*")?\s*/?>')
 CODE_PATTERN = re.compile(r"^(\d{2}|(ely|maakunta|evk)-\d{2}|national)$")
+TEMPLATE = "assessments.html.j2"
 
 _render = mistune.create_markdown(escape=True, plugins=["table", "strikethrough"])
 
@@ -72,13 +77,14 @@ def render_assessment(text: str, values: dict, *, folder: Path | None = None, dr
     rendered = _render(fill_values(text, values))
 
     def embed(match):
-        source, alt = urllib.parse.unquote(html.unescape(match.group(1))), match.group(2)
+        # the alt text comes out of mistune escaped: it is markup here
+        source, alt = urllib.parse.unquote(html.unescape(match.group(1))), Markup(match.group(2))
         data = _local_image(source, folder)
         if data is None:
             if dropped is not None:
                 dropped.append(source)
-            return f'<span class="dropped-image">{alt}</span>'
-        return f'<img src="{data}" alt="{alt}">'
+            return render(TEMPLATE, "dropped_image", alt=alt)
+        return render(TEMPLATE, "image", source=data, alt=alt)
 
     return _IMAGE.sub(embed, rendered)
 
@@ -141,12 +147,10 @@ def indicator_values(table, language: str = "fi") -> dict:
     return values
 
 
-def assessment_html(code: str, period: str, table, language: str = "fi", *, folder: Path | None = None) -> str:
+def assessment_html(code: str, period: str, table, language: str = "fi", *, folder: Path | None = None) -> Html:
     """The expert assessment section: the reviewer's text, or a clear placeholder."""
     path = assessment_path(code, period, language, folder=folder)
-    heading = f"<h2>{html.escape(label('expert_assessment', language))}</h2>"
     if path is None:
-        return (f'{heading}<p class="placeholder"><strong>{html.escape(label("assessment_placeholder", language))}'
-                f"</strong> {html.escape(label('assessment_how', language, path=f'parameters/assessments/{period}/{code}.md'))}</p>")
+        return render(TEMPLATE, "placeholder", path=f"parameters/assessments/{period}/{code}.md", language=language)
     body = render_assessment(read_assessment(path), indicator_values(table, language), folder=path.parent)
-    return f'{heading}<div class="assessment">{body}</div>'
+    return render(TEMPLATE, "assessment", body=Markup(body), language=language)

@@ -10,11 +10,12 @@ table, in its caption and in every row.
 The aggregates of an extract are computed once per extract content and cached under
 ``outputs/extracts/.cache/`` (aggregates that passed the disclosure gate only, never person
 ids), so that 45 documents do not each load the extract.
+
+The section's markup is the macros of ``templates/process.html.j2`` (see
+:mod:`ohti.documents.templating`).
 """
 
 from __future__ import annotations
-
-import html
 
 import pandas as pd
 
@@ -24,6 +25,7 @@ from ohti.documents import content
 from ohti.documents.charts import figure_html, plot_area_vs_nation
 from ohti.documents.sections import not_measured_html
 from ohti.documents.tables import html_table
+from ohti.documents.templating import Html, render
 from ohti.i18n import format_number, label
 from ohti.indicators.compute import shift_period
 from ohti.indicators.registry import get_indicator, load_registry
@@ -121,6 +123,8 @@ def _rule_labels(versions: str, language: str) -> str:
 
 #: The process indicator drawn month by month in the area document.
 CHARTED = "initial_interview_within_5_days"
+#: The section's macros.
+TEMPLATE = "process.html.j2"
 
 
 def monthly_series(area_code: str, period: str, extract: str, indicator: str = CHARTED) -> pd.DataFrame:
@@ -138,34 +142,29 @@ def monthly_series(area_code: str, period: str, extract: str, indicator: str = C
     return frame.assign(period=pd.to_datetime(frame.index + "-01")).reset_index(drop=True)
 
 
-def _chart(area_code: str, period: str, extract: str, language: str, synthetic: bool) -> str:
+def _chart(area_code: str, period: str, extract: str, language: str, synthetic: bool) -> Html:
     series = monthly_series(area_code, period, extract)
     if len(series) < 2 or series["area"].notna().sum() < 2:
-        return ""
+        return Html("")
     indicator = get_indicator(CHARTED)
     name = indicator.label(language) + (f" ({label('synthetic_short', language)})" if synthetic else "")
 
     fig, alt = plot_area_vs_nation(series, area_name=unit_name("area", area_code, language),
                                    indicator_name=indicator.label(language),
                                    unit="%", decimals=indicator.decimals, language=language)
-    return figure_html(fig, alt + (f" {label('synthetic_banner', language)}" if synthetic else ""), caption=name)
+    return Html(figure_html(fig, alt + (f" {label('synthetic_banner', language)}" if synthetic else ""), caption=name))
 
 
-def process_section_html(area_code: str, period: str, extract: str = "", language: str = "fi") -> str:
+def process_section_html(area_code: str, period: str, extract: str = "", language: str = "fi") -> Html:
     """The customer-process section's body: the measured indicators, or a plain statement that
     they are not measured; then the catalogue's other indicators the document cannot show."""
     configured = bool(str(extract or "").strip())
     others = content.not_measured(area_code, language, period)
     if not configured:
-        return (f"<p>{html.escape(label('process_not_configured', language))}</p>"
-                + not_measured_html(others, language))
+        return render(TEMPLATE, "not_configured", others=not_measured_html(others, language), language=language)
     table, info = process_table(area_code, period, extract, language)
     synthetic = info["synthetic"]
-    parts = []
-    if synthetic:
-        parts.append(f'<p class="synthetic"><strong>{html.escape(label("synthetic_banner", language))}</strong> '
-                     f'{html.escape(label("synthetic_explained", language))}</p>')
-    parts.append(f"<p>{html.escape(label('process_intro', language, name=info['name'], date=info['extract_date'], sha=info['sha256'][:12]))}</p>")
+    intro = label("process_intro", language, name=info["name"], date=info["extract_date"], sha=info["sha256"][:12])
     tag = f" ({label('synthetic_short', language)})" if synthetic else ""
     rows = []
     for row in table.to_dict("records"):
@@ -187,10 +186,10 @@ def process_section_html(area_code: str, period: str, extract: str = "", languag
                ("rule", label("process_rule", language), False)]
 
     caption = label("process_caption", language) + (f" — {label('synthetic_banner', language)}" if synthetic else "")
-    parts.append(html_table(rows, columns, caption=caption))
-    parts.append(f"<p class=\"small\">{html.escape(label('process_method', language))}</p>")
-    parts.append(_chart(area_code, period, extract, language, synthetic))
     public_only = others[others["reason"] != "customer_register"]
     registry_ids = set(table["indicator"])
     unmeasured = others[(others["reason"] == "customer_register") & ~others["indicator"].isin(registry_ids)]
-    return "".join(parts) + not_measured_html(pd.concat([unmeasured, public_only]), language)
+    return render(TEMPLATE, "measured", synthetic=synthetic, intro=intro,
+                  table=html_table(rows, columns, caption=caption),
+                  chart=_chart(area_code, period, extract, language, synthetic),
+                  others=not_measured_html(pd.concat([unmeasured, public_only]), language), language=language)

@@ -1,33 +1,38 @@
-"""Report frames as document sections (HTML) in the reader's language."""
+"""Report frames as document sections (HTML) in the reader's language.
+
+Each function shapes its frame into rows and texts (numbers formatted for the reader, notes
+numbered as footnotes) and returns the section as :class:`~ohti.documents.templating.Html`,
+written by its macro in ``templates/sections.html.j2`` (see :mod:`ohti.documents.templating`).
+"""
 
 from __future__ import annotations
 
-import html
-
 import pandas as pd
 
+from ohti._version import __version__, git_commit
 from ohti.documents import charts, content, maps
 from ohti.documents.tables import html_table
-from ohti.i18n import format_number, format_period, label, translate_note
+from ohti.documents.templating import Html, render
+from ohti.i18n import format_number, label, translate_note
 from ohti.indicators import periods
 from ohti.indicators.comparison import compare_values
 from ohti.indicators.disclosure import threshold_for
 from ohti.indicators.registry import get_indicator
 from ohti.paths import CATALOGUE_DIR, CATALOGUE_FILE
+from ohti.sources.provenance import regional_division, source_rows
+
+TEMPLATE = "sections.html.j2"
 
 
-def members_html(profile: dict, language: str = "fi") -> str:
+def members_html(profile: dict, language: str = "fi") -> Html:
     """The member municipalities with language status, group and region."""
     rows = profile["members"].to_dict("records")
     columns = [("name", label("municipality", language), False), ("code", label("code", language), False),
                ("language", label("language_status", language), False),
                ("group", label("municipality_group", language), False),
                ("maakunta", label("maakunta", language), False)]
-    facts = "".join(
-        f"<dt>{label(key, language)}</dt><dd>{html.escape(', '.join(profile[key]))}</dd>"
-        for key in ("ely", "maakunta", "evk")
-    )
-    return f"<dl>{facts}</dl>" + html_table(rows, columns, caption=label("members", language))
+    table = html_table(rows, columns, caption=label("members", language))
+    return render(TEMPLATE, "members", profile=profile, table=table, language=language)
 
 
 def _period_text(period: str) -> str:
@@ -35,7 +40,7 @@ def _period_text(period: str) -> str:
     return f"{int(period[5:])}/{period[:4]}" if len(period) == 7 else period
 
 
-def indicator_table_html(table, language: str = "fi", *, link_catalogue: bool = True, explain: bool = False) -> str:
+def indicator_table_html(table, language: str = "fi", *, link_catalogue: bool = True, explain: bool = False) -> Html:
     """The indicator table: area with its 95 % interval, whole country, significance, rank,
     change in a year and five-year trend; notes become numbered footnotes under the table.
 
@@ -43,7 +48,7 @@ def indicator_table_html(table, language: str = "fi", *, link_catalogue: bool = 
     the period column appears when an indicator's data end before the document's month.
     """
     if table.empty:
-        return f"<p>{html.escape(label('no_data', language))}</p>"
+        return render(TEMPLATE, "paragraph", text=label("no_data", language))
     rows, footnotes = [], []
     for row in table.to_dict("records"):
         decimals = row["decimals"]
@@ -77,34 +82,25 @@ def indicator_table_html(table, language: str = "fi", *, link_catalogue: bool = 
     empty = {key for key in ("interval", "rank", "change", "trend")
              if all(row[key] in ("", label("no_data", language)) for row in rows)}
     columns = [column for column in columns if column[0] not in empty]
-    notes = "".join(f"<li>{html.escape(text)}</li>" for text in footnotes)
-    notes_html = f'<ol class="footnotes small">{notes}</ol>' if footnotes else ""
-    explanation = f'<p class="small">{html.escape(label("rank_explained", language))}</p>' if explain else ""
-    return html_table(rows, columns) + notes_html + explanation
-
-
-TREND_LABELS = {"increasing": "trend_marker_increasing", "decreasing": "trend_marker_decreasing",
-                "no significant change": "trend_marker_no_change", "not calculated": "trend_marker_not_calculated",
-                "better": "trend_marker_better", "worse": "trend_marker_worse"}
+    return render(TEMPLATE, "indicator_table", table=html_table(rows, columns), notes=footnotes, explain=explain,
+                  language=language)
 
 
 def trend_text(trend_label, language: str = "fi") -> str:
-    """A trend marker's label in the reader's language ('' where it was not calculated)."""
+    """A trend marker's label in the reader's language ('' where it was not calculated):
+    ``trend_marker_<label>`` of the label table, e.g. ``trend_marker_no_significant_change``."""
     if trend_label in (None, "not calculated") or (isinstance(trend_label, float) and pd.isna(trend_label)):
         return ""
-    return label(TREND_LABELS[trend_label], language)
+    return label("trend_marker_" + trend_label.replace(" ", "_"), language)
 
 
-def red_red_html(table, language: str = "fi") -> str:
+def red_red_html(table, language: str = "fi") -> Html:
     """The indicators that are significantly worse than the nation and getting worse."""
     flagged = table[table["red_red"]] if "red_red" in table else table.iloc[0:0]
-    if flagged.empty:
-        return f"<p>{html.escape(label('red_red_none', language))}</p>"
-    items = "".join(f"<li>{html.escape(name)}</li>" for name in flagged["name"])
-    return f'<p class="red-red"><strong>{html.escape(label("red_red_list", language))}</strong></p><ul>{items}</ul>'
+    return render(TEMPLATE, "red_red", names=list(flagged["name"]), language=language)
 
 
-def expected_area_html(results, code: str, language: str = "fi") -> str:
+def expected_area_html(results, code: str, language: str = "fi") -> Html:
     """The area's observed and expected values for each modelled outcome, with the models."""
     rows, notes, footnotes = [], [], []
     for result in results:
@@ -124,8 +120,8 @@ def expected_area_html(results, code: str, language: str = "fi") -> str:
                ("significance", label("significance_expected", language), False)]
     covariates = ", ".join(label("cov_" + c, language) for c in results[0].fit["covariates"]) if results else ""
     intro = label("expected_intro_short", language, covariates=covariates)
-    return (f"<p>{html.escape(intro)}</p>" + html_table(rows, columns) + _footnotes_html(footnotes)
-            + f'<p class="small">{html.escape("; ".join(notes))}.</p>')
+    return render(TEMPLATE, "expected_area", intro=intro, table=html_table(rows, columns), notes=footnotes,
+                  models=notes)
 
 
 def _footnoted(name: str, note, footnotes: list, language: str) -> str:
@@ -136,11 +132,6 @@ def _footnoted(name: str, note, footnotes: list, language: str) -> str:
     if text not in footnotes:
         footnotes.append(text)
     return f"{name} [{footnotes.index(text) + 1}]"
-
-
-def _footnotes_html(footnotes: list) -> str:
-    items = "".join(f"<li>{html.escape(text)}</li>" for text in footnotes)
-    return f'<ol class="footnotes small">{items}</ol>' if footnotes else ""
 
 
 def _ratio_text(row, language: str) -> str:
@@ -157,7 +148,7 @@ def _interval_text(lower, upper, decimals: int, language: str) -> str:
     return f"{format_number(lower, decimals, language)}–{format_number(upper, decimals, language)}"
 
 
-def expected_html(result, language: str = "fi", *, highlight: str | None = None) -> str:
+def expected_html(result, language: str = "fi", *, highlight: str | None = None) -> Html:
     """The expected-versus-observed table of one outcome, with the model's description."""
     indicator = get_indicator(result.indicator)
     decimals = indicator.decimals
@@ -176,11 +167,11 @@ def expected_html(result, language: str = "fi", *, highlight: str | None = None)
                ("significance", label("significance_expected", language), False)]
     intro = label("expected_intro", language, covariates=", ".join(label("cov_" + c, language) for c in result.fit["covariates"]),
                   family=result.fit["family"], r2=format_number(result.fit["pseudo_r2"], 2, language))
-    return (f"<h3>{html.escape(indicator.label(language))}</h3><p>{html.escape(intro)}</p>"
-            + html_table(rows, columns) + _footnotes_html(footnotes))
+    return render(TEMPLATE, "expected", name=indicator.label(language), intro=intro, table=html_table(rows, columns),
+                  notes=footnotes)
 
 
-def peers_html(table, peer_names, language: str = "fi", *, k: int, features) -> str:
+def peers_html(table, peer_names, language: str = "fi", *, k: int, features) -> Html:
     """The area beside its peer areas' combined value and the nation's; the area's notes
     (why a value is suppressed) become footnotes."""
     footnotes = []
@@ -196,23 +187,19 @@ def peers_html(table, peer_names, language: str = "fi", *, k: int, features) -> 
                ("national", label("national_value", language), True),
                ("difference", label("difference", language), True)]
     intro = label("peers_intro", language, k=k, features=", ".join(label("cov_" + f, language) for f in features))
-    names = ", ".join(peer_names)
-    return (f"<p>{html.escape(intro)}</p><p><strong>{html.escape(names)}</strong></p>" + html_table(rows, columns)
-            + _footnotes_html(footnotes))
+    return render(TEMPLATE, "peers", intro=intro, names=list(peer_names),
+                  table=html_table(rows, columns), notes=footnotes)
 
 
-def not_measured_html(table, language: str = "fi") -> str:
+def not_measured_html(table, language: str = "fi") -> Html:
     """The catalogue's indicators this document cannot show, grouped by the reason."""
-    parts = []
-    for reason in ("customer_register", "not_at_area_level", "no_recent_data"):
-        names = table.loc[table["reason"] == reason, "name"].tolist()
-        if names:
-            items = "".join(f"<li>{html.escape(n)}</li>" for n in names)
-            parts.append(f"<p>{html.escape(label('reason_' + reason, language))}</p><ul>{items}</ul>")
-    return "".join(parts)
+    groups = [(reason, table.loc[table["reason"] == reason, "name"].tolist())
+              for reason in ("customer_register", "not_at_area_level", "no_recent_data")]
+    return render(TEMPLATE, "not_measured", groups=[(reason, names) for reason, names in groups if names],
+                  language=language)
 
 
-def breakdown_html(table, indicators, language: str = "fi") -> str:
+def breakdown_html(table, indicators, language: str = "fi") -> Html:
     """Member municipalities' values, one column per indicator; notes become footnotes."""
     rows, footnotes = [], []
     for row in table.to_dict("records"):
@@ -228,57 +215,49 @@ def breakdown_html(table, indicators, language: str = "fi") -> str:
         rows.append(cells)
     columns = ([("name", label("municipality", language), False)]
                + [(i.id, i.label(language), True) for i in indicators])
-    notes = "".join(f"<li>{html.escape(text)}</li>" for text in footnotes)
-    return html_table(rows, columns) + (f'<ol class="footnotes small">{notes}</ol>' if footnotes else "")
+    return render(TEMPLATE, "breakdown", table=html_table(rows, columns), notes=footnotes)
 
 
-def heading(key: str, language: str = "fi", level: int = 2) -> str:
+def heading(key: str, language: str = "fi", level: int = 2) -> Html:
     """A section heading from the label table."""
-    return f"<h{level}>{html.escape(label(key, language))}</h{level}>"
+    return render(TEMPLATE, "heading", text=label(key, language), level=level)
 
 
-def title_html(profile: dict, period: str, language: str = "fi") -> str:
+def title_html(profile: dict, period: str, language: str = "fi") -> Html:
     """The document's title block: area name, code and month."""
-
-    return (f'<header><p class="kicker">{html.escape(label("document_title", language))}</p>'
-            f"<h1>{html.escape(profile['name'])} ({html.escape(profile['code'])})</h1>"
-            f'<p class="period">{html.escape(label("period", language))}: {html.escape(format_period(period, language))}</p></header>')
+    return render(TEMPLATE, "title_block", kicker=label("document_title", language),
+                  name=f"{profile['name']} ({profile['code']})", period=period, language=language)
 
 
-def paragraph(key: str, language: str = "fi") -> str:
+def paragraph(key: str, language: str = "fi") -> Html:
     """A paragraph of fixed text from the label table."""
-    return f"<p>{html.escape(label(key, language))}</p>"
+    return render(TEMPLATE, "paragraph", text=label(key, language))
 
 
-def region_title_html(profile: dict, period: str, language: str = "fi") -> str:
+def region_title_html(profile: dict, period: str, language: str = "fi") -> Html:
     """The title block of a regional document."""
-
     kind = label(f"grouping_{profile['grouping']}", language)
-    return (f'<header><p class="kicker">{html.escape(label("region_document_title", language))} · {html.escape(kind)}</p>'
-            f"<h1>{html.escape(profile['name'])}</h1>"
-            f'<p class="period">{html.escape(label("period", language))}: {html.escape(format_period(period, language))}</p></header>')
+    kicker = f"{label('region_document_title', language)} · {kind}"
+    return render(TEMPLATE, "title_block", kicker=kicker, name=profile["name"], period=period, language=language)
 
 
-def national_title_html(period: str, language: str = "fi") -> str:
+def national_title_html(period: str, language: str = "fi") -> Html:
     """The title block of the national overview."""
-
-    return (f'<header><p class="kicker">{html.escape(label("national_document_title", language))}</p>'
-            f"<h1>{html.escape(label('national', language))}</h1>"
-            f'<p class="period">{html.escape(label("period", language))}: {html.escape(format_period(period, language))}</p></header>')
+    return render(TEMPLATE, "title_block", kicker=label("national_document_title", language),
+                  name=label("national", language), period=period, language=language)
 
 
-def region_areas_html(profile: dict, language: str = "fi") -> str:
+def region_areas_html(profile: dict, language: str = "fi") -> Html:
     """The employment areas of a region, with a note on those that span two regions."""
     rows = [{"name": r["name"], "code": r["code"], "inside": f"{r['inside']}/{r['total']}",
              "also": r["also"]} for r in profile["areas"].to_dict("records")]
     columns = [("name", label("area", language), False), ("code", label("code", language), False),
                ("inside", label("municipalities_inside", language), True), ("also", label("spans_note", language), False)]
-    note = (f'<p class="small">{html.escape(label("spans_explained", language))}</p>'
-            if (profile["areas"]["also"] != "").any() else "")
-    return html_table(rows, columns) + note
+    return render(TEMPLATE, "region_areas", table=html_table(rows, columns),
+                  spans=bool((profile["areas"]["also"] != "").any()), language=language)
 
 
-def areas_comparison_html(tables: dict, indicators, names: dict, language: str = "fi") -> str:
+def areas_comparison_html(tables: dict, indicators, names: dict, language: str = "fi") -> Html:
     """Areas side by side: one row per area, one column per indicator, each cell the value
     and, in brackets, how it compares with the whole country."""
     rows = []
@@ -299,7 +278,7 @@ def areas_comparison_html(tables: dict, indicators, names: dict, language: str =
     return html_table(rows, columns)
 
 
-def league_table_html(table, indicator, language: str = "fi", *, highlight=()) -> str:
+def league_table_html(table, indicator, language: str = "fi", *, highlight=()) -> Html:
     """One indicator's league table: rank, area, value with interval, significance, trend; the
     areas' notes (why a value is suppressed) become footnotes."""
     footnotes = []
@@ -317,21 +296,21 @@ def league_table_html(table, indicator, language: str = "fi", *, highlight=()) -
                ("interval", label("interval", language), True),
                ("significance", label("significance", language), False),
                ("trend", label("trend_heading", language), False)]
-    return html_table(rows, columns) + _footnotes_html(footnotes)
+    return render(TEMPLATE, "league_table", table=html_table(rows, columns), notes=footnotes)
 
 
-def flagged_html(table, language: str = "fi") -> str:
+def flagged_html(table, language: str = "fi") -> Html:
     """Areas significantly worse than the nation (⚑ marks worse and getting worse)."""
     if table.empty:
-        return f"<p>{html.escape(label('flagged_none', language))}</p>"
+        return render(TEMPLATE, "flagged", table=None, language=language)
     rows = [{"name": r["name"], "area": r["area_name"] + (" ⚑" if r["red_red"] else ""),
              "trend": trend_text(r["trend_label"], language)} for r in table.to_dict("records")]
     columns = [("name", label("indicator", language), False), ("area", label("area", language), False),
                ("trend", label("trend_heading", language), False)]
-    return html_table(rows, columns) + f'<p class="small">⚑ {html.escape(label("red_red", language))}</p>'
+    return render(TEMPLATE, "flagged", table=html_table(rows, columns), language=language)
 
 
-def funnel_html(indicator_id: str, period: str, language: str = "fi", *, focal: str | None = None) -> str:
+def funnel_html(indicator_id: str, period: str, language: str = "fi", *, focal: str | None = None) -> Html:
     """A funnel plot of one indicator over the 45 areas (with the focal area marked), as a
     figure with alt text and caption."""
     indicator = get_indicator(indicator_id)
@@ -351,12 +330,12 @@ def funnel_html(indicator_id: str, period: str, language: str = "fi", *, focal: 
     if funnel.suppressed:
         said.append(label("funnel_left_out", language, count=len(funnel.suppressed)))
     if not said:
-        return charts.figure_html(fig, alt, caption=caption)
+        return Html(charts.figure_html(fig, alt, caption=caption))
     text = " ".join(said)
-    return charts.figure_html(fig, f"{alt} {text}", caption=f"{caption}. {text}")
+    return Html(charts.figure_html(fig, f"{alt} {text}", caption=f"{caption}. {text}"))
 
 
-def choropleth_html(indicator_id: str, period: str, language: str = "fi", *, league=None) -> str:
+def choropleth_html(indicator_id: str, period: str, language: str = "fi", *, league=None) -> Html:
     """A map of the employment areas' values of one indicator (from its league table, which has
     passed the disclosure gate), or, where fewer than two distinct values are published, a
     sentence saying that the areas' figures are suppressed."""
@@ -367,18 +346,16 @@ def choropleth_html(indicator_id: str, period: str, language: str = "fi", *, lea
     if values.dropna().nunique() < 2:
         return words_html(label("map_all_suppressed", language, title=title), css_class="map")
     fig, alt = maps.plot_choropleth(values, title=title, decimals=indicator.decimals, language=language)
-    return charts.figure_html(fig, alt, raster=True, css_class="map")
+    return Html(charts.figure_html(fig, alt, raster=True, css_class="map"))
 
 
-def words_html(text: str, *, caption: str | None = None, css_class: str | None = None) -> str:
+def words_html(text: str, *, caption: str | None = None, css_class: str | None = None) -> Html:
     """A figure that says in words why there is no chart (e.g. its figures are suppressed)."""
-    caption_html = f"<figcaption>{html.escape(caption)}</figcaption>" if caption else ""
-    classes = html.escape(" ".join(filter(None, ("no-chart", css_class))), quote=True)
-    return f'<figure class="{classes}"><p>{html.escape(text)}</p>{caption_html}</figure>'
+    return render(TEMPLATE, "words", text=text, caption=caption, css_class=css_class)
 
 
 def series_html(code: str, indicator_id: str, period: str, language: str = "fi", *, area_name: str,
-                years: int = 5) -> str:
+                years: int = 5) -> Html:
     """An area's monthly series against the whole country's (the area alone for a count, whose
     scale differs from the nation's), as a figure with alt text and caption.
 
@@ -398,10 +375,10 @@ def series_html(code: str, indicator_id: str, period: str, language: str = "fi",
     fig, alt = charts.plot_area_vs_nation(series, area_name=area_name, indicator_name=name,
                                           unit=indicator.unit[language], decimals=indicator.decimals,
                                           language=language, with_nation=indicator.statistic != "count")
-    return charts.figure_html(fig, alt, caption=name)
+    return Html(charts.figure_html(fig, alt, caption=name))
 
 
-def caterpillar_html(indicator_id: str, period: str, language: str = "fi", *, highlight=(), league=None) -> str:
+def caterpillar_html(indicator_id: str, period: str, language: str = "fi", *, highlight=(), league=None) -> Html:
     """The 45 areas' values with intervals in order, against the whole country's value."""
     indicator = get_indicator(indicator_id)
     league = content.league_table(indicator_id, period, language=language) if league is None else league
@@ -411,9 +388,25 @@ def caterpillar_html(indicator_id: str, period: str, language: str = "fi", *, hi
     fig, alt = charts.plot_caterpillar(league, national=national, indicator_name=indicator.label(language),
                                        unit=indicator.unit[language], decimals=indicator.decimals,
                                        highlight={names[c] for c in highlight}, language=language)
-    return charts.figure_html(fig, alt, caption=indicator.label(language))
+    return Html(charts.figure_html(fig, alt, caption=indicator.label(language)))
 
 
 def catalogue_link(indicator_id: str, from_dir: str = "..") -> str:
     """Relative link from a period's folder to an indicator's catalogue entry."""
     return f"{from_dir}/{CATALOGUE_DIR}/{CATALOGUE_FILE}#{indicator_id}"
+
+
+def sources_html(language: str = "fi") -> Html:
+    """The table of sources of an "about" section: what each covers, how current it is and
+    whether it came with ohti, from a refresh or from an import
+    (:func:`ohti.sources.provenance.source_rows`)."""
+    return render(TEMPLATE, "sources", rows=source_rows(language), language=language)
+
+
+def about_html(parameters: dict, language: str = "fi") -> Html:
+    """The "about this document" section: sources with attribution and extraction dates,
+    the division used, the ohti version and commit, and the parameters."""
+    return render(TEMPLATE, "about", sources=sources_html(language),
+                  division=regional_division(parameters.get("period", "")), version=__version__,
+                  commit=git_commit(), parameters=[(str(key), str(value)) for key, value in sorted(parameters.items())],
+                  language=language)

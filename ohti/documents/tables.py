@@ -1,11 +1,15 @@
-"""HTML tables for documents: escaped text, numbers formatted for the reader and right-aligned."""
+"""HTML tables for documents: escaped text, numbers formatted for the reader and right-aligned.
+
+The markup is the ``table`` macro of ``templates/tables.html.j2`` (see
+:mod:`ohti.documents.templating`).
+"""
 
 from __future__ import annotations
 
-import html
+from ohti.documents.templating import Html, render
 
 
-def html_table(rows, columns, *, caption: str | None = None) -> str:
+def html_table(rows, columns, *, caption: str | None = None) -> Html:
     """Render rows as an accessible HTML table.
 
     Parameters
@@ -21,27 +25,16 @@ def html_table(rows, columns, *, caption: str | None = None) -> str:
 
     Returns
     -------
-    str
-        ``<table>`` markup; every cell is escaped.
+    Html
+        ``<table>`` markup; every cell is escaped (a cell is shown as text, even one that
+        holds markup).
+
+    Examples
+    --------
+    >>> html_table([{"name": "Kainuu & Koillismaa", "value": "10,8"}],
+    ...            [("name", "Alue", False), ("value", "%", True)])
+    '<table><thead><tr><th scope="col">Alue</th><th scope="col" class="num">%</th></tr></thead><tbody><tr><th scope="row">Kainuu &amp; Koillismaa</th><td class="num">10,8</td></tr></tbody></table>'
     """
-    head = "".join(
-        (f'<th scope="col" class="num">{html.escape(header)}</th>' if is_number
-         else f'<th scope="col">{html.escape(header)}</th>')
-        for _, header, is_number in columns
-    )
-    body = []
-    for row in rows:
-        cells = []
-        for position, (key, _, is_number) in enumerate(columns):
-            text = html.escape(str(row.get(key, "")))
-            if position == 0:
-                link = row.get("link")
-                if link:
-                    text = f'<a href="{html.escape(link, quote=True)}">{text}</a>'
-                cells.append(f'<th scope="row">{text}</th>')
-            else:
-                css = "num" if is_number else ("note" if key == "note" else "")
-                cells.append(f'<td class="{css}">{text}</td>' if css else f"<td>{text}</td>")
-        body.append("<tr>" + "".join(cells) + "</tr>")
-    caption_html = f"<caption>{html.escape(caption)}</caption>" if caption else ""
-    return f"<table>{caption_html}<thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
+    cells = [{"link": row.get("link"), "cells": {key: str(row.get(key, "")) for key, _, _ in columns}}
+             for row in rows]
+    return render("tables.html.j2", "table", rows=cells, columns=columns, caption=caption)

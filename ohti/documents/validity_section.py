@@ -1,12 +1,12 @@
 """The indicator validity document's tables and charts (see :mod:`ohti.analysis.validity`).
 
 Numbers are formatted for the reader (:func:`ohti.i18n.format_number`), indicator names are
-shown in the document's language and link to the catalogue, charts are SVG with alt text.
+shown in the document's language and link to the catalogue, charts are SVG with alt text. The
+markup is the macros of ``templates/validity.html.j2`` (see :mod:`ohti.documents.templating`).
 """
 
 from __future__ import annotations
 
-import html
 import re
 
 import numpy as np
@@ -14,12 +14,14 @@ import pandas as pd
 
 from ohti.documents.charts import STYLE
 from ohti.documents.tables import html_table
-from ohti.i18n import format_number, format_period, label
+from ohti.documents.templating import Html, render
+from ohti.i18n import format_number, label
 from ohti.indicators.registry import get_indicator
 
 RANKABILITY_COLOUR = "#0072B2"   # Okabe & Ito blue
 ICC_COLOUR = "#D55E00"           # Okabe & Ito vermillion
 HEATMAP_COLOURS = "PuOr"          # diverging, readable with common colour-vision deficiencies
+TEMPLATE = "validity.html.j2"
 
 
 def _name(ident: str, language: str) -> str:
@@ -43,15 +45,14 @@ def _kind(kind: str, language: str) -> str:
     return label(f"validity_kind_{kind}", language)
 
 
-def title_html(period: str, language: str = "fi") -> str:
+def title_html(period: str, language: str = "fi") -> Html:
     """The document's title block."""
-    return (f'<header><p class="kicker">{html.escape(label("validity_document_kicker", language))}</p>'
-            f"<h1>{html.escape(label('validity_document_title', language))}</h1>"
-            f'<p class="period">{html.escape(label("period", language))}: '
-            f"{html.escape(format_period(period, language))}</p></header>")
+    return render("sections.html.j2", "title_block", kicker=label("validity_document_kicker", language),
+                  name=label("validity_document_title", language), period=period, language=language)
 
 
-def scorecard_html(card: pd.DataFrame, language: str = "fi", *, catalogue: str | None = "../catalogue/index.html") -> str:
+def scorecard_html(card: pd.DataFrame, language: str = "fi", *,
+                   catalogue: str | None = "../catalogue/index.html") -> Html:
     """The scorecard as a table, one row per indicator."""
     rows = []
     for row in card.to_dict("records"):
@@ -87,8 +88,8 @@ def scorecard_html(card: pd.DataFrame, language: str = "fi", *, catalogue: str |
                              ("structural", label("validity_col_structural", language), True),
                              ("cluster", label("validity_col_cluster", language), True),
                              ("coverage", label("validity_col_coverage", language), True)]
-    note = f'<p class="small">{html.escape(label("validity_not_defined_note", language))}</p>'
-    return html_table(rows, reliability) + html_table(rows, discrimination) + note
+    return render(TEMPLATE, "scorecard", reliability=html_table(rows, reliability),
+                  discrimination=html_table(rows, discrimination), language=language)
 
 
 def plot_rankability(card: pd.DataFrame, language: str = "fi"):
@@ -159,17 +160,17 @@ def plot_heatmap(correlation: pd.DataFrame, clusters: pd.Series, language: str =
     return fig, alt
 
 
-def pca_html(loadings: pd.DataFrame, explained: pd.Series, language: str = "fi") -> str:
+def pca_html(loadings: pd.DataFrame, explained: pd.Series, language: str = "fi") -> Html:
     """The PCA loadings table."""
     rows = [{"name": _name(ident, language),
              **{pc: format_number(loadings.at[ident, pc], 2, language) for pc in loadings.columns}}
             for ident in loadings.index]
     columns = [("name", label("indicator", language), False)] + [
         (pc, f"{pc} ({_percent(explained[pc], language)})", True) for pc in loadings.columns]
-    return f"<p>{html.escape(label('validity_pca_text', language))}</p>" + html_table(rows, columns)
+    return render(TEMPLATE, "pca", table=html_table(rows, columns), language=language)
 
 
-def proposal_html(proposal, language: str = "fi") -> str:
+def proposal_html(proposal, language: str = "fi") -> Html:
     """The condensation proposal: a sentence on what it keeps and explains, then every indicator
     with whether it is proposed and why."""
     text = label("validity_proposal_text", language, budget=proposal.budget, clusters=proposal.clusters,
@@ -184,7 +185,7 @@ def proposal_html(proposal, language: str = "fi") -> str:
                ("proposed", label("validity_col_proposed", language), False),
                ("cluster", label("validity_col_cluster", language), True),
                ("reason", label("validity_col_reason", language), False)]
-    return f"<p>{html.escape(text)}</p>" + html_table(rows, columns)
+    return render(TEMPLATE, "proposal", text=text, table=html_table(rows, columns))
 
 
 def _reason(reason: str, language: str) -> str:
@@ -202,13 +203,13 @@ def _reason(reason: str, language: str) -> str:
     return text
 
 
-def not_computable_html(table: pd.DataFrame, language: str = "fi") -> str:
+def not_computable_html(table: pd.DataFrame, language: str = "fi") -> Html:
     """Indicators without area values, and why."""
     rows = [{"name": _name(r["indicator"], language), "kind": _kind(r["kind"], language),
              "reason": label(f"validity_reason_{r['reason_code']}", language)} for r in table.to_dict("records")]
     columns = [("name", label("indicator", language), False), ("kind", label("validity_col_kind", language), False),
                ("reason", label("validity_col_reason", language), False)]
-    return f"<p>{html.escape(label('validity_not_computable_text', language))}</p>" + html_table(rows, columns)
+    return render(TEMPLATE, "not_computable", table=html_table(rows, columns), language=language)
 
 
 def catalogue_fact(row) -> str:

@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import functools
-import html
 import re
 
-from ohti._version import __version__, git_commit
 from ohti.i18n import label
 from ohti.paths import DATA_DIR, DATA_DIR_USER
 from ohti.sources.files import load_manifest
@@ -107,39 +105,7 @@ def source_rows(language: str = "fi") -> list[dict]:
     return rows
 
 
-def sources_html(language: str = "fi") -> str:
-    """The table of sources of an "about" section: what each covers, how current it is and
-    whether it came with ohti, from a refresh or from an import."""
-    head = "".join(f'<th scope="col">{html.escape(label(k, language))}</th>'
-                   for k in ("source_column", "period_column", "updated_column", "origin_column"))
-    body = "".join(f"<tr><td>{html.escape(row['name'])}</td><td>{html.escape(row['period'])}</td>"
-                   f"<td>{html.escape(row['updated'])}</td><td>{html.escape(row['origin'])}</td></tr>"
-                   for row in source_rows(language))
-    return f'<table class="sources"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>'
-
-
 def regional_division(period: str) -> str:
     """The regional division in force in a period: 'ely' (ELY centres, up to 2025) or 'evk'
     (elinvoimakeskus areas, from 1.1.2026)."""
     return "evk" if str(period)[:4] >= "2026" else "ely"
-
-
-def about_html(parameters: dict, language: str = "fi") -> str:
-    """The "about this document" section: sources with attribution and extraction dates,
-    the division used, the ohti version and commit, and the parameters."""
-    params = "".join(
-        f"<li><code>{html.escape(str(key))}</code> = <code>{html.escape(str(value))}</code></li>"
-        for key, value in sorted(parameters.items())
-    )
-    return (
-        f'<section class="about"><h2>{label("about", language)}</h2>'
-        f"<h3>{label('sources', language)}</h3>{sources_html(language)}"
-        f"<p>{html.escape(label('national_row_note', language))} {html.escape(label('incomplete_note', language))} "
-        f"{html.escape(label('labour_force_age_note', language))}</p>"
-        f"<h3>{label('division', language)}</h3><p>{html.escape(label('division_text', language))} "
-        f"{html.escape(label('regional_division_' + regional_division(parameters.get('period', '')), language))}</p>"
-        f"<h3>{label('software', language)}</h3><p>{label('generated_by', language)}, "
-        f"{label('version', language)} {html.escape(__version__)}, {label('commit', language)} "
-        f"<code>{html.escape(git_commit())}</code>.</p>"
-        f"<h3>{label('parameters', language)}</h3><ul>{params}</ul></section>"
-    )
