@@ -75,7 +75,8 @@ show(sections.title_html(profile, period, language))
 # columns).
 
 # %% id="summary"
-spine, alt = charts.plot_spine(key, area_name=profile["name"], language=language)
+comparable = key[key["comparison"] != "none"]  # counts are neither compared nor drawn
+spine, alt = charts.plot_spine(comparable, area_name=profile["name"], language=language)
 show(
     sections.heading("summary", language),
     sections.paragraph("spine_intro", language),
@@ -83,6 +84,20 @@ show(
     sections.red_red_html(current, language),
     sections.heading("key_indicators", language, level=3),
     sections.indicator_table_html(key, language, explain=True),
+)
+
+# %% [markdown] id="changes-text" tags=["remove-cell"]
+# ## What changed since the last edition
+#
+# The same month a year before (`content.changes_since`): verdicts that changed, ranks that
+# moved beyond their intervals, red-red entered or left, indicators added or retired.
+
+# %% id="changes"
+previous = content.previous_edition(period)
+changes = content.changes_since(period, previous, language=language)
+show(
+    sections.heading("changes_heading", language),
+    sections.changes_html(changes[changes["area_code"] == area_code], previous, language),
 )
 
 # %% [markdown] id="area-text" tags=["remove-cell"]

@@ -151,6 +151,6 @@ def assessment_html(code: str, period: str, table, language: str = "fi", *, fold
     """The expert assessment section: the reviewer's text, or a clear placeholder."""
     path = assessment_path(code, period, language, folder=folder)
     if path is None:
-        return render(TEMPLATE, "placeholder", path=f"parameters/assessments/{period}/{code}.md", language=language)
+        return render(TEMPLATE, "placeholder", language=language)
     body = render_assessment(read_assessment(path), indicator_values(table, language), folder=path.parent)
     return render(TEMPLATE, "assessment", body=Markup(body), language=language)

@@ -13,7 +13,7 @@ from ohti._version import __version__, git_commit
 from ohti.documents import charts, content, maps
 from ohti.documents.tables import html_table
 from ohti.documents.templating import Html, render
-from ohti.i18n import format_number, label, translate_note
+from ohti.i18n import format_number, format_period, label, translate_note
 from ohti.indicators import periods
 from ohti.indicators.comparison import compare_values
 from ohti.indicators.disclosure import threshold_for
@@ -66,7 +66,7 @@ def indicator_table_html(table, language: str = "fi", *, link_catalogue: bool = 
             "interval": _interval_text(row.get("lower"), row.get("upper"), decimals, language),
             "national": format_number(row["national"], decimals, language),
             "significance": label("sig_" + str(row.get("significance", "not compared")).replace(" ", "_"), language),
-            "rank": "" if row["rank"] is None or pd.isna(row["rank"]) else f"{int(row['rank'])}/{row['n_ranked']}",
+            "rank": rank_text(row, language, of=row["n_ranked"]),
             "change": format_number(row["change"], decimals, language, sign=True),
             "trend": trend_text(row.get("trend_label", "not calculated"), language),
         })
@@ -84,6 +84,24 @@ def indicator_table_html(table, language: str = "fi", *, link_catalogue: bool = 
     columns = [column for column in columns if column[0] not in empty]
     return render(TEMPLATE, "indicator_table", table=html_table(rows, columns), notes=footnotes, explain=explain,
                   language=language)
+
+
+def rank_text(row, language: str = "fi", *, of=None) -> str:
+    """A rank with its 95 % confidence set, "15 (11–19) / 45"; '' where there is no rank (a
+    count, an incomplete sum, a figure of another period, or no interval)."""
+    rank, lower, upper = (row.get(k) for k in ("rank", "rank_lower", "rank_upper"))
+    if any(v is None or pd.isna(v) for v in (rank, lower, upper)):
+        return ""
+    text = f"{int(rank)} ({int(lower)}–{int(upper)})"
+    return f"{text} / {int(of)}" if of is not None and not pd.isna(of) else text
+
+
+def excess_text(row, language: str = "fi") -> str:
+    """Observed minus expected in persons with its 95 % interval, "−1 103 (−5 836 … 5 008)"."""
+    if any(pd.isna(row.get(k)) for k in ("excess", "excess_lower", "excess_upper")):
+        return label("no_data", language)
+    return (f"{format_number(row['excess'], 0, language, sign=True)} ({format_number(row['excess_lower'], 0, language, sign=True)}"
+            f" … {format_number(row['excess_upper'], 0, language, sign=True)})")
 
 
 def trend_text(trend_label, language: str = "fi") -> str:
@@ -111,12 +129,14 @@ def expected_area_html(results, code: str, language: str = "fi") -> Html:
             "observed": format_number(row["observed"], indicator.decimals, language),
             "expected": format_number(row["expected"], indicator.decimals, language),
             "ratio": _ratio_text(row, language),
+            "excess": excess_text(row, language),
             "significance": label("sig_" + row["significance"].replace(" ", "_"), language),
         })
         notes.append(f"{indicator.label(language)}: {result.fit['family']}, pseudo-R² "
                      f"{format_number(result.fit['pseudo_r2'], 2, language)}")
     columns = [("name", label("indicator", language), False), ("observed", label("observed", language), True),
                ("expected", label("expected", language), True), ("ratio", label("ratio", language), True),
+               ("excess", label("excess_persons", language), True),
                ("significance", label("significance_expected", language), False)]
     covariates = ", ".join(label("cov_" + c, language) for c in results[0].fit["covariates"]) if results else ""
     intro = label("expected_intro_short", language, covariates=covariates)
@@ -160,10 +180,12 @@ def expected_html(result, language: str = "fi", *, highlight: str | None = None)
             "observed": format_number(row["observed"], decimals, language),
             "expected": format_number(row["expected"], decimals, language),
             "ratio": _ratio_text(row, language),
+            "excess": excess_text(row, language),
             "significance": label("sig_" + row["significance"].replace(" ", "_"), language),
         })
     columns = [("area_name", label("area", language), False), ("observed", label("observed", language), True),
                ("expected", label("expected", language), True), ("ratio", label("ratio", language), True),
+               ("excess", label("excess_persons", language), True),
                ("significance", label("significance_expected", language), False)]
     intro = label("expected_intro", language, covariates=", ".join(label("cov_" + c, language) for c in result.fit["covariates"]),
                   family=result.fit["family"], r2=format_number(result.fit["pseudo_r2"], 2, language))
@@ -283,7 +305,7 @@ def league_table_html(table, indicator, language: str = "fi", *, highlight=()) -
     areas' notes (why a value is suppressed) become footnotes."""
     footnotes = []
     rows = [{
-        "rank": "" if pd.isna(r["rank"]) else str(int(r["rank"])),
+        "rank": rank_text(r, language),
         "name": _footnoted(("▶ " if r["area_code"] in highlight else "") + r["area_name"], r.get("note"), footnotes,
                            language),
         "value": format_number(r["value"], indicator.decimals, language),
@@ -347,6 +369,26 @@ def choropleth_html(indicator_id: str, period: str, language: str = "fi", *, lea
         return words_html(label("map_all_suppressed", language, title=title), css_class="map")
     fig, alt = maps.plot_choropleth(values, title=title, decimals=indicator.decimals, language=language)
     return Html(charts.figure_html(fig, alt, raster=True, css_class="map"))
+
+
+def changes_html(changes, previous: str, language: str = "fi", *, names=None) -> Html:
+    """What changed since the edition of ``previous`` (:func:`ohti.documents.content.changes_since`
+    rows of one area, or of all areas with ``names`` mapping area codes to names)."""
+    empty = label("changes_none", language, previous=format_period(previous, language))
+    if changes is None or changes.empty:
+        return render(TEMPLATE, "changes", intro="", table="", empty=empty)
+    rows = []
+    for row in changes.to_dict("records"):
+        before, after = row["before"], row["after"]
+        if row["kind"] == "verdict":
+            before, after = (label("sig_" + v.replace(" ", "_"), language) for v in (before, after))
+        rows.append({"area": (names or {}).get(row["area_code"], row["area_code"]), "name": row["name"],
+                     "kind": label("change_" + row["kind"], language), "before": before, "after": after})
+    columns = ([("area", label("area", language), False)] if names else []) + [
+        ("name", label("indicator", language), False), ("kind", label("change_kind", language), False),
+        ("before", format_period(previous, language), False), ("after", label("change_now", language), False)]
+    return render(TEMPLATE, "changes", intro=label("changes_intro", language, previous=format_period(previous, language)),
+                  table=html_table(rows, columns), empty=empty)
 
 
 def words_html(text: str, *, caption: str | None = None, css_class: str | None = None) -> Html:

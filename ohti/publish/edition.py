@@ -19,7 +19,7 @@ from ohti import cache, paths
 from ohti.build import batch, stamps
 from ohti.build.convert import FORMATS
 from ohti.build.stamps import STAMPS_FOLDER
-from ohti.documents.assessments import check_assessments
+from ohti.documents.assessments import assessment_path, check_assessments
 from ohti.documents.process_section import extract_values
 from ohti.errors import BuildError, ParameterError
 from ohti.i18n import check_language, label
@@ -402,15 +402,22 @@ def _checked_assessments(specs, period: str) -> list[str]:
     not UTF-8 or too large stops the build (every such file named, exit 2); an image from
     outside the assessments folder is left out and reported as a warning."""
     folder = _assessments_dir() / period
+    missing = sorted({str(spec["code"]) for spec in specs if str(spec["code"]).isdigit()
+                      and assessment_path(str(spec["code"]), period, spec.get("parameters", {}).get("language", "fi"),
+                                          folder=_assessments_dir()) is None})
+    # for the people who write them: the documents only say the assessment is published separately
+    notice = [f"{len(missing)} area document(s) without an expert assessment ({', '.join(missing[:10])}"
+              f"{', …' if len(missing) > 10 else ''}): write {folder.relative_to(PROJECT_DIR) if folder.is_relative_to(PROJECT_DIR) else folder}/<code>.md "
+              "from parameters/assessments/TEMPLATE.md"] if missing else []
     if not folder.is_dir():
-        return []
+        return notice
     codes = {str(spec["code"]) for spec in specs}
     files = sorted(p for p in folder.glob("*.md") if p.name.split(".")[0] in codes)
     problems = check_assessments(files)
     errors = [p for p in problems if "is left out" not in p]
     if errors:
         raise ParameterError(f"assessment texts: {len(errors)} problem(s): " + "; ".join(errors))
-    return [p for p in problems if "is left out" in p]
+    return [p for p in problems if "is left out" in p] + notice
 
 
 def _published_elsewhere(results, period: str, outputs_dir, formats) -> list[dict]:
