@@ -108,7 +108,7 @@ def write_index(entries, period, path, *, title=None, language="fi", links=(), p
             language=language,
             title=title or labels["title"].format(period=period),
             labels=labels,
-            groups=_group_rows(rows, other=labels["other"]),
+            groups=_group_rows(rows, other=labels["other"], language=language),
             links=list(links),
             site=site_labels(language),
             languages=sorted({row["language"] for row in rows if row["language"]}),
@@ -178,9 +178,9 @@ def document_kind(code: str) -> str:
     return "region" if "-" in code else "area"
 
 
-def _group_rows(rows: list[dict], *, other: str) -> list[dict]:
-    """Rows under their group's heading, in :data:`KIND_ORDER` and then alphabetically; one
-    unnamed group when no row has a group."""
+def _group_rows(rows: list[dict], *, other: str, language: str = "fi") -> list[dict]:
+    """Rows under their group's heading, in :data:`KIND_ORDER`, the index's language before the
+    others, then alphabetically; one unnamed group when no row has a group."""
     if not any(row["group"] for row in rows):
         return [{"name": None, "rows": rows}]
     rank = {}
@@ -188,7 +188,8 @@ def _group_rows(rows: list[dict], *, other: str) -> list[dict]:
         if row["group"]:
             kind = KIND_ORDER[document_kind(row["code"])]
             rank[row["group"]] = min(rank.get(row["group"], kind), kind)
-    names = sorted(rank, key=lambda name: (rank[name], name.casefold()))
+    foreign = {row["group"]: bool(row["language"]) and row["language"] != language for row in rows if row["group"]}
+    names = sorted(rank, key=lambda name: (rank[name], foreign[name], name.casefold()))
     groups = [
         {"name": name, "rows": [row for row in rows if row["group"] == name]} for name in names
     ]
