@@ -17,9 +17,9 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
-from ohti.errors import BuildError
 from ohti.build.kernels import shutdown_kernels
 from ohti.build.results import _failed_result
+from ohti.errors import BuildError
 
 #: How long to try reaching the scheduler before giving up.
 CONNECT_TIMEOUT = "20s"
