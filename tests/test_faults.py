@@ -90,7 +90,7 @@ def test_sigint_stops_the_build_within_seconds_with_one_line(tmp_path):
 
 
 def test_a_second_build_into_the_same_period_says_one_is_running(tmp_path):
-    first = _start(tmp_path, "--areas", "07,08", "--jobs", "1")
+    first = _start(tmp_path, "--areas", "07,08,10,11,12", "--jobs", "1")  # long enough to be still writing
     try:
         _wait_for_workers(first, 1)
         second = subprocess.run([*OHTI, "build", "--areas", "09", "--formats", "html", "--jobs", "1", "--quiet"],
