@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from browser_support import browser_mark, describe_violations, run_axe, start_chromium, stop_chromium
 
-pytestmark = browser_mark(axe=True)
+pytestmark = [pytest.mark.browser, pytest.mark.slow, browser_mark(axe=True)]  # Chromium starts in about a second
 
 
 @pytest.fixture(scope="module")
@@ -16,18 +16,20 @@ def browser():
     stop_chromium(driver)
 
 
+@pytest.mark.build
 @pytest.mark.parametrize("page", ["index.html", "36_fi.html", "../catalogue/index.html"])
-def test_no_axe_violations(built_site, browser, page):
-    browser.get((built_site / page).resolve().as_uri())
+def test_no_axe_violations(built_period, browser, page):
+    browser.get((built_period / page).resolve().as_uri())
     assert browser.execute_script("return document.documentElement.lang") == "fi"
     violations = run_axe(browser)
     assert not violations, f"{page}: axe-core found {len(violations)} violation(s):\n" + describe_violations(violations)
 
 
-def test_index_after_a_search_and_a_sort_has_no_violations(built_site, browser):
+@pytest.mark.build
+def test_index_after_a_search_and_a_sort_has_no_violations(built_period, browser):
     from selenium.webdriver.common.by import By
 
-    browser.get((built_site / "index.html").as_uri())
+    browser.get((built_period / "index.html").as_uri())
     browser.find_element(By.ID, "ohti-q").send_keys("Enonkoski")
     browser.find_elements(By.CSS_SELECTOR, "table.key-table thead button")[3].click()
     violations = run_axe(browser)

@@ -7,14 +7,13 @@ import io
 import json
 import os
 import re
-import shutil
 import struct
 import time
 import zipfile
 
 import matplotlib.pyplot as plt
 import pytest
-from bs4 import BeautifulSoup
+from conftest import edit_page
 
 from ohti import cli
 from ohti.documents.charts import STYLE, figure_html
@@ -35,31 +34,17 @@ from ohti.publish.audit import (
     parse_number,
     person_labels,
 )
-from ohti.publish.edition import build_area_documents
 
-#: What a real build of one area holds: the document in HTML and PDF, the index, the executed
-#: notebook, and the area's data package (8 CSV files, a workbook, LUEMINUT.txt, and the zip).
-BUILT_FILES = 15
-
-
-@pytest.fixture(scope="module")
-def built(tmp_path_factory):
-    """outputs/<period> of a real build of one area document (Savonlinna, 36), in HTML and PDF."""
-    outputs = tmp_path_factory.mktemp("outputs")
-    summary = build_area_documents(codes="36", formats=("html", "pdf"), jobs=1, progress=False, outputs_dir=outputs)
-    assert summary.ok, summary.text()
-    return outputs / summary.period
+#: What the shared build (``built_period``, areas 23 and 36) holds: each area's document in HTML
+#: and PDF, its executed notebook and its data package (8 CSV files, a workbook, LUEMINUT.txt,
+#: and the zip), and the index.
+BUILT_FILES = 2 * (2 + 1 + 11) + 1
 
 
-def planted(built, tmp_path, edit):
-    """A copy of the build where ``edit(soup)`` changed the document."""
-    copy = tmp_path / "2023-10"
-    shutil.copytree(built, copy)
-    page = copy / "36_fi.html"
-    soup = BeautifulSoup(page.read_text(encoding="utf-8"), "html.parser")
-    edit(soup)
-    page.write_text(str(soup), encoding="utf-8")
-    return copy
+def planted(build, edit):
+    """The copy of the build `build` after ``edit(soup)`` changed Savonlinna's document."""
+    edit_page(build / "36_fi.html", edit)
+    return build
 
 
 def column_cells(soup, header):
@@ -80,15 +65,19 @@ def row_cells(soup, name):
     raise AssertionError(f"no row {name!r}")
 
 
-def test_full_build_passes(capsys, built):
-    assert cli.main(["audit", str(built)]) == 0
+@pytest.mark.build
+@pytest.mark.slow
+def test_full_build_passes(capsys, built_period):
+    assert cli.main(["audit", str(built_period)]) == 0
     out = capsys.readouterr().out
     assert out.startswith(f"audit: {BUILT_FILES} file(s) checked, no count of persons below the threshold")
 
 
-def test_audit_reads_the_person_counts_of_a_real_document(built):
+@pytest.mark.build
+@pytest.mark.slow
+def test_audit_reads_the_person_counts_of_a_real_document(built_period):
     # with an absurd threshold every count of persons is a finding: the audit does look at them
-    _, findings = audit([built], threshold=10**9)
+    _, findings = audit([built_period], threshold=10**9)
     where = " | ".join(f.where for f in findings)
     assert "row 'Työttömät työnhakijat, henkilöä', column 'Alue'" in where      # indicator table
     assert "row 'Työvoima, henkilöä', column 'Koko maa'" in where               # the nation's count too
@@ -112,11 +101,13 @@ def test_audit_reads_the_person_counts_of_a_real_document(built):
     assert any(f.file.endswith(".zip:36_savonlinna/values_fi.csv") for f in findings)
 
 
-def test_planted_small_count_in_the_municipality_table_fails(capsys, built, tmp_path):
+@pytest.mark.build
+@pytest.mark.slow
+def test_planted_small_count_in_the_municipality_table_fails(capsys, copy_of_build):
     def edit(soup):
         column_cells(soup, "Työttömät työnhakijat")[1].string = "3"
 
-    folder = planted(built, tmp_path, edit)
+    folder = planted(copy_of_build, edit)
     assert cli.main(["audit", str(folder)]) == 1
     lines = capsys.readouterr().out.splitlines()
     assert len(lines) == 2
@@ -124,16 +115,20 @@ def test_planted_small_count_in_the_municipality_table_fails(capsys, built, tmp_
     assert lines[1].startswith(f"audit: 1 count(s) of persons below the threshold in {BUILT_FILES} file(s)")
 
 
-def test_planted_small_count_in_the_indicator_table_fails(built, tmp_path):
+@pytest.mark.build
+@pytest.mark.slow
+def test_planted_small_count_in_the_indicator_table_fails(copy_of_build):
     def edit(soup):
         row_cells(soup, "Työttömät työnhakijat, henkilöä")[1].string = "4"
 
-    _, findings = audit([planted(built, tmp_path, edit)])
+    _, findings = audit([planted(copy_of_build, edit)])
     assert [(f.value, f.threshold) for f in findings] == [("4", 5)]
     assert "row 'Työttömät työnhakijat, henkilöä', column 'Alue'" in findings[0].where
 
 
-def test_small_numbers_that_are_not_counts_of_persons_pass(built, tmp_path):
+@pytest.mark.build
+@pytest.mark.slow
+def test_small_numbers_that_are_not_counts_of_persons_pass(copy_of_build):
     def edit(soup):
         row_cells(soup, "Työttömyysaste")[1].string = "3,2"           # a rate
         row_cells(soup, "Avoimet työpaikat, kpl")[1].string = "3"      # vacancies, not persons
@@ -141,14 +136,16 @@ def test_small_numbers_that_are_not_counts_of_persons_pass(built, tmp_path):
         row_cells(soup, "Työttömät työnhakijat, henkilöä")[2].string = "1–4"   # an interval
         column_cells(soup, "Työttömät työnhakijat")[0].string = "0"   # a zero reveals nobody
 
-    assert audit([planted(built, tmp_path, edit)]) [1] == []
+    assert audit([planted(copy_of_build, edit)])[1] == []
 
 
-def test_threshold_is_a_setting(built, tmp_path):
+@pytest.mark.build
+@pytest.mark.slow
+def test_threshold_is_a_setting(copy_of_build):
     def edit(soup):
         column_cells(soup, "Työttömät työnhakijat")[1].string = "4"
 
-    folder = planted(built, tmp_path, edit)
+    folder = planted(copy_of_build, edit)
     assert len(audit([folder])[1]) == 1
     assert audit([folder], threshold=3)[1] == []
 
@@ -203,6 +200,7 @@ def test_missing_folder_is_an_error(capsys, tmp_path):
         audit([tmp_path], threshold=0)
 
 
+@pytest.mark.slow
 def test_reading_in_parallel_finds_the_same_in_the_same_order(tmp_path):
     # Hand-made CSV files: every third has a small count, in a different row each.
     header = "level,area_code,period,indicator,value,numerator,denominator\n"
@@ -218,14 +216,16 @@ def test_reading_in_parallel_finds_the_same_in_the_same_order(tmp_path):
     assert parallel == serial
 
 
+@pytest.mark.build
+@pytest.mark.slow
 @pytest.mark.parametrize("plant", [False, True])
-def test_build_with_audit_checks_what_it_built(monkeypatch, capsys, built, tmp_path, plant):
+def test_build_with_audit_checks_what_it_built(monkeypatch, capsys, built_period, copy_of_build, plant):
     """`ohti build --audit` (what `make reports` runs) audits the period's folder of the build."""
     from ohti.publish import edition
 
-    folder = built
+    folder = built_period
     if plant:
-        folder = planted(built, tmp_path, lambda soup: column_cells(soup, "Työttömät työnhakijat")[0].string.replace_with("3"))
+        folder = planted(copy_of_build, lambda soup: column_cells(soup, "Työttömät työnhakijat")[0].string.replace_with("3"))
     summary = edition.BuildSummary(folder.name, [], str(folder / "index.html"))
     monkeypatch.setattr(edition, "build_area_documents", lambda **_: summary)
     assert cli.main(["build", "--areas", "36", "--audit", "--quiet"]) == (1 if plant else 0)

@@ -16,7 +16,7 @@ from ohti.indicators.comparison import compare_values
 
 ARTIFACTS = Path(__file__).parent / "artifacts"
 
-pytestmark = browser_mark()
+pytestmark = [pytest.mark.browser, pytest.mark.slow, browser_mark()]  # Chromium starts in about a second
 
 
 @pytest.fixture(scope="module")
@@ -32,12 +32,13 @@ def _visible_rows(driver):
     return [row for row in driver.find_elements(By.CSS_SELECTOR, "tr[data-code]") if row.is_displayed()]
 
 
-def test_find_a_municipality_and_open_its_area(built_site, browser):
+@pytest.mark.build
+def test_find_a_municipality_and_open_its_area(built_period, browser):
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support import expected_conditions
     from selenium.webdriver.support.ui import WebDriverWait
 
-    browser.get((built_site / "index.html").as_uri())
+    browser.get((built_period / "index.html").as_uri())
     assert browser.find_element(By.ID, "ohti-search").is_displayed()  # the script ran
     assert [row.get_attribute("data-code") for row in _visible_rows(browser)] == ["23", "36"]
 
@@ -75,17 +76,18 @@ def test_find_a_municipality_and_open_its_area(built_site, browser):
     text = browser.find_element(By.TAG_NAME, "body").text
     assert "Savonlinna" in browser.find_element(By.TAG_NAME, "h1").text
     for indicator in ("unemployed", "unemployment_rate"):
-        value = compare_values(indicator, "area", periods=[built_site.name], codes=["36"])["value"].iloc[0]
+        value = compare_values(indicator, "area", periods=[built_period.name], codes=["36"])["value"].iloc[0]
         decimals = 0 if indicator == "unemployed" else 1
         assert format_number(value, decimals, "fi") in text, indicator
     browser.save_screenshot(str(ARTIFACTS / "area_36_fi.png"))
     assert (ARTIFACTS / "area_36_fi.png").stat().st_size > 10_000
 
 
-def test_summary_table_sorts_by_a_column(built_site, browser):
+@pytest.mark.build
+def test_summary_table_sorts_by_a_column(built_period, browser):
     from selenium.webdriver.common.by import By
 
-    browser.get((built_site / "index.html").as_uri())
+    browser.get((built_period / "index.html").as_uri())
     table = browser.find_element(By.CSS_SELECTOR, "table.key-table")
     heads = table.find_elements(By.CSS_SELECTOR, "thead th")
     rate = next(h for h in heads if h.text.startswith("Työttömyysaste"))

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import nbformat
 import pytest
-from bs4 import BeautifulSoup
+from conftest import soup_of
 
 from ohti.build.batch import build_documents
 from ohti.build.convert import html_to_pdf, notebook_to_html
@@ -24,7 +24,7 @@ def _parameters(area_code, **extra):
 
 
 def _assert_self_contained(html):
-    soup = BeautifulSoup(html, "html.parser")
+    soup = soup_of(html)
     assert soup.find_all("script") == []
     assert "<script" not in html.lower()
     for link in soup.find_all("link"):
@@ -41,6 +41,8 @@ def executed(tmp_path_factory):
     return nb, output
 
 
+@pytest.mark.build
+@pytest.mark.slow
 def test_render_writes_executed_notebook_with_parameters(executed):
     nb, output = executed
     assert output.is_file()
@@ -58,6 +60,8 @@ def test_render_writes_executed_notebook_with_parameters(executed):
     assert MINI.read_text(encoding="utf-8").count('"outputs": []') == 3  # input left unexecuted
 
 
+@pytest.mark.build
+@pytest.mark.slow
 def test_html_shows_outputs_not_code(executed):
     nb, _ = executed
     html = notebook_to_html(nb, title="Alue 99", language="fi", about="<p>Lähde: testi</p>")
@@ -77,10 +81,12 @@ def test_html_shows_outputs_not_code(executed):
     _assert_self_contained(html)
 
 
+@pytest.mark.build
+@pytest.mark.slow
 def test_every_image_has_alternative_text(executed):
     nb, _ = executed
     for language, word in [("fi", "Kuvio"), ("sv", "Figur"), ("en", "Figure")]:
-        soup = BeautifulSoup(notebook_to_html(nb, title="t", language=language), "html.parser")
+        soup = soup_of(notebook_to_html(nb, title="t", language=language))
         alts = [image.get("alt", "").strip() for image in soup.find_all("img")]
         assert len(alts) == 2
         assert all(alts)
@@ -113,6 +119,8 @@ def test_notebook_to_html_drops_scripts_and_external_stylesheets():
     assert 'alt="Figure"' in html  # an empty alternative text is replaced
 
 
+@pytest.mark.build
+@pytest.mark.slow
 def test_notebook_to_html_does_not_modify_notebook(executed):
     nb, _ = executed
     before = nbformat.writes(nb)
@@ -120,12 +128,16 @@ def test_notebook_to_html_does_not_modify_notebook(executed):
     assert nbformat.writes(nb) == before
 
 
+@pytest.mark.build
+@pytest.mark.slow
 def test_notebook_to_html_rejects_unknown_language(executed):
     nb, _ = executed
     with pytest.raises(ParameterError, match=r"unsupported language 'de'; choose one of fi, sv"):
         notebook_to_html(nb, title="t", language="de")
 
 
+@pytest.mark.build
+@pytest.mark.slow
 def test_html_to_pdf_writes_pdf(executed, tmp_path):
     nb, _ = executed
     pdf = tmp_path / "deeper" / "99_fi.pdf"
@@ -134,6 +146,8 @@ def test_html_to_pdf_writes_pdf(executed, tmp_path):
     assert [p.name for p in pdf.parent.iterdir()] == ["99_fi.pdf"]
 
 
+@pytest.mark.build
+@pytest.mark.slow
 def test_render_failure_raises_build_error_and_keeps_notebook(tmp_path):
     output = tmp_path / "98_fi.ipynb"
     with pytest.raises(BuildError, match=r"area 98 .*ValueError: planted failure") as caught:
@@ -175,6 +189,8 @@ def built(tmp_path_factory):
     return outputs / PERIOD, results
 
 
+@pytest.mark.build
+@pytest.mark.slow
 def test_build_documents_isolates_a_failing_document(built):
     folder, results = built
     failing, good = results  # in the order given
@@ -197,6 +213,8 @@ def test_build_documents_isolates_a_failing_document(built):
     assert failing["ipynb"] == str(folder / "notebooks" / "02_fi.ipynb")
 
 
+@pytest.mark.build
+@pytest.mark.slow
 def test_build_documents_in_process_and_about_failure(tmp_path):
     def about(parameters):
         raise RuntimeError(f"no metadata for {parameters['area_code']}")
@@ -239,11 +257,13 @@ def test_build_documents_lists_every_problem_of_the_spec(tmp_path):
     assert not (tmp_path / PERIOD).exists()
 
 
+@pytest.mark.build
+@pytest.mark.slow
 def test_write_index_lists_documents_and_marks_failures(built):
     folder, results = built
     index = write_index(results, PERIOD, folder / "index.html")
     html = index.read_text(encoding="utf-8")
-    soup = BeautifulSoup(html, "html.parser")
+    soup = soup_of(html)
 
     assert '<html lang="fi">' in html
     assert soup.title.string == "Alueraportit 2023-10"
@@ -272,7 +292,7 @@ def test_write_index_groups_and_escapes(tmp_path):
     ]
     path = write_index(entries, PERIOD, tmp_path / "index.html", language="sv", title="Rapporter")
     html = path.read_text(encoding="utf-8")
-    soup = BeautifulSoup(html, "html.parser")
+    soup = soup_of(html)
     headings = [h.get_text() for h in soup.find_all("h2")]
     assert headings == ["Etelä-Savon ELY", "Pohjanmaan ELY", "Övriga"]  # others last
     codes = [row.find("td").get_text() for row in soup.find_all("tr") if row.find("td")]
@@ -307,6 +327,8 @@ def _files(folder, stem):
         ("ipynb", f"notebooks/{stem}.ipynb"), ("html", f"{stem}.html"), ("pdf", f"{stem}.pdf")]}
 
 
+@pytest.mark.build
+@pytest.mark.slow
 def test_two_builds_of_the_same_inputs_are_byte_identical(tmp_path):
     first = build_documents([_spec("01")], period=PERIOD, outputs_dir=tmp_path / "a",
                             notebook=MINI, progress=False, reuse_kernels=False)
@@ -318,6 +340,8 @@ def test_two_builds_of_the_same_inputs_are_byte_identical(tmp_path):
         assert a[kind].read_bytes() == b[kind].read_bytes(), kind
 
 
+@pytest.mark.build
+@pytest.mark.slow
 def test_unchanged_documents_are_not_built_again(tmp_path):
     specs = [_spec("01"), _spec("02")]
     build = lambda specs, **options: build_documents(  # noqa: E731
@@ -346,6 +370,8 @@ def test_unchanged_documents_are_not_built_again(tmp_path):
     assert [r["rebuilt"] for r in build(specs[:1], force=True)] == [True]
 
 
+@pytest.mark.build
+@pytest.mark.slow
 def test_a_changed_input_file_rebuilds_only_its_document(tmp_path, monkeypatch):
     import ohti.build.stamps
 
@@ -363,6 +389,8 @@ def test_a_changed_input_file_rebuilds_only_its_document(tmp_path, monkeypatch):
     assert [r["rebuilt"] for r in build()] == [False, False]
 
 
+@pytest.mark.build
+@pytest.mark.slow
 def test_a_failing_document_stays_failed_until_its_inputs_change(tmp_path):
     specs = [_spec("01"), _spec("02", fail=True)]
     build = lambda specs: build_documents(  # noqa: E731
@@ -410,6 +438,8 @@ def real_builds(tmp_path_factory):
     return folder, warm, fresh
 
 
+@pytest.mark.build
+@pytest.mark.slow
 def test_warm_kernel_gives_the_same_bytes_as_a_fresh_kernel(real_builds):
     folder, warm, fresh = real_builds
     assert [r["status"] for r in warm + fresh] == ["ok", "ok", "ok"], [r["error"] for r in warm + fresh]
@@ -422,6 +452,8 @@ def test_warm_kernel_gives_the_same_bytes_as_a_fresh_kernel(real_builds):
     assert counts == list(range(1, len(counts) + 1))  # numbered as in a fresh kernel
 
 
+@pytest.mark.build
+@pytest.mark.slow
 def test_rebuilding_a_real_period_with_nothing_changed_is_quick(real_builds):
     import time
 
@@ -440,6 +472,8 @@ def test_rebuilding_a_real_period_with_nothing_changed_is_quick(real_builds):
 # --------------------------------------------------------------------------- order and workers
 
 
+@pytest.mark.build
+@pytest.mark.slow
 def test_documents_start_in_order_of_priority(tmp_path):
     specs = [{**_spec("01"), "priority": -1}, {**_spec("02"), "priority": 2}, _spec("03"), {**_spec("04"), "priority": 2}]
     results = build_documents(specs, period=PERIOD, formats=("html",), outputs_dir=tmp_path,
@@ -455,6 +489,8 @@ def test_a_priority_that_is_not_a_number_is_refused(tmp_path):
                         notebook=MINI, progress=False)
 
 
+@pytest.mark.build
+@pytest.mark.slow
 def test_a_pool_started_before_the_build_builds_its_documents(tmp_path):
     from ohti.build.batch import WorkerPool
 
@@ -473,6 +509,8 @@ def test_a_pool_started_before_the_build_builds_its_documents(tmp_path):
     assert not Path(shared[SHARED_FOLDER_VARIABLE]).exists()  # the kernels' shared folder is removed
 
 
+@pytest.mark.build
+@pytest.mark.slow
 def test_a_failed_document_keeps_its_last_good_pages(tmp_path):
     """Published work is never lost: a document that fails after a good build keeps that
     build's HTML and PDF, and its result says so; a page its stamp does not vouch for goes."""

@@ -57,6 +57,7 @@ def test_errors_are_one_line_and_status_2(capsys, argv, message):
     assert err.count("\n") == 1 and message in err and "Traceback" not in err
 
 
+@pytest.mark.slow
 def test_entry_point_runs_without_traceback():
     result = subprocess.run([sys.executable, "-m", "ohti", "values", "--indicator", "x", "--level", "area"],
                             capture_output=True, text=True)
@@ -64,6 +65,7 @@ def test_entry_point_runs_without_traceback():
     assert result.stderr.startswith("ohti: error: unknown indicator 'x'") and "Traceback" not in result.stderr
 
 
+@pytest.mark.slow
 def test_indicators_lists_the_catalogue(capsys):
     status, out, _ = run(capsys, "indicators", "--format", "csv")
     table = pd.read_csv(io.StringIO(out))

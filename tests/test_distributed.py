@@ -15,6 +15,8 @@ MINI = Path(__file__).parent / "fixtures" / "mini.ipynb"
 PERIOD = "2023-10"
 
 
+@pytest.mark.build
+@pytest.mark.slow
 def test_build_on_a_dask_cluster(tmp_path):
     from ohti.build import kernels
 
@@ -32,6 +34,7 @@ def test_build_on_a_dask_cluster(tmp_path):
     assert kernels._all_kernels == []  # the workers' kernels were shut down with the batch
 
 
+@pytest.mark.slow
 def test_an_unreachable_scheduler_is_reported(tmp_path, monkeypatch):
     import ohti.build.distributed
 

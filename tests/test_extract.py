@@ -114,6 +114,7 @@ def demo(tmp_path_factory):
     return demo_extract_path("2023-10", folder=tmp_path_factory.mktemp("extracts"))
 
 
+@pytest.mark.slow
 def test_demo_stocks_equal_the_real_unemployed(demo):
     """The spells open at each month-end equal the real unemployed job seekers of the shipped
     StatFin tyonv 12r5 table (indicator 'unemployed') in every area and month."""
@@ -135,6 +136,7 @@ def test_demo_stocks_equal_the_real_unemployed(demo):
     assert int(real.loc["01", "2023-10"]) > 10_000  # Espoo-Kauniainen: a real, large stock
 
 
+@pytest.mark.slow
 def test_demo_is_labelled_and_validates(demo):
     assert "synthetic" in demo.name
     metadata = {k.decode(): v.decode() for k, v in pq.read_schema(demo).metadata.items()}
@@ -144,6 +146,7 @@ def test_demo_is_labelled_and_validates(demo):
     assert summary["synthetic"] is True and summary["extract_date"] == "2023-10-31"
 
 
+@pytest.mark.slow
 def test_demo_is_reproducible_and_fills_up_to_a_size():
     from ohti.register.demo import generate
 

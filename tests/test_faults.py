@@ -15,8 +15,9 @@ import time
 from pathlib import Path
 
 import pytest
+from conftest import soup_of
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.build, pytest.mark.slow]  # each test runs `ohti build` in a process of its own
 
 OHTI = [sys.executable, "-m", "ohti"]
 #: Long enough for the workers and kernels to be running a document.
@@ -89,7 +90,7 @@ def test_sigint_stops_the_build_within_seconds_with_one_line(tmp_path):
 
 
 def test_a_second_build_into_the_same_period_says_one_is_running(tmp_path):
-    first = _start(tmp_path, "--areas", "07,08", "--jobs", "1")
+    first = _start(tmp_path, "--areas", "07,08,10,11,12", "--jobs", "1")  # long enough to be still writing
     try:
         _wait_for_workers(first, 1)
         second = subprocess.run([*OHTI, "build", "--areas", "09", "--formats", "html", "--jobs", "1", "--quiet"],
@@ -105,15 +106,13 @@ def test_a_second_build_into_the_same_period_says_one_is_running(tmp_path):
 
 def test_a_build_of_one_area_keeps_the_other_documents_in_the_index(tmp_path):
     """A partial build lists every published document of the period, not only its own."""
-    from bs4 import BeautifulSoup
-
     environment = {**os.environ, "OHTI_OUTPUTS_DIR": str(tmp_path)}
     for areas in ("01,02", "02"):
         done = subprocess.run([*OHTI, "build", "--areas", areas, "--formats", "html", "--jobs", "1", "--quiet"],
                               env=environment, capture_output=True, text=True, timeout=300)
         assert done.returncode == 0, done.stderr
     period = next(p for p in tmp_path.iterdir() if p.is_dir() and p.name[:2] == "20")
-    soup = BeautifulSoup((period / "index.html").read_text(encoding="utf-8"), "html.parser")
+    soup = soup_of(period / "index.html")
     listed = {(row["data-code"], row["data-language"]) for row in soup.find_all("tr", attrs={"data-code": True})
               if row.find("a", string="HTML")}
     assert {("01", "fi"), ("01", "sv"), ("02", "fi")} <= listed

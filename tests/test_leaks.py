@@ -31,7 +31,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from bs4 import BeautifulSoup
+from conftest import soup_of
 
 from ohti.analysis import peers
 from ohti.documents import content, sections
@@ -131,7 +131,7 @@ def _normal(text: str) -> str:
 
 
 def _svg_texts(svg: str) -> str:
-    soup = BeautifulSoup(re.sub(r"^\s*<\?xml[^>]*\?>", "", svg), "html.parser")  # no XML prolog: no warning
+    soup = soup_of(re.sub(r"^\s*<\?xml[^>]*\?>", "", svg))  # no XML prolog: no warning
     return " | ".join(element.get_text(" ") for element in soup.find_all("text"))
 
 
@@ -145,7 +145,7 @@ def _data_uri_svg(src: str) -> str | None:
 def _html_parts(markup: str, where: str) -> list[tuple[str, str]]:
     """An HTML page or fragment as (where, text): its text and tables, each image's alt text,
     the text of its SVG charts (inline or as data URIs) and its script data (search data)."""
-    soup = BeautifulSoup(markup, "html.parser")
+    soup = soup_of(markup)
     parts = []
     for number, image in enumerate(soup.find_all("img"), start=1):
         parts.append((f"{where}, alt text of image {number}", image.get("alt", "")))
@@ -266,6 +266,7 @@ def _found(parts, hidden) -> list[str]:
 
 # --- the built document -------------------------------------------------------------------------
 
+@pytest.mark.build
 @pytest.mark.slow
 def test_no_suppressed_figure_of_savonlinna_is_published_anywhere(draft_build, hidden):
     parts = published_texts(draft_build)
@@ -280,6 +281,7 @@ def test_no_suppressed_figure_of_savonlinna_is_published_anywhere(draft_build, h
     assert not found, f"{len(found)} suppressed figure(s) published:\n" + "\n".join(found[:40])
 
 
+@pytest.mark.build
 @pytest.mark.slow
 def test_the_audit_finds_no_count_below_the_draft_threshold(draft_build):
     from ohti.publish.audit import audit
@@ -289,9 +291,10 @@ def test_the_audit_finds_no_count_below_the_draft_threshold(draft_build):
     assert not findings, "\n".join(map(str, findings))
 
 
+@pytest.mark.build
 @pytest.mark.slow
 def test_a_series_suppressed_throughout_is_said_in_words(draft_build):
-    soup = BeautifulSoup((draft_build / f"{AREA}_fi.html").read_text(encoding="utf-8"), "html.parser")
+    soup = soup_of(draft_build / f"{AREA}_fi.html")
     words = [figure.get_text(" ") for figure in soup.select("figure.no-chart")]
     # Savonlinna's unemployed, its unemployment rate and its vacancies per unemployed: every
     # month of the five years is suppressed, and each chart says so instead of being drawn.

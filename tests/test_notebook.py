@@ -23,6 +23,8 @@ def savonlinna(tmp_path_factory):
     return nb, html, pdf
 
 
+@pytest.mark.build
+@pytest.mark.slow
 def test_published_html_has_the_area_and_its_unemployment_rate(savonlinna):
     _, html, _ = savonlinna
     rate = compute_values("unemployment_rate", "area", periods=["2023-10"], codes=["36"])["value"].iloc[0]
@@ -32,6 +34,8 @@ def test_published_html_has_the_area_and_its_unemployment_rate(savonlinna):
     assert '<td class="num">9,7</td>' in html  # whole country 256 070 / 2 648 166
 
 
+@pytest.mark.build
+@pytest.mark.slow
 def test_document_is_self_contained_and_accessible(savonlinna):
     _, html, pdf = savonlinna
     assert '<html lang="fi"' in html
@@ -44,17 +48,23 @@ def test_document_is_self_contained_and_accessible(savonlinna):
     assert pdf.read_bytes().startswith(b"%PDF")
 
 
+@pytest.mark.build
+@pytest.mark.slow
 def test_member_municipalities_and_regions_are_shown(savonlinna):
     _, html, _ = savonlinna
     for name in ("Enonkoski", "Rantasalmi", "Sulkava", "Etelä-Savon ELY-keskus", "Etelä-Savo"):
         assert name in html
 
 
+@pytest.mark.build
+@pytest.mark.slow
 def test_incomplete_sum_is_marked_in_finnish(savonlinna):
     _, html, _ = savonlinna
     assert "vajaa summa: avoimet työpaikat puuttuu 2/4 jäsenkunnalta" in html
 
 
+@pytest.mark.build
+@pytest.mark.slow
 def test_document_opens_with_the_spine_chart_and_has_the_comparisons(savonlinna):
     _, html, _ = savonlinna
     summary = html.index("Yhteenveto")
@@ -66,6 +76,8 @@ def test_document_opens_with_the_spine_chart_and_has_the_comparisons(savonlinna)
     assert "Mikkelin seutu" in html  # one of Savonlinna's five peers (structure in 2023-10)
 
 
+@pytest.mark.build
+@pytest.mark.slow
 def test_indicators_link_to_the_catalogue(savonlinna):
     _, html, _ = savonlinna
     assert 'href="../catalogue/index.html#unemployment_rate"' in html

@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-import csv
 import math
 import zipfile
 
 import pytest
+from conftest import csv_rows
 
+from ohti.indicators import disclosure
 from ohti.indicators.comparison import compare_values
 from ohti.publish.audit import audit, audit_csv, audit_xlsx
-from ohti.publish.packages import PACKAGE_COLUMNS, package_stem, slug, write_packages
+from ohti.publish.packages import PACKAGE_COLUMNS, package_stem, period_values, slug, write_packages
 from ohti.sources import areas
 
 PERIOD = "2023-10"
@@ -21,11 +22,6 @@ CODE = "36"  # Savonlinna: Enonkoski, Rantasalmi, Savonlinna, Sulkava
 def package(tmp_path_factory):
     outputs = tmp_path_factory.mktemp("outputs")
     return write_packages([CODE], PERIOD, outputs, progress=False)[CODE]
-
-
-def _rows(path, *, delimiter=",", encoding="utf-8"):
-    with open(path, encoding=encoding, newline="") as handle:
-        return list(csv.DictReader(handle, delimiter=delimiter))
 
 
 def test_slug_and_stem():
@@ -46,7 +42,7 @@ def test_files_of_a_package(package):
 
 
 def test_values_are_the_gated_comparison(package):
-    rows = _rows(package.csv["values"])
+    rows = csv_rows(package.csv["values"])
     assert list(rows[0]) == PACKAGE_COLUMNS
     assert {row["level"] for row in rows} == {"area", "national"}
     assert {row["area_code"] for row in rows if row["level"] == "area"} == {CODE}
@@ -62,16 +58,41 @@ def test_values_are_the_gated_comparison(package):
     assert unemployed["value"] == "1770"
 
 
-def test_municipalities_of_the_area_with_suppression(package):
-    rows = _rows(package.csv["municipalities"])
+@pytest.fixture(params=[None, 100], ids=["registry", "threshold-100"])
+def threshold(request, monkeypatch):
+    """The disclosure threshold of every indicator: the registry's (5 persons), or 100 in this
+    process; the period's package values (kept per period) are computed again with it, and
+    again after."""
+    if request.param is None:
+        yield None
+        return
+    period_values.cache_clear()
+    monkeypatch.setattr(disclosure, "threshold_for", lambda indicator_id=None: request.param)
+    yield request.param
+    monkeypatch.undo()
+    period_values.cache_clear()
+
+
+#: The municipalities of Savonlinna whose unemployed are suppressed in 2023-10: none below the
+#: registry's 5 persons; with 100, Enonkoski's 41 and Sulkava's 81.
+SUPPRESSED = {None: set(), 100: {("046", "primary"), ("768", "primary")}}
+
+
+def test_municipalities_of_the_area_with_suppression(tmp_path, threshold):
+    package = write_packages([CODE], PERIOD, tmp_path, progress=False)[CODE]
+    rows = csv_rows(package.csv["municipalities"])
     members = set(areas.members("area", CODE).index)
     assert {row["area_code"] for row in rows} == members
     assert all(row["level"] == "municipality" for row in rows)
     suppressed = [row for row in rows if row["suppression"]]
+    assert {(row["area_code"], row["suppression"]) for row in suppressed
+            if row["indicator"] == "unemployed"} == SUPPRESSED[threshold]
+    assert bool(suppressed) == bool(threshold)
     for row in suppressed:  # a suppressed value is missing, not zero, and says why
         assert row["value"] == "" and row["numerator"] == "" and row["note"].startswith("suppressed")
     gated = compare_values("unemployed", "municipality", periods=[PERIOD], codes=sorted(members))
     by_code = {r["area_code"]: r["value"] for r in rows if r["indicator"] == "unemployed"}
+    assert len(gated) == len(members) == 4
     for _, expected in gated.iterrows():
         shown = by_code[expected["area_code"]]
         assert (shown == "") if math.isnan(expected["value"]) else float(shown) == expected["value"]
@@ -80,8 +101,8 @@ def test_municipalities_of_the_area_with_suppression(package):
 def test_finnish_csv_has_bom_semicolons_and_decimal_commas(package):
     raw = package.csv_fi["values"].read_bytes()
     assert raw.startswith(b"\xef\xbb\xbf")
-    plain = _rows(package.csv["values"])
-    finnish = _rows(package.csv_fi["values"], delimiter=";", encoding="utf-8-sig")
+    plain = csv_rows(package.csv["values"])
+    finnish = csv_rows(package.csv_fi["values"], delimiter=";", encoding="utf-8-sig")
     assert len(plain) == len(finnish)
     for a, b in zip(plain, finnish):
         assert list(b) == PACKAGE_COLUMNS
@@ -98,7 +119,7 @@ def test_workbook_sheets(package):
     assert workbook.sheetnames == ["values", "municipalities", "definitions", "sources"]
     values = list(workbook["values"].iter_rows(values_only=True))
     assert list(values[0]) == PACKAGE_COLUMNS
-    assert len(values) - 1 == len(_rows(package.csv["values"]))
+    assert len(values) - 1 == len(csv_rows(package.csv["values"]))
     unemployed = next(r for r in values if r[4] == "unemployed" and r[0] == "area")
     assert unemployed[5] == 1770  # a number, not text
     definitions = list(workbook["definitions"].iter_rows(values_only=True))

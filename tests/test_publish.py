@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from ohti.cli import make_parser
 from ohti.paths import AREA_NOTEBOOK
 from ohti.publish import edition
@@ -134,11 +136,10 @@ def test_jobs_zero_is_refused(capsys):
     assert "--jobs must be at least 1, not 0" in capsys.readouterr().err
 
 
+@pytest.mark.slow
 def test_a_second_build_into_the_same_period_stops_with_one_line(tmp_path):
     import subprocess
     import sys
-
-    import pytest
 
     from ohti.errors import BuildError
 

@@ -78,6 +78,8 @@ def documents(tmp_path_factory):
         mp.undo()
 
 
+@pytest.mark.build
+@pytest.mark.slow
 def test_regional_documents_run_for_each_grouping(documents):
     assert "Etelä-Pohjanmaan ELY-keskus" in documents["ely"] and "Suupohja" in documents["ely"]
     assert "Pohjanmaa" in documents["maakunta"] and "Ulottuu myös alueelle" in documents["maakunta"]
@@ -86,6 +88,8 @@ def test_regional_documents_run_for_each_grouping(documents):
         assert re.search(r'<img [^>]*alt="[^"]+"', html)  # the locator map has alt text
 
 
+@pytest.mark.build
+@pytest.mark.slow
 def test_national_overview(documents):
     html = documents["national"]
     for heading in ("Kartat", "Alueiden järjestys indikaattoreittain", "Koko maata merkitsevästi huonommat alueet",
@@ -95,6 +99,8 @@ def test_national_overview(documents):
     assert "Pietarsaaren seutu" in html and "Lahti" in html
 
 
+@pytest.mark.build
+@pytest.mark.slow
 def test_language_switch_changes_labels_and_numbers(documents):
     english, swedish = documents["area_en"], documents["area_sv"]
     assert "Summary" in english and "Unemployment rate" in english and "Yhteenveto" not in english
@@ -103,6 +109,8 @@ def test_language_switch_changes_labels_and_numbers(documents):
     assert re.search(r"<td class=\"num\">\d+,\d</td>", swedish)       # decimal comma in Swedish
 
 
+@pytest.mark.build
+@pytest.mark.slow
 def test_assessment_in_a_document_is_escaped(documents):
     html = documents["area_en"]
     assert "<h3>Strengths</h3>" in html

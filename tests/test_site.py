@@ -7,7 +7,7 @@ import math
 import re
 
 import pytest
-from bs4 import BeautifulSoup
+from conftest import soup_of
 
 from ohti.i18n import format_number
 from ohti.indicators.comparison import compare_values
@@ -91,7 +91,7 @@ def test_index_page(tmp_path, summary):
     path = write_index(entries, PERIOD, tmp_path / "index.html", packages=packages, directory=directory,
                        summary=summary, links=[("Luettelo", "../catalogue/index.html")])
     html = path.read_text(encoding="utf-8")
-    soup = BeautifulSoup(html, "html.parser")
+    soup = soup_of(html)
 
     # nothing is loaded from elsewhere: no URLs with a scheme or protocol-relative in src/href,
     # no external scripts, stylesheets, images or fonts
@@ -118,7 +118,8 @@ def test_index_page(tmp_path, summary):
     # the summary table: headers with scope, sort buttons, marks with text beside them
     table = soup.find("table", class_="key-table")
     assert table.find("caption").get_text().startswith("Keskeiset indikaattorit, 2023-10.")
-    assert all(th.get("scope") == "col" and th.find("button") for th in table.find("thead").find_all("th"))
+    heads = table.find("thead").find_all("th")
+    assert heads and all(th.get("scope") == "col" and th.find("button") for th in heads)
     assert len(table.find("tbody").find_all("tr")) == 45
     assert all(tr.find("th", scope="row") for tr in table.select("tbody tr, tfoot tr"))
     marks = table.find_all("span", class_="mark")
@@ -155,7 +156,7 @@ def test_index_says_how_current_each_source_is(tmp_path):
 
     path = write_index(_entries(tmp_path), PERIOD, tmp_path / "index.html", directory=area_directory(),
                        data_sources=data_sources("fi"))
-    table = BeautifulSoup(path.read_text(encoding="utf-8"), "html.parser").find("table", class_="sources")
+    table = soup_of(path).find("table", class_="sources")
     rows = [[cell.get_text(" ", strip=True) for cell in tr.find_all(["th", "td"])] for tr in table.find("tbody").find_all("tr")]
     keha = [r for r in rows if r[0].startswith("Lähde: KEHA-keskus")]
     assert keha == [["Lähde: KEHA-keskus, Työnvälitystilasto. TEM / KEHA-keskus, työnvälitystilasto (StatFin tyonv 12r5); lisenssi CC BY 4.0",

@@ -64,6 +64,7 @@ def test_parameters_refuse_aliases(tmp_path):
         load_parameters(path)
 
 
+@pytest.mark.slow
 def test_a_gzip_bomb_is_refused_without_inflating_it(tmp_path):
     path = tmp_path / "bomb.csv.gz"
     with gzip.open(path, "wb", compresslevel=9) as handle:

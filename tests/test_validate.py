@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+from conftest import clear_ohti_caches
 
 from ohti import cli
 from ohti.errors import ParameterError, SourceDataError
@@ -91,6 +92,7 @@ def test_validate_command_reports_several_files_together(capsys, monkeypatch):
     assert lines[-1] == "3 of 3 file(s) have problems: 3 problems; nothing was computed or written"
 
 
+@pytest.mark.slow
 def test_shipped_data_is_valid(capsys):
     status = cli.main(["validate"])
     out = capsys.readouterr().out
@@ -103,16 +105,6 @@ def test_missing_file_is_a_problem(capsys, tmp_path):
 
 
 # --- nothing is written -----------------------------------------------------------------------
-
-def _clear_caches():
-    import sys
-
-    for name, module in list(sys.modules.items()):
-        if name == "ohti" or name.startswith("ohti."):
-            for value in list(vars(module).values()):
-                if hasattr(value, "cache_clear"):
-                    value.cache_clear()
-
 
 @pytest.fixture
 def broken_shipped_12r5(monkeypatch, tmp_path):
@@ -132,10 +124,10 @@ def broken_shipped_12r5(monkeypatch, tmp_path):
     outputs = tmp_path / "outputs"
     outputs.mkdir()
     monkeypatch.setattr(edition, "OUTPUTS_DIR", outputs)
-    _clear_caches()
+    clear_ohti_caches()
     yield outputs
     monkeypatch.undo()
-    _clear_caches()
+    clear_ohti_caches()
 
 
 @pytest.mark.parametrize("argv", [
@@ -180,6 +172,7 @@ def test_semicolons_decimal_commas_thousands_spaces_markers_and_blank_lines_are_
     assert checks.validate_file(path) == ["row 5, column tyottomat_tyonhakijat: '-1' is negative"]
 
 
+@pytest.mark.slow
 def test_every_shipped_file_is_recognised_by_its_header():
     kinds = [checks.detect_kind(p).name for p in checks.default_files()]
     pxweb = "PxWeb response (StatFin json / json-stat2)"

@@ -241,6 +241,7 @@ def real():
     return validity.analyse()
 
 
+@pytest.mark.slow
 def test_real_scorecard_has_one_row_per_computable_indicator(real):
     from ohti.indicators.compute import coverage
 
@@ -253,6 +254,7 @@ def test_real_scorecard_has_one_row_per_computable_indicator(real):
     assert set(real.not_computable["indicator"]) | set(with_areas) == set(registry)
 
 
+@pytest.mark.slow
 def test_real_scorecard_values(real):
     card = real.scorecard.set_index("indicator")
     rate = card.loc["unemployment_rate"]
@@ -276,6 +278,7 @@ def test_real_scorecard_values(real):
     assert card.at["unemployment_rate", "structural_share"] < 0.5
 
 
+@pytest.mark.slow
 def test_cli_validity_csv(capsys):
     status = main(["validity", "--format", "csv", "--budget", "10", "--quiet"])
     out, err = capsys.readouterr()
@@ -292,6 +295,7 @@ def test_cli_validity_bad_budget_is_one_line(capsys):
     assert "budget must be a whole number of at least 1" in capsys.readouterr().err
 
 
+@pytest.mark.slow
 def test_catalogue_entry_carries_the_scorecard(real):
     from ohti.publish.catalogue import validity_fact
 
@@ -313,6 +317,8 @@ def test_plan_has_one_validity_document():
     assert links == [("Indicator validity: evidence for a condensed set [en]", "validity_en.html")]
 
 
+@pytest.mark.build
+@pytest.mark.slow
 def test_validity_notebook_runs_on_real_data(tmp_path):
     from ohti.paths import VALIDITY_NOTEBOOK
 
@@ -344,6 +350,7 @@ def test_proposal_reasons_are_shown_in_the_documents_language():
     assert _reason("over the budget", "en") == "over the budget"
 
 
+@pytest.mark.slow
 def test_real_rankability_of_the_latest_year_is_not_below_the_lowest(real):
     card = real.scorecard.dropna(subset=["rankability"])
     assert len(card) >= 10
@@ -352,6 +359,7 @@ def test_real_rankability_of_the_latest_year_is_not_below_the_lowest(real):
     assert set(with_years) == set(card["indicator"])
 
 
+@pytest.mark.slow
 def test_cached_analysis_is_the_computed_one(real):
     """The analysis kept on disk (JSON) gives back the same frames as computing it."""
     again = validity._from_json(validity._to_json(real))
