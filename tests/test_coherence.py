@@ -22,6 +22,8 @@ from ohti.sources.access import periods
 from ohti.stats.funnels import funnel_significance, overdispersed_limits
 from ohti.stats.seasonal import seasonally_adjust
 
+pytestmark = pytest.mark.slow  # reads every area's real data and fits models
+
 PERIODS = ("2026-06", "2023-10")
 FUNNEL_VERDICT = {"higher_is_better": {"low": "worse", "high": "better"},
                   "lower_is_better": {"low": "better", "high": "worse"},

@@ -5,12 +5,15 @@ from __future__ import annotations
 
 import io
 
+import pytest
 from pdfminer.high_level import extract_text
 from pdfminer.pdfdocument import PDFDocument
 from pdfminer.pdfparser import PDFParser
 
 from ohti.build.convert import html_to_pdf
 from ohti.paths import TEMPLATES_DIR
+
+pytestmark = pytest.mark.slow  # prints PDFs
 
 PAGE = """<!DOCTYPE html><html lang="fi"><head><meta charset="utf-8"><title>Savonlinna (36) 2026-06</title>
 <style>{css}</style></head><body><h1>Savonlinna (36)</h1><p>Johdanto.</p>
