@@ -228,7 +228,8 @@ def test_area_section_states_plainly_when_no_extract_is_configured():
     from ohti.documents.process_section import process_section_html
 
     text = process_section_html("01", "2023-10", "", "en")
-    assert "are not measured in this document" in text and "none is configured" in text
+    assert "are not measured in this document" in text and "public statistics do not hold" in text
+    assert "ohti build" not in text and "--extract" not in text  # no command lines for readers
     assert "Initial interview within five working days" in text  # listed among the unmeasured
 
 

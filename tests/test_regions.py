@@ -51,7 +51,8 @@ def test_assessment_files_and_placeholder(tmp_path):
     assert assessment_path("08", "2023-10", "fi", folder=tmp_path) is None
     table = content.indicator_table("08", "2023-10", indicators=["unemployment_rate"])
     placeholder = assessment_html("08", "2023-10", table, "fi", folder=tmp_path)
-    assert "Asiantuntija-arviota ei ole vielä kirjoitettu" in placeholder
+    assert "asiantuntija-arvio julkaistaan erikseen" in placeholder
+    assert "parameters/" not in placeholder and ".md" not in placeholder  # the path is in the build's report
     with pytest.raises(ParameterError, match="assessment code 'x1'"):
         assessment_path("x1", "2023-10")
 
