@@ -134,14 +134,15 @@ def _shade_suppressed(ax, series, language):
 
 
 def _mark_breaks(ax, breaks) -> float:
-    """A dotted vertical line at each series break, numbered at the top; the labels go below
-    the chart (one line per break, in the order of the numbers)."""
-    for number, (when, text) in enumerate(breaks, start=1):
+    """A dotted vertical line at each series break, lettered at the top (a, b, …: a number in a
+    chart of persons would read as a count); the labels go below the chart, one line a break."""
+    letters = "abcdefghij"
+    for letter, (when, text) in zip(letters, breaks):
         ax.axvline(when, color=BREAK_COLOUR, linewidth=1, linestyle=(0, (1, 2)), zorder=1)
-        ax.annotate(str(number), xy=(when, 1.0), xycoords=("data", "axes fraction"), xytext=(2, -10),
+        ax.annotate(letter, xy=(when, 1.0), xycoords=("data", "axes fraction"), xytext=(2, -10),
                     textcoords="offset points", fontsize=7, color=BREAK_COLOUR)
     if breaks:
-        ax.figure.text(0.01, 0.01, "\n".join(f"{n}: {text}" for n, (_, text) in enumerate(breaks, start=1)),
+        ax.figure.text(0.01, 0.01, "\n".join(f"{letter}: {text}" for letter, (_, text) in zip(letters, breaks)),
                        fontsize=6.5, color=BREAK_COLOUR, va="bottom", ha="left")
     return 0.045 * len(breaks) + (0.01 if breaks else 0.0)
 
