@@ -180,7 +180,7 @@ show(
 # %% [markdown] id="funnels-text" tags=["remove-cell"]
 # ## Comparisons: funnel plots
 #
-# One funnel plot for each outcome that `ohti/model.yaml` models (`model_spec()["expected"]`):
+# One funnel plot for the unemployment rate and for the unemployed per 1,000 inhabitants:
 # does the area depart from the whole country by more than chance would explain for its size?
 # `sections.funnel_html` draws it with the area marked (limits from `ohti.stats.funnels`,
 # Spiegelhalter 2005).
@@ -191,7 +191,7 @@ show(
     sections.heading("funnels", language, level=3),
     sections.paragraph("funnel_intro", language),
     *(sections.funnel_html(ident, period, language, focal=area_code)
-      for ident in model_spec()["expected"]["outcomes"]),
+      for ident in ("unemployment_rate", "unemployed_per_1000_inhabitants")),
 )
 
 # %% [markdown] id="expected-text" tags=["remove-cell"]

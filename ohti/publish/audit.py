@@ -258,7 +258,9 @@ def _alt_patterns() -> list:
                 if field:
                     parts.append(f"(?P={field})" if field in seen else f"(?P<{field}>.+?)")
                     seen.add(field)
-            patterns.append((language, re.compile("^" + "".join(parts) + "$", re.DOTALL)))
+            # a chart with series breaks names them after its own sentence
+            breaks = re.escape(_label("series_breaks", language) or "Series breaks")
+            patterns.append((language, re.compile("^" + "".join(parts) + rf"(?: {breaks}: .*)?$", re.DOTALL)))
     return patterns
 
 
