@@ -14,7 +14,7 @@ from ohti.analysis.ranks import RANK_COLUMNS, rank_values
 from ohti.errors import ParameterError, PeriodError
 from ohti.i18n import check_language
 from ohti.indicators.breaks import breaks_between
-from ohti.indicators.comparison import compare_values, dispersion_of
+from ohti.indicators.comparison import FUNNEL_STATISTIC, compare_values, dispersion_of
 from ohti.indicators.compute import check_periods, coverage, shift_period
 from ohti.indicators.disclosure import is_suppressed
 from ohti.indicators.periods import RANK_LEVEL, resolve_period
@@ -408,7 +408,7 @@ def funnel_data(indicator_id: str, period: str, *, adjust: bool | None = None) -
     """
 
     indicator = get_indicator(indicator_id)
-    statistic = {"proportion": "proportion", "rate": "rate"}.get(indicator.statistic)
+    statistic = FUNNEL_STATISTIC.get(indicator.statistic)
     if statistic is None or not indicator.denominator:
         raise ParameterError(f"a funnel plot needs a proportion or a rate; '{indicator_id}' is a {indicator.statistic}")
     every = compare_values(indicator_id, "area", periods=[period])

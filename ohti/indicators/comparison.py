@@ -92,8 +92,9 @@ def compare_values(indicator_id: str, level: str, *, periods=None, codes=None, c
     Returns
     -------
     DataFrame
-        The columns of :func:`~ohti.indicators.compute.compute_values`, then ``lower``, ``upper`` and
-        ``significance`` ("better", "similar", "worse"; "higher", "similar", "lower" for a
+        The columns of :func:`~ohti.indicators.compute.compute_values`, then ``lower``, ``upper`` (the
+        limits the verdict rests on: for an ``overdispersed`` indicator, widened by τ² where the
+        level's overdispersion is significant) and ``significance`` ("better", "similar", "worse"; "higher", "similar", "lower" for a
         neutral indicator; "not compared" where there is no interval or no reference, for the
         whole country itself, and for counts, whose size cannot be compared with the nation's).
     """
