@@ -31,13 +31,16 @@
 #
 # The values below are for a run by hand; Papermill injects each document's values in a cell
 # after this one. `area_code` is one of the 45 employment areas (`ohti.sources.areas`), `period`
-# the document's month and `language` fi, sv or en.
+# the document's month and `language` fi, sv or en; `compare_with` the previous edition's month
+# for "what changed" ("" = the same month a year before, else the latest earlier month with figures).
 
 # %% id="parameters" tags=["parameters"]
 # Parameters (Papermill injects the values of each run after this cell)
 area_code = "01"
-period = "2023-10"
+period = "2026-06"
 language = "fi"
+# the previous edition "what changed" compares with ("" = the default edition)
+compare_with = ""
 # a customer-register extract (a file) for the process indicators; "" = none configured
 extract = ""
 
@@ -53,8 +56,8 @@ extract = ""
 # %% id="setup"
 from ohti.analysis.expected import fit_expected, model_spec
 from ohti.analysis.peers import peer_comparison, peer_groups
-from ohti.documents import charts, content, maps, sections
-from ohti.documents.assessments import assessment_html
+from ohti.documents import charts, content, maps, sections, summary
+from ohti.documents.assessments import assessment_html, indicator_values
 from ohti.documents.display import show
 from ohti.documents.process_section import process_section_html
 from ohti.indicators.registry import get_indicator
@@ -68,20 +71,31 @@ show(sections.title_html(profile, period, language))
 # %% [markdown] id="summary-text" tags=["remove-cell"]
 # ## Summary
 #
-# The spine chart (`charts.plot_spine`, after Fingertips) sets each key indicator of the area
-# against the whole country and the range of the 45 areas. Then come the indicators that are
-# significantly worse than the country's and getting worse (`sections.red_red_html`) and the
-# table of the key indicators (`sections.indicator_table_html`, with an explanation of its
-# columns).
+# The first page. The key findings (`summary.key_messages`) are drafted from what the statistics
+# call significant: differences from the whole country, five-year trends, changes since the
+# previous edition (`content.changes_since` against `content.comparison_edition`), each with
+# its caveat (the expected value from the area's structure where a model covers the indicator);
+# the expert's own key messages replace them where the assessment has them
+# (`summary.expert_key_messages`). Then the spine chart (`charts.plot_spine`, after Fingertips)
+# of the comparable key indicators, where the area stands on the five national objectives
+# 2025–2027 (`summary.objectives_table`) and the table of the key indicators.
 
 # %% id="summary"
+previous, wanted = content.comparison_edition(period, compare_with)
+changes = content.changes_since(period, previous, language=language) if previous else None
+changes = None if changes is None else changes[changes["area_code"] == area_code]
+results = [fit_expected(ident, period, language=language) for ident in model_spec()["expected"]["outcomes"]]
+messages = summary.key_messages(table, code=area_code, changes=changes, previous=previous, expected=results,
+                                language=language)
 comparable = key[key["comparison"] != "none"]  # counts are neither compared nor drawn
 spine, alt = charts.plot_spine(comparable, area_name=profile["name"], language=language)
 show(
     sections.heading("summary", language),
+    sections.key_messages_html(messages, language, expert=summary.expert_key_messages(area_code, period, language),
+                               values=indicator_values(table, language)),
     sections.paragraph("spine_intro", language),
     charts.figure_html(spine, alt),
-    sections.red_red_html(current, language),
+    sections.objectives_html(summary.objectives_table(table), summary.objectives_unmeasured(table, language), language),
     sections.heading("key_indicators", language, level=3),
     sections.indicator_table_html(key, language, explain=True),
 )
@@ -89,15 +103,14 @@ show(
 # %% [markdown] id="changes-text" tags=["remove-cell"]
 # ## What changed since the last edition
 #
-# The same month a year before (`content.changes_since`): verdicts that changed, ranks that
-# moved beyond their intervals, red-red entered or left, indicators added or retired.
+# Against the edition of the summary (`previous`; `wanted` is the month a year before when its
+# figures are missing): verdicts that changed, ranks that moved beyond their intervals, red-red
+# entered or left, indicators added or retired.
 
 # %% id="changes"
-previous = content.previous_edition(period)
-changes = content.changes_since(period, previous, language=language)
 show(
     sections.heading("changes_heading", language),
-    sections.changes_html(changes[changes["area_code"] == area_code], previous, language),
+    sections.changes_html(changes, previous, language, wanted=wanted),
 )
 
 # %% [markdown] id="area-text" tags=["remove-cell"]
@@ -197,12 +210,11 @@ show(
 # %% [markdown] id="expected-text" tags=["remove-cell"]
 # ## Expected and observed
 #
-# For each modelled outcome, `fit_expected` fits a GLM of the 45 areas on their frame conditions
-# (the covariates of `ohti/model.yaml`); `sections.expected_area_html` sets the area's observed
-# value beside its expected one.
+# For each modelled outcome, `fit_expected` fitted a GLM of the 45 areas on their frame conditions
+# (the covariates of `ohti/model.yaml`) for the summary (`results`); `sections.expected_area_html`
+# sets the area's observed value beside its expected one.
 
 # %% id="expected"
-results = [fit_expected(ident, period, language=language) for ident in model_spec()["expected"]["outcomes"]]
 show(
     sections.heading("expected_heading", language, level=3),
     sections.expected_area_html(results, area_code, language),
@@ -247,6 +259,23 @@ show(
 
 # %% id="assessment"
 show(assessment_html(area_code, period, table, language))
+
+# %% [markdown] id="not-measured-text" tags=["remove-cell"]
+# ## What this document does not measure
+#
+# The catalogue's public indicators without a figure for the area or without recent data
+# (`sections.public_not_measured_html`); the register ones are named in the customer-process section.
+
+# %% id="not-measured"
+show(sections.public_not_measured_html(area_code, period, language))
+
+# %% [markdown] id="how-to-read-text" tags=["remove-cell"]
+# ## How to read this document
+#
+# The conventions every table follows, in a few lines (`sections.how_to_read_html`).
+
+# %% id="how-to-read"
+show(sections.how_to_read_html(language))
 
 # %% [markdown] id="about-text" tags=["remove-cell"]
 # ## About the document

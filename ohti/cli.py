@@ -180,6 +180,7 @@ def cmd_build(args) -> int:
         codes=args.areas, period=args.period, formats=formats, jobs=args.jobs,
         language=args.language, progress=not args.quiet, force=args.force, scheduler=args.scheduler,
         grouping=args.grouping, validity=args.validity, **({"extract": args.extract} if args.extract else {}),
+        **({"compare_with": args.compare_with} if args.compare_with else {}),
     )
     print(summary.text(), file=sys.stderr)
     audited = _report_audit([os.path.dirname(summary.index)]) if args.audit else 0
@@ -317,6 +318,9 @@ def make_parser() -> argparse.ArgumentParser:
     p.add_argument("--extract", metavar="PATH|demo",
                    help="customer-register extract for the process indicators (a file, or demo for the synthetic "
                         "demonstration extract; default: $OHTI_EXTRACT, else none)")
+    p.add_argument("--compare-with", metavar="PERIOD",
+                   help="the previous edition the documents' 'what changed' sections compare with (YYYY-MM; "
+                        "default: the same month a year before, else the latest earlier month with figures)")
     p.add_argument("--audit", action="store_true",
                    help="then audit the period's published files as `ohti audit outputs/<period>` does (exit 1 "
                         "on a count of persons below the threshold)")

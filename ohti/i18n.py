@@ -105,13 +105,53 @@ def _variable_label(expression: str, language: str) -> str:
     return " + ".join(labels[f"variable_{p}"][language] if f"variable_{p}" in labels else p for p in parts)
 
 
+_FI_ONES = {"ablative": ("", "yhdeltä", "kahdelta", "kolmelta", "neljältä", "viideltä", "kuudelta", "seitsemältä",
+                         "kahdeksalta", "yhdeksältä"),
+            "elative": ("", "yhdestä", "kahdesta", "kolmesta", "neljästä", "viidestä", "kuudesta", "seitsemästä",
+                        "kahdeksasta", "yhdeksästä")}
+_FI_TEN = {"ablative": "kymmeneltä", "elative": "kymmenestä"}
+_SV_NUMBERS = ("noll", "en", "två", "tre", "fyra", "fem", "sex", "sju", "åtta", "nio", "tio", "elva", "tolv")
+
+
+def finnish_number(number: int, case: str) -> str:
+    """A whole number 1–99 as a Finnish word in the ablative ('yhdeltä') or elative
+    ('neljästä') case, as a sentence says how many of how many; digits beyond 99.
+
+    Examples
+    --------
+    >>> finnish_number(2, "ablative"), finnish_number(4, "elative"), finnish_number(13, "elative")
+    ('kahdelta', 'neljästä', 'kolmestatoista')
+    """
+    if not 1 <= number <= 99:
+        return str(number)
+    ones, tens = number % 10, number // 10
+    if number == 10:
+        return _FI_TEN[case]
+    if tens == 1:
+        return _FI_ONES[case][ones] + "toista"
+    return (_FI_ONES[case][tens] + _FI_TEN[case] if tens else "") + _FI_ONES[case][ones]
+
+
+def _incomplete_fields(fields: dict, language: str) -> dict:
+    """The words of "a sum lacks k of n member municipalities" in ``language``."""
+    missing, size = int(fields["missing"]), int(fields["size"])
+    if language == "fi":
+        plural = fields["variable"].split(" ")[-1].endswith("t")  # "avoimet työpaikat" puuttuvat
+        return {**fields, "verb": "puuttuvat" if plural else "puuttuu",
+                "missing": finnish_number(missing, "ablative"), "size": finnish_number(size, "elative")}
+    if language == "sv":
+        return {**fields, "missing": _SV_NUMBERS[missing] if missing < len(_SV_NUMBERS) else str(missing),
+                "size": _SV_NUMBERS[size] if size < len(_SV_NUMBERS) else str(size)}
+    return fields
+
+
 def translate_note(note: str, language: str = "fi") -> str:
     """Put a value's note (written in English by :mod:`ohti.indicators.compute`) into ``language``.
 
     Examples
     --------
     >>> translate_note("incomplete: vacancies not published for 2 of 4 municipalities", "fi")
-    'vajaa summa: avoimet työpaikat puuttuu 2/4 jäsenkunnalta'
+    'summa on vajaa: avoimet työpaikat puuttuvat kahdelta neljästä jäsenkunnasta'
     """
     check_language(language)
     translated = []
@@ -125,6 +165,8 @@ def translate_note(note: str, language: str = "fi") -> str:
                 fields = match.groupdict()
                 if "variable" in fields:
                     fields["variable"] = _variable_label(fields["variable"], language)
+                if key == "note_incomplete":
+                    fields = _incomplete_fields(fields, language)
                 translated.append(prefix + label(key, language, **fields))
                 break
         else:

@@ -60,7 +60,7 @@ def test_member_municipalities_and_regions_are_shown(savonlinna):
 @pytest.mark.slow
 def test_incomplete_sum_is_marked_in_finnish(savonlinna):
     _, html, _ = savonlinna
-    assert "vajaa summa: avoimet työpaikat puuttuu 2/4 jäsenkunnalta" in html
+    assert "summa on vajaa: avoimet työpaikat puuttuvat kahdelta neljästä jäsenkunnasta" in html
 
 
 @pytest.mark.build

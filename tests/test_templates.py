@@ -79,7 +79,7 @@ def test_red_red_and_title_blocks_are_the_markup_written_out_by_hand():
         "<ul><li>Työttömyysaste, %</li><li>Pitkäaikaistyöttömät &lt;12 kk&gt;</li></ul>")
     assert sections.national_title_html("2023-10", "sv") == (
         '<header><p class="kicker">Nationell översikt</p><h1>Hela landet</h1>'
-        '<p class="period">Tidpunkt: oktober 2023</p></header>')
+        '<p class="period">Tidpunkt: <span class="period-value">oktober 2023</span></p></header>')
 
 
 def test_trend_markers_read_the_label_table():

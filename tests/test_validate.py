@@ -211,15 +211,15 @@ def test_read_table_refuses_a_ragged_file():
 # --- parameters (item 6) ----------------------------------------------------------------------
 
 def test_notebook_declares_its_parameters():
-    assert checks.notebook_parameters(AREA_NOTEBOOK) == {"area_code": "01", "period": "2023-10", "language": "fi",
-                                                           "extract": ""}
+    assert checks.notebook_parameters(AREA_NOTEBOOK) == {"area_code": "01", "period": "2026-06", "language": "fi",
+                                                           "extract": "", "compare_with": ""}
 
 
 def test_unknown_parameter_is_refused_with_the_allowed_ones():
     with pytest.raises(ParameterError, match=r"unknown parameter 'perod' \(the notebook declares: area_code, "
-                                             r"period, language, extract\); Papermill would only warn") as caught:
+                                             r"period, language, compare_with, extract\); Papermill would only warn") as caught:
         checks.check_parameters(AREA_NOTEBOOK, {"area_code": "36", "perod": "2023-10"})
-    assert caught.value.unknown == ["perod"] and caught.value.allowed == ["area_code", "period", "language", "extract"]
+    assert caught.value.unknown == ["perod"] and caught.value.allowed == ["area_code", "period", "language", "compare_with", "extract"]
 
 
 def test_known_parameters_pass_unchanged():

@@ -17,7 +17,7 @@ from ohti.indicators.breaks import breaks_between
 from ohti.indicators.comparison import FUNNEL_STATISTIC, compare_values, dispersion_of
 from ohti.indicators.compute import check_periods, coverage, shift_period
 from ohti.indicators.disclosure import is_suppressed
-from ohti.indicators.periods import RANK_LEVEL, resolve_period
+from ohti.indicators.periods import RANK_LEVEL, periods_with_values, resolve_period
 from ohti.indicators.registry import get_indicator, indicator_ids, key_year_for
 from ohti.sources import areas
 from ohti.sources.access import periods as all_periods
@@ -550,6 +550,40 @@ def previous_edition(period: str) -> str:
     return shift_period(period, -12 if len(period) == 7 else -1)
 
 
+#: The indicator whose figures decide whether an edition's month is in the loaded data.
+EDITION_INDICATOR = "unemployment_rate"
+
+
+def comparison_edition(period: str, compare_with: str | None = None) -> tuple[str | None, str | None]:
+    """The edition a document compares itself with, and the one it wanted when that is missing.
+
+    ``compare_with`` (``--compare-with PERIOD``) is taken as given. By default the edition is
+    :func:`previous_edition` (the same month a year before); where the loaded statistics have no
+    area figures of that month, it is the latest earlier month that has them, and the month
+    wanted is returned second so that the document can say so. A ``compare_with`` month without
+    figures gives ``(None, compare_with)``: the document says there is nothing to compare with.
+
+    Returns
+    -------
+    (str or None, str or None)
+        The edition compared with (None when there is no earlier month with figures at all),
+        and the month wanted when it is not the one compared with (else None).
+    """
+    (period,) = check_periods([period])
+    if compare_with:
+        (chosen,) = check_periods([compare_with], gaps=True)
+        if chosen >= period:
+            raise ParameterError(f"--compare-with {chosen}: the edition compared with must be earlier than {period}")
+    frequency = "month" if len(period) == 7 else "year"
+    available = [p for p in periods_with_values(EDITION_INDICATOR, RANK_LEVEL, frequency) if p < period]
+    if compare_with:
+        return (chosen, None) if chosen in available else (None, chosen)
+    wanted = previous_edition(period)
+    if wanted in available or not available:
+        return (wanted, None) if wanted in available else (None, wanted)
+    return available[-1], wanted
+
+
 def changes_since(period: str, previous: str | None = None, *, language: str = "fi") -> pd.DataFrame:
     """What changed for every area between the edition of ``previous`` (by default
     :func:`previous_edition`) and that of ``period``, on the figures of each edition's own month.
@@ -605,7 +639,8 @@ def changes_since(period: str, previous: str | None = None, *, language: str = "
                          rank_text(record["rank"], record["rank_lower"], record["rank_upper"])))
         if bool(record["red_red"]) and not bool(record["red_red_then"]):
             rows.append((row.area_code, row.indicator, name, "red_red_entered", "", ""))
-        if bool(record["red_red_then"]) and not bool(record["red_red"]):
+        if bool(record["red_red_then"]) and not bool(record["red_red"]) and record["trend_label"] != "not calculated":
+            # left only when the trend is known now: one that cannot be calculated ends nothing
             rows.append((row.area_code, row.indicator, name, "red_red_left", "", ""))
     result = pd.DataFrame(rows, columns=columns)
     order = {kind: number for number, kind in enumerate(CHANGE_KINDS)}

@@ -157,9 +157,11 @@ def _chart(area_code: str, period: str, extract: str, language: str, synthetic: 
 
 def process_section_html(area_code: str, period: str, extract: str = "", language: str = "fi") -> Html:
     """The customer-process section's body: the measured indicators, or a plain statement that
-    they are not measured; then the catalogue's other indicators the document cannot show."""
+    they are not measured; then the register indicators the document cannot show (the public ones
+    it cannot show have a section of their own, :func:`ohti.documents.sections.public_not_measured_html`)."""
     configured = bool(str(extract or "").strip())
     others = content.not_measured(area_code, language, period)
+    others = others[others["reason"] == "customer_register"]
     if not configured:
         return render(TEMPLATE, "not_configured", others=not_measured_html(others, language), language=language)
     table, info = process_table(area_code, period, extract, language)
@@ -186,10 +188,8 @@ def process_section_html(area_code: str, period: str, extract: str = "", languag
                ("rule", label("process_rule", language), False)]
 
     caption = label("process_caption", language) + (f" — {label('synthetic_banner', language)}" if synthetic else "")
-    public_only = others[others["reason"] != "customer_register"]
-    registry_ids = set(table["indicator"])
-    unmeasured = others[(others["reason"] == "customer_register") & ~others["indicator"].isin(registry_ids)]
+    unmeasured = others[~others["indicator"].isin(set(table["indicator"]))]
     return render(TEMPLATE, "measured", synthetic=synthetic, intro=intro,
                   table=html_table(rows, columns, caption=caption),
                   chart=_chart(area_code, period, extract, language, synthetic),
-                  others=not_measured_html(pd.concat([unmeasured, public_only]), language), language=language)
+                  others=not_measured_html(unmeasured, language), language=language)

@@ -11,13 +11,14 @@ import pandas as pd
 
 from ohti._version import __version__, git_commit
 from ohti.documents import charts, content, maps
+from ohti.documents.assessments import render_assessment
 from ohti.documents.tables import html_table
 from ohti.documents.templating import Html, render
 from ohti.i18n import format_number, format_period, label, translate_note
 from ohti.indicators import periods
 from ohti.indicators.comparison import compare_values
 from ohti.indicators.disclosure import threshold_for
-from ohti.indicators.registry import get_indicator
+from ohti.indicators.registry import get_indicator, load_objectives
 from ohti.paths import CATALOGUE_DIR, CATALOGUE_FILE
 from ohti.sources.provenance import regional_division, source_rows
 
@@ -213,12 +214,23 @@ def peers_html(table, peer_names, language: str = "fi", *, k: int, features) -> 
                   table=html_table(rows, columns), notes=footnotes)
 
 
-def not_measured_html(table, language: str = "fi") -> Html:
-    """The catalogue's indicators this document cannot show, grouped by the reason."""
+def _not_measured_groups(table) -> list:
     groups = [(reason, table.loc[table["reason"] == reason, "name"].tolist())
               for reason in ("customer_register", "not_at_area_level", "no_recent_data")]
-    return render(TEMPLATE, "not_measured", groups=[(reason, names) for reason, names in groups if names],
-                  language=language)
+    return [(reason, names) for reason, names in groups if names]
+
+
+def not_measured_html(table, language: str = "fi") -> Html:
+    """The catalogue's indicators this document cannot show, grouped by the reason."""
+    return render(TEMPLATE, "not_measured", groups=_not_measured_groups(table), language=language)
+
+
+def public_not_measured_html(code: str, period: str, language: str = "fi") -> Html:
+    """The section on the public indicators of the catalogue this document cannot show (no
+    figure at the area level, or none recent enough); nothing when there are none."""
+    others = content.not_measured(code, language, period)
+    groups = _not_measured_groups(others[others["reason"] != "customer_register"])
+    return render(TEMPLATE, "not_measured_section", groups=groups, language=language) if groups else Html("")
 
 
 def breakdown_html(table, indicators, language: str = "fi") -> Html:
@@ -371,12 +383,30 @@ def choropleth_html(indicator_id: str, period: str, language: str = "fi", *, lea
     return Html(charts.figure_html(fig, alt, raster=True, css_class="map"))
 
 
-def changes_html(changes, previous: str, language: str = "fi", *, names=None) -> Html:
+def changes_html(changes, previous: str | None, language: str = "fi", *, names=None, wanted: str | None = None) -> Html:
     """What changed since the edition of ``previous`` (:func:`ohti.documents.content.changes_since`
-    rows of one area, or of all areas with ``names`` mapping area codes to names)."""
-    empty = label("changes_none", language, previous=format_period(previous, language))
-    if changes is None or changes.empty:
-        return render(TEMPLATE, "changes", intro="", table="", empty=empty)
+    rows of one area, or of all areas with ``names`` mapping area codes to names). ``wanted``:
+    the month the document would have compared with, when its figures are missing
+    (:func:`ohti.documents.content.comparison_edition`); the section says so first."""
+    lead = []
+    if wanted and previous:
+        lead.append(label("changes_fallback", language, wanted=format_period(wanted, language),
+                          previous=format_period(previous, language)))
+    empty = label("changes_none", language, previous=format_period(wanted or previous, language))
+    if previous is None or changes is None or changes.empty:
+        if previous is not None and changes is not None:
+            empty = label("changes_nothing", language, previous=format_period(previous, language))
+        return render(TEMPLATE, "changes", lead=lead, intro="", table="", empty=empty)
+    listed = changes[changes["kind"].isin(["added", "retired"])]
+    if not names:  # one area: the indicators added and retired in a sentence each, not a row each
+        for kind in ("added", "retired"):
+            shown = listed.loc[listed["kind"] == kind, "name"]
+            if len(shown):
+                lead.append(label(f"changes_{kind}_list", language, names=", ".join(shown)))
+        changes = changes[~changes["kind"].isin(["added", "retired"])]
+        if changes.empty:
+            return render(TEMPLATE, "changes", lead=lead, intro="", table="",
+                          empty=label("changes_nothing", language, previous=format_period(previous, language)))
     rows = []
     for row in changes.to_dict("records"):
         before, after = row["before"], row["after"]
@@ -387,7 +417,7 @@ def changes_html(changes, previous: str, language: str = "fi", *, names=None) ->
     columns = ([("area", label("area", language), False)] if names else []) + [
         ("name", label("indicator", language), False), ("kind", label("change_kind", language), False),
         ("before", format_period(previous, language), False), ("after", label("change_now", language), False)]
-    return render(TEMPLATE, "changes", intro=label("changes_intro", language, previous=format_period(previous, language)),
+    return render(TEMPLATE, "changes", lead=lead, intro=label("changes_intro", language, previous=format_period(previous, language)),
                   table=html_table(rows, columns), empty=empty)
 
 
@@ -452,3 +482,38 @@ def about_html(parameters: dict, language: str = "fi") -> Html:
                   division=regional_division(parameters.get("period", "")), version=__version__,
                   commit=git_commit(), parameters=[(str(key), str(value)) for key, value in sorted(parameters.items())],
                   language=language)
+
+
+def key_messages_html(messages, language: str = "fi", *, expert: str | None = None, values: dict | None = None) -> Html:
+    """The key findings: :func:`ohti.documents.summary.key_messages` rows (text and caveat),
+    or the expert's key messages (Markdown, ``values`` filling ``{indicator}`` placeholders)
+    in their place."""
+    rendered = Html(render_assessment(expert, values or {})) if expert else None
+    pairs = [] if messages is None else list(zip(messages["text"], messages["caveat"]))
+    return render(TEMPLATE, "key_messages", messages=pairs, expert=rendered, language=language)
+
+
+def objectives_html(table, unmeasured: dict, language: str = "fi") -> Html:
+    """Where the area stands on each national objective: :func:`ohti.documents.summary.objectives_table`
+    rows with the verdicts of the document's other tables, and, per objective, its indicators
+    without a figure for the month (``unmeasured``) and what public data cannot show."""
+    groups = []
+    for objective in load_objectives().values():
+        rows = table[table["objective"] == objective.id] if len(table) else table
+        groups.append({
+            "name": objective.label(language),
+            "rows": [{"name": f"{row['name']}, {row['unit']}" if row["unit"] else row["name"],
+                      "value": format_number(row["value"], row["decimals"], language),
+                      "national": format_number(row["national"], row["decimals"], language),
+                      "significance": label("sig_" + str(row.get("significance", "not compared")).replace(" ", "_"), language),
+                      "rank": rank_text(row, language, of=row["n_ranked"])}
+                     for row in rows.to_dict("records")],
+            "missing": unmeasured.get(objective.id, []),
+            "limits": objective.limits[language],
+        })
+    return render(TEMPLATE, "objectives", groups=groups, language=language)
+
+
+def how_to_read_html(language: str = "fi") -> Html:
+    """A short "how to read this document" section."""
+    return render(TEMPLATE, "how_to_read", language=language)

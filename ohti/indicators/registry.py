@@ -13,7 +13,7 @@ from pathlib import Path
 
 from ohti.errors import DefinitionError, UnknownIndicatorError
 from ohti.i18n import LANGUAGES
-from ohti.paths import REGISTRY_PATH
+from ohti.paths import PACKAGE_DIR, REGISTRY_PATH
 from ohti.sources.variables import VARIABLES
 from ohti.yamlsafe import load_yaml
 
@@ -28,13 +28,14 @@ DERIVATIONS = {  # op → number of indicators it takes
 }
 ID_PATTERN = re.compile(r"^[a-z][a-z0-9_]*$")
 PERIOD_PATTERN = re.compile(r"^\d{4}(-(0[1-9]|1[0-2]))?$")
+OBJECTIVES_PATH = PACKAGE_DIR / "objectives.yaml"
 TRANSLATED = ("name", "description", "interpretation", "unit")
 REQUIRED = ("id", *TRANSLATED, "statistic", "multiplier", "numerator", "denominator", "polarity",
             "kind", "theme", "decimals", "source", "ci_method",
             "suppression_threshold", "legal_basis", "key")
 #: Optional fields and their defaults.
 OPTIONAL = {"availability": "public", "derive": None, "rule_version": None, "limits": None,
-            "update_frequency": None, "key_reason": None, "comparison": None}
+            "update_frequency": None, "key_reason": None, "comparison": None, "objectives": ()}
 #: How a value is compared with the whole country's (``comparison``; see
 #: :attr:`Indicator.comparison_method`): allowing for the variation between units beyond
 #: chance, as the funnel plots do; by its own confidence interval alone; or not at all.
@@ -73,6 +74,7 @@ class Indicator:
     update_frequency: str | None = None
     key_reason: str | None = None
     comparison: str | None = None
+    objectives: tuple = ()
 
     def label(self, language: str = "fi") -> str:
         """The indicator's name in ``language``."""
@@ -175,6 +177,9 @@ def _check_entry(entry, position, variables) -> list[str]:
     for field, why in RETIRED.items():
         if field in entry:
             bad(field, f"is no longer written in the registry: {why}; remove the line")
+    objectives = entry.get("objectives", [])
+    if not isinstance(objectives, list) or any(o not in objective_ids() for o in objectives):
+        bad("objectives", f"is not a list of national objectives ({', '.join(objective_ids())}; see ohti/objectives.yaml)")
     if "key" in entry and (not isinstance(entry["key"], list) or not all(isinstance(y, int) and not isinstance(y, bool) for y in entry["key"])):
         bad("key", "is not a list of years")
     return problems
@@ -264,11 +269,50 @@ def parse_registry(text: str, variables, origin: str = "registry") -> dict[str, 
         fields["numerator"] = parse_expression(entry["numerator"])
         fields["denominator"] = parse_expression(entry["denominator"])
         fields["key"] = tuple(entry["key"])
+        fields["objectives"] = tuple(entry.get("objectives", ()))
         if availability_is_register(entry):
             fields["numerator"] = (entry["numerator"],)
             fields["denominator"] = (entry["denominator"],) if entry["denominator"] else ()
         indicators[entry["id"]] = Indicator(**fields)
     return indicators
+
+
+@dataclasses.dataclass(frozen=True)
+class Objective:
+    """One of TEM's national objectives 2025–2027 (``ohti/objectives.yaml``)."""
+
+    id: str
+    name: dict
+    limits: dict
+
+    def label(self, language: str = "fi") -> str:
+        return self.name[language]
+
+
+@functools.lru_cache(maxsize=1)
+def load_objectives() -> dict[str, Objective]:
+    """The national objectives in their order; raise :class:`DefinitionError` naming each problem."""
+    document = load_yaml(OBJECTIVES_PATH.read_text(encoding="utf-8"), str(OBJECTIVES_PATH))
+    entries = document.get("objectives") if isinstance(document, dict) else None
+    if not isinstance(entries, list):
+        raise DefinitionError([f"{OBJECTIVES_PATH}: needs a list under 'objectives'"])
+    problems, objectives = [], {}
+    for position, entry in enumerate(entries):
+        where = f"{OBJECTIVES_PATH}, objective #{position + 1}"
+        if not isinstance(entry, dict) or set(entry) != {"id", "name", "limits"}:
+            problems.append(f"{where}: needs exactly the fields id, name, limits")
+            continue
+        for field in ("name", "limits"):
+            if not isinstance(entry[field], dict) or any(not str(entry[field].get(lang) or "").strip() for lang in LANGUAGES):
+                problems.append(f"{where}, field {field}: needs a text in each of {', '.join(LANGUAGES)}")
+        objectives[entry["id"]] = Objective(entry["id"], entry["name"], entry["limits"])
+    if problems:
+        raise DefinitionError(problems)
+    return objectives
+
+
+def objective_ids() -> tuple:
+    return tuple(load_objectives())
 
 
 @functools.lru_cache(maxsize=4)

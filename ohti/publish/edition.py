@@ -20,11 +20,20 @@ from ohti.build import batch, stamps
 from ohti.build.convert import FORMATS
 from ohti.build.stamps import STAMPS_FOLDER
 from ohti.documents.assessments import assessment_path, check_assessments
+from ohti.documents.content import comparison_edition
 from ohti.documents.process_section import extract_values
 from ohti.errors import BuildError, ParameterError
 from ohti.i18n import check_language, label
 from ohti.indicators.compute import check_periods
-from ohti.paths import AREA_NOTEBOOK, CATALOGUE_DIR, CATALOGUE_FILE, OUTPUTS_DIR, PARAMETERS_DIR, PROJECT_DIR
+from ohti.paths import (
+    AREA_NOTEBOOK,
+    CATALOGUE_DIR,
+    CATALOGUE_FILE,
+    NATIONAL_NOTEBOOK,
+    OUTPUTS_DIR,
+    PARAMETERS_DIR,
+    PROJECT_DIR,
+)
 from ohti.publish.catalogue import write_catalogue
 from ohti.publish.index import write_index
 from ohti.publish.packages import package_files, period_values, write_package
@@ -151,6 +160,18 @@ def with_extract(specs, path: Path | None) -> list[dict]:
     return out
 
 
+def with_comparison(specs, period: str, compare_with: str | None) -> list[dict]:
+    """The area and national documents' jobs with ``compare_with`` as their notebook parameter
+    (checked first: a month earlier than ``period``); none given: the jobs unchanged, and each
+    document compares with its default edition."""
+    if not compare_with:
+        return specs
+    comparison_edition(period, compare_with)  # refuses a malformed month or one not before the period
+    takes = {Path(AREA_NOTEBOOK).resolve(), Path(NATIONAL_NOTEBOOK).resolve()}
+    return [{**spec, "parameters": {**spec["parameters"], "compare_with": str(compare_with)}}
+            if Path(spec["notebook"]).resolve() in takes else spec for spec in specs]
+
+
 def _assessments_dir() -> Path:
     return Path(getattr(paths, "ASSESSMENTS_DIR", PARAMETERS_DIR / "assessments"))
 
@@ -186,7 +207,7 @@ def build_area_documents(codes: str = "all", period: str | None = None, formats=
                          language: str | None = "fi", progress: bool = True, outputs_dir=None, *,
                          force: bool = False, scheduler: str | None = None,
                          grouping: str | None = None, validity: bool = False,
-                         extract: str | None = None) -> BuildSummary:
+                         extract: str | None = None, compare_with: str | None = None) -> BuildSummary:
     """Execute the area notebook once per area and publish HTML, PDF, the index and the catalogue.
 
     Parameters
@@ -216,6 +237,10 @@ def build_area_documents(codes: str = "all", period: str | None = None, formats=
         A customer-register extract for the process indicators of the area documents: a file,
         or ``demo`` for the synthetic demonstration extract; by default the environment
         variable ``OHTI_EXTRACT``, else none (the documents then state that they are not measured).
+    compare_with : str, optional
+        The previous edition ('YYYY-MM') the "what changed" sections of the area documents and
+        the national overview compare with; by default the same month a year before, else the
+        latest earlier month with figures (:func:`ohti.documents.content.comparison_edition`).
 
     Returns
     -------
@@ -233,7 +258,7 @@ def build_area_documents(codes: str = "all", period: str | None = None, formats=
             pool.start()  # every document will be built: the workers start while the period is checked
         return _build_period(pool, codes, period, formats, jobs, language, progress, outputs_dir,
                              force=force, scheduler=scheduler, grouping=grouping, validity=validity,
-                             extract=extract)
+                             extract=extract, compare_with=compare_with)
 
 
 def worker_count(jobs: int | None, areas_count: int, *, grouping=None, validity: bool = False,
@@ -271,14 +296,15 @@ def _nothing_built_yet(outputs_dir, period: str | None) -> bool:
 
 
 def _build_period(pool, codes, period, formats, jobs, language, progress, outputs_dir, *,
-                  force, scheduler, grouping, validity, extract) -> BuildSummary:
+                  force, scheduler, grouping, validity, extract, compare_with=None) -> BuildSummary:
     """:func:`build_area_documents` once its arguments are checked, on the workers of `pool`."""
 
     period = checked_period(period, outputs_dir) if period else default_period(outputs_dir)
     with period_lock(Path(outputs_dir) / period):
         remove_temporary_files(Path(outputs_dir) / period)
         return _build_locked(pool, codes, period, formats, jobs, language, progress, outputs_dir, force=force,
-                             scheduler=scheduler, grouping=grouping, validity=validity, extract=extract)
+                             scheduler=scheduler, grouping=grouping, validity=validity, extract=extract,
+                             compare_with=compare_with)
 
 
 LOCK_NAME = ".lock"
@@ -350,7 +376,7 @@ def remove_temporary_files(folder: Path) -> list[Path]:
 
 
 def _build_locked(pool, codes, period, formats, jobs, language, progress, outputs_dir, *,
-                  force, scheduler, grouping, validity, extract) -> BuildSummary:
+                  force, scheduler, grouping, validity, extract, compare_with=None) -> BuildSummary:
     """:func:`_build_period` while it holds the period's lock."""
 
     if grouping == "auto":
@@ -361,6 +387,7 @@ def _build_locked(pool, codes, period, formats, jobs, language, progress, output
         pool.jobs = max(1, len(specs))
     extract_path = configured_extract(extract, period)
     specs = with_extract(specs, extract_path)
+    specs = with_comparison(specs, period, compare_with)
     if extract_path is not None:  # compute the extract's indicators once, before any document runs
 
         extract_values(str(extract_path), period)
