@@ -43,3 +43,34 @@ def test_an_unreachable_scheduler_is_reported(tmp_path, monkeypatch):
     with pytest.raises(BuildError, match=r"cannot reach the Dask scheduler at tcp://127.0.0.1:9"):
         build_documents(specs, period=PERIOD, outputs_dir=tmp_path, notebook=MINI, progress=False,
                         scheduler="tcp://127.0.0.1:9")
+
+
+def test_the_kernels_on_the_workers_get_the_builds_ohti_variables(monkeypatch):
+    """A Dask worker was started with an environment of its own: its kernels get the build
+    machine's OHTI_* variables (data, registry, outputs), as a local pool's workers inherit them."""
+    from ohti.build.distributed import _forwarded_environment
+
+    monkeypatch.setenv("OHTI_DATA_DIR", "/shared/ohti/data")
+    monkeypatch.setenv("OHTI_DIE_WITH_PARENT", "1")  # this process's own lifetime, not a worker's
+    monkeypatch.setenv("NOT_OHTI", "x")
+    forwarded = dict(_forwarded_environment())
+    assert forwarded["OHTI_DATA_DIR"] == "/shared/ohti/data"
+    assert "OHTI_DIE_WITH_PARENT" not in forwarded and "NOT_OHTI" not in forwarded
+
+
+def test_a_batch_removes_the_temporary_files_of_lost_workers(tmp_path):
+    """A worker killed while it writes leaves its temporary file; the batch removes it when
+    every task has ended, and nothing else."""
+    from ohti.build.batch import Job, _Settings
+    from ohti.build.distributed import _remove_lost_writes
+
+    settings = _Settings(period_dir=tmp_path, period=PERIOD, formats=("html",))
+    job = Job(code="01", name="A", parameters={"period": PERIOD, "language": "fi"}, notebook=MINI)
+    (tmp_path / "notebooks").mkdir()
+    lost = [tmp_path / "notebooks" / ".01_fi-87g_9j7b.ipynb", tmp_path / ".01_fi-a1b2c3d4.html.tmp"]
+    kept = [tmp_path / "01_fi.html", tmp_path / ".01_fi-short.html.tmp", tmp_path / ".02_fi-a1b2c3d4.html.tmp",
+            tmp_path / "notebooks" / ".01_fi_sv-a1b2c3d4.ipynb"]
+    for path in lost + kept:
+        path.write_text("x", encoding="utf-8")
+    assert sorted(_remove_lost_writes([job], settings)) == sorted(lost)
+    assert [path.exists() for path in lost + kept] == [False] * len(lost) + [True] * len(kept)
