@@ -36,9 +36,9 @@ from ohti.publish.audit import (
 )
 
 #: What the shared build (``built_period``, areas 23 and 36) holds: each area's document in HTML
-#: and PDF, its executed notebook and its data package (8 CSV files, a workbook, LUEMINUT.txt,
-#: and the zip), and the index.
-BUILT_FILES = 2 * (2 + 1 + 11) + 1
+#: and PDF, its executed notebook and its data package (20 CSV files, a workbook, LUEMINUT.txt,
+#: and the zip), the index and the five all-areas files.
+BUILT_FILES = 2 * (2 + 1 + 23) + 1 + 5
 
 
 def planted(build, edit):

@@ -21,11 +21,13 @@ def test_templates_take_a_fragment_as_markup_and_escape_a_plain_string():
     assert escape(Html("<b>a</b>")) == Markup("<b>a</b>")
 
 
-def test_show_displays_each_part_as_its_own_html_output_in_order(monkeypatch):
+def test_show_displays_the_parts_as_one_html_output_in_order(monkeypatch):
+    # one output: a heading shares its output area with what follows it, so that the PDF's page
+    # breaks keep them together
     shown = []
     monkeypatch.setattr(IPython.display, "display", lambda *objects: shown.extend(objects))
     assert show(Html("<h2>a</h2>"), "<p>b</p>", "") is None
-    assert [type(o) for o in shown] == [IPython.display.HTML] * 3
-    assert [o.data for o in shown] == ["<h2>a</h2>", "<p>b</p>", ""]
-    assert all(type(o.data) is str for o in shown)
-    assert repr(shown[0]) == "<IPython.core.display.HTML object>"  # the text/plain of every output, as before
+    assert [type(o) for o in shown] == [IPython.display.HTML]
+    assert [o.data for o in shown] == ["<h2>a</h2><p>b</p>"]
+    assert type(shown[0].data) is str
+    assert repr(shown[0]) == "<IPython.core.display.HTML object>"  # the text/plain of the output, as before

@@ -10,8 +10,10 @@ from conftest import csv_rows
 
 from ohti.indicators import disclosure
 from ohti.indicators.comparison import compare_values
+from ohti.publish import packages as packages_module
 from ohti.publish.audit import audit, audit_csv, audit_xlsx
-from ohti.publish.packages import PACKAGE_COLUMNS, package_stem, period_values, slug, write_packages
+from ohti.publish.package_dialects import header
+from ohti.publish.packages import PACKAGE_COLUMNS, TABLES, package_stem, slug, write_packages
 from ohti.sources import areas
 
 PERIOD = "2023-10"
@@ -33,9 +35,11 @@ def test_slug_and_stem():
 def test_files_of_a_package(package):
     assert package.folder.name == "36_savonlinna"
     names = sorted(p.name for p in package.folder.iterdir())
-    assert names == sorted(["36_savonlinna.xlsx", "LUEMINUT.txt", "definitions.csv", "definitions_fi.csv",
-                            "municipalities.csv", "municipalities_fi.csv", "sources.csv", "sources_fi.csv",
-                            "values.csv", "values_fi.csv"])
+    tables = ["values", "indicator_table", "series", "expected", "peers", "changes", "members", "municipalities",
+              "definitions", "sources"]
+    assert list(TABLES) == tables
+    assert names == sorted(["36_savonlinna.xlsx", "LUEMINUT.txt", *(f"{t}.csv" for t in tables),
+                            *(f"{t}_fi.csv" for t in tables)])  # a Finnish-speaking area: no Swedish files
     with zipfile.ZipFile(package.zip) as archive:
         assert sorted(archive.namelist()) == sorted(f"36_savonlinna/{name}" for name in names)
         assert archive.read("36_savonlinna/values.csv") == package.csv["values"].read_bytes()
@@ -66,11 +70,11 @@ def threshold(request, monkeypatch):
     if request.param is None:
         yield None
         return
-    period_values.cache_clear()
+    packages_module.clear_caches()
     monkeypatch.setattr(disclosure, "threshold_for", lambda indicator_id=None: request.param)
     yield request.param
     monkeypatch.undo()
-    period_values.cache_clear()
+    packages_module.clear_caches()
 
 
 #: The municipalities of Savonlinna whose unemployed are suppressed in 2023-10: none below the
@@ -104,35 +108,41 @@ def test_finnish_csv_has_bom_semicolons_and_decimal_commas(package):
     plain = csv_rows(package.csv["values"])
     finnish = csv_rows(package.csv_fi["values"], delimiter=";", encoding="utf-8-sig")
     assert len(plain) == len(finnish)
+    value, exact, note = (header("values", c, "fi") for c in ("value", "value_exact", "note"))
+    assert (value, exact, note) == ("Arvo", "Arvo, tarkka arvo", "Huomautus")
     for a, b in zip(plain, finnish):
-        assert list(b) == PACKAGE_COLUMNS
-        assert b["value"] == a["value"].replace(".", ",")
-        assert b["note"] == a["note"]
-    assert any("," in row["value"] for row in finnish)  # rates have decimals
-    assert not any("." in row["value"] for row in finnish)
+        assert b[exact] == a["value"].replace(".", ",")  # the full-precision twin
+        assert b[value] == ("" if a["value"] == "" else f"{round(float(a['value']), int(a['decimals'])):.{int(a['decimals'])}f}"
+                            .replace(".", ","))  # rounded as the documents show it
+        assert (b[note] == "") == (a["note"] == "")
+    assert any("," in row[value] for row in finnish)  # rates have decimals
+    assert not any("." in row[value] + row[exact] for row in finnish)
 
 
 def test_workbook_sheets(package):
     from openpyxl import load_workbook
 
     workbook = load_workbook(package.xlsx, read_only=True)
-    assert workbook.sheetnames == ["values", "municipalities", "definitions", "sources"]
-    values = list(workbook["values"].iter_rows(values_only=True))
-    assert list(values[0]) == PACKAGE_COLUMNS
+    assert workbook.sheetnames == ["arvot", "indikaattoritaulukko", "aikasarjat", "odotetut arvot", "vertailualueet",
+                                   "muutokset", "jäsenkunnat", "kunnat", "määritelmät", "lähteet"]
+    values = list(workbook["arvot"].iter_rows(values_only=True))
+    head = values[0]
+    assert head[:5] == ("Taso", "Aluekoodi", "Alue", "Ajankohta", "Indikaattorin tunnus")
+    assert head[5] == "Indikaattori"  # the name beside the code
     assert len(values) - 1 == len(csv_rows(package.csv["values"]))
-    unemployed = next(r for r in values if r[4] == "unemployed" and r[0] == "area")
-    assert unemployed[5] == 1770  # a number, not text
-    definitions = list(workbook["definitions"].iter_rows(values_only=True))
-    header = definitions[0]
+    unemployed = next(r for r in values if r[4] == "unemployed" and r[0] == "Työllisyysalue")
+    assert unemployed[head.index("Arvo")] == 1770  # a number, not text
+    definitions = list(workbook["määritelmät"].iter_rows(values_only=True))
+    head = definitions[0]
     rate = next(r for r in definitions if r[0] == "unemployment_rate")
-    assert rate[header.index("name_fi")] == "Työttömyysaste"
-    assert rate[header.index("polarity")] == "lower_is_better"
-    sources = list(workbook["sources"].iter_rows(values_only=True))
-    assert sources[0][:3] == ("file", "publisher", "licence")
+    assert rate[head.index("Nimi suomeksi")] == "Työttömyysaste"
+    assert rate[head.index("Suunta, joka on parempi")] == "pienempi on parempi"
+    sources = list(workbook["lähteet"].iter_rows(values_only=True))
+    assert sources[0][:3] == ("Tiedosto", "Julkaisija", "Lisenssi")
     assert all(row[2] == "CC BY 4.0" for row in sources[1:])
-    attribution = sources[0].index("attribution")
+    attribution = sources[0].index("Lähdemaininta")
     assert all(row[attribution] for row in sources[1:])  # every source has its attribution
-    copy, updated = sources[0].index("copy"), sources[0].index("updated")
+    copy, updated = sources[0].index("Aineiston kopio"), sources[0].index("Tilasto päivitetty")
     assert {row[copy] for row in sources[1:]} == {"shipped"}
     rows_12r5 = [row for row in sources[1:] if row[0] == "pxweb_2026/unemployment_register_kunnat_12r5.json"]
     assert rows_12r5 and rows_12r5[0][updated] == "2026-07-21T05:00:00Z"  # the response's own update time
@@ -173,6 +183,8 @@ def test_same_data_give_the_same_bytes(package, tmp_path):
     again = write_packages([CODE], PERIOD, tmp_path, progress=False)[CODE]
     assert again.zip.read_bytes() == package.zip.read_bytes()
     assert again.xlsx.read_bytes() == package.xlsx.read_bytes()
+    for name in ("all_areas.csv", "all_areas_fi.csv", "all_areas_sv.csv", "all_areas.xlsx", "all_areas_sv.xlsx"):
+        assert (again.folder.parent / name).read_bytes() == (package.folder.parent / name).read_bytes()
 
 
 def test_unknown_area_is_a_clear_error(tmp_path):

@@ -180,3 +180,56 @@ def test_an_incomplete_sum_reads_as_a_sentence():
         "summa on vajaa: työvoima puuttuu kahdelta kahdestakymmenestäyhdestä jäsenkunnasta")
     assert translate_note(note, "sv") == ("summan är ofullständig: nya lediga platser saknas för en av fyra "
                                           "medlemskommuner")
+
+
+# --- the national overview ---------------------------------------------------------------------
+
+def test_the_distribution_counts_the_verdicts_of_the_area_documents():
+    indicators = ["unemployment_rate", "unemployed_over_50_share", "vacancies_per_unemployed"]
+    distribution = content.area_distribution("2026-06", indicators).set_index("indicator")
+    tables = content.area_indicator_tables("2026-06", indicators=indicators)
+    for ident in indicators:
+        rows = tables[tables["indicator"] == ident]
+        assert distribution.loc[ident, "worse"] == rows["significance"].isin(["worse", "higher"]).sum()
+        assert distribution.loc[ident, "better"] == rows["significance"].isin(["better", "lower"]).sum()
+        assert distribution.loc[ident, "median"] == pytest.approx(rows["value"].median())
+        assert distribution.loc[ident, "national"] == pytest.approx(rows["national"].iloc[0])
+    assert distribution.loc["unemployment_rate", "national"] == pytest.approx(352001 / 2743596 * 100)
+    html = sections.distribution_html(distribution.reset_index(), "fi")
+    cells = [td.get_text() for td in BeautifulSoup(html, "html.parser").select("tbody tr")[2].select("td")]
+    assert cells[-1] == "–"  # a ratio is not compared: no count of differing areas
+
+
+def test_the_national_table_does_not_compare_the_country_with_itself():
+    table = content.unit_indicator_table("national", "SSS", "2026-06")
+    html = sections.indicator_table_html(table[table["key"] & table["current"]], "fi")
+    headers = [th.get_text() for th in BeautifulSoup(html, "html.parser").select("thead th")]
+    assert headers[:2] == ["Indikaattori", "Koko maa"] and "Ero maahan" not in headers and headers.count("Koko maa") == 1
+
+
+def test_the_ranks_overview_marks_an_incomplete_sum_once():
+    leagues = {ident: content.league_table(ident, "2026-06") for ident in ("unemployment_rate", "activation_rate")}
+    soup = BeautifulSoup(sections.ranks_overview_html(leagues, "fi"), "html.parser")
+    rows = soup.select("tbody tr")
+    assert len(rows) == 45
+    names = [row.th.get_text() for row in rows]
+    assert names == sorted(names)
+    savonlinna = next(row for row in rows if row.th.get_text() == "Savonlinna").select("td")
+    assert savonlinna[0].get_text() == "12,3 · 29 (21–32)"  # as in the area's own document
+    assert savonlinna[1].get_text() == "17,7*"  # an incomplete sum: no rank
+    assert soup.get_text().count("summa on vajaa") == 1
+
+
+def test_map_classes_keep_their_limits_apart_and_the_darkest_is_the_worst():
+    from ohti.documents import maps
+
+    assert maps.class_decimals([0.02, 0.04, 0.043, 0.05, 0.71], 2) == 3
+    assert maps.class_decimals([6.8, 10.2, 11.3], 1) == 1
+    values = pd.Series({code: float(number) for number, code in enumerate(content.area_names().index)})
+    for polarity, worst in (("lower_is_better", values.idxmax()), ("higher_is_better", values.idxmin())):
+        figure, _ = maps.plot_choropleth(values, title="t", decimals=0, polarity=polarity)
+        handles = figure.axes[0].get_legend().legend_handles
+        colours = [handle.get_facecolor() for handle in handles]
+        darkest = min(range(len(colours)), key=lambda index: sum(colours[index][:3]))
+        # the darkest class holds the worst value: the last class for lower-is-better, the first for higher
+        assert darkest == (len(colours) - 1 if worst == values.idxmax() else 0)

@@ -297,18 +297,58 @@ def area_series(code: str, indicator: str, end: str, *, years: int = 5, language
         "national": nation.reindex(area["period"]).to_numpy(),
         "note": area["note"].to_numpy(),
     })
-    # the months of a gap in the data stay on the axis, empty, so that a chart breaks its line
+    frame = _on_axis(frame, indicator, end, years, language)
+    frame["area_adjusted"] = _seasonally_adjusted(frame, code, indicator, end)
+    return frame
+
+
+def national_series(indicator: str, end: str, *, years: int = 10, language: str = "fi") -> pd.DataFrame:
+    """Monthly values of the whole country over the ``years`` before ``end``, from the national
+    row, in the columns of :func:`area_series` (the nation in ``area``; ``national`` and
+    ``area_adjusted`` empty), with the series breaks of the window in ``attrs["breaks"]``."""
+    (end,) = check_periods([end])
+    months = [p for p in all_periods() if shift_period(end, -12 * years) < p <= end]
+    nation = compare_values(indicator, "national", periods=months)
+    frame = pd.DataFrame({"period": pd.PeriodIndex(nation["period"], freq="M").to_timestamp(),
+                          "area": nation["value"].to_numpy(), "national": np.nan, "note": nation["note"].to_numpy()})
+    frame = _on_axis(frame, indicator, end, years, language)
+    frame["area_adjusted"] = np.nan
+    return frame
+
+
+def _on_axis(frame: pd.DataFrame, indicator: str, end: str, years: int, language: str) -> pd.DataFrame:
+    """A series on every month of its window: the months of a gap in the data stay on the axis,
+    empty, so that a chart breaks its line; the breaks inside the window are ``attrs["breaks"]``
+    (first month after, label) for the chart to mark."""
     every = pd.period_range(shift_period(end, -12 * years + 1), end, freq="M").to_timestamp()
     frame = frame.set_index("period").reindex(every).rename_axis("period").reset_index()
     frame["note"] = frame["note"].fillna(NO_DATA_MONTH)
     frame["suppressed"] = is_suppressed(frame["note"])
-    frame["area_adjusted"] = _seasonally_adjusted(frame, code, indicator, end)
-    # the series breaks inside the window, for the chart to mark: (first month after, label)
     by_month: dict = {}
     for b in breaks_between(indicator, shift_period(end, -12 * years), end):
         by_month.setdefault(pd.Period(b.period, "M").to_timestamp(), []).append(b.text(language))
     frame.attrs["breaks"] = [(when, "; ".join(texts)) for when, texts in by_month.items()]
     return frame
+
+
+def area_distribution(period: str, indicators, *, language: str = "fi") -> pd.DataFrame:
+    """How the 45 areas spread around the whole country on each indicator: the national value,
+    the smallest, lower-quartile, median, upper-quartile and largest area value, and how many
+    areas are significantly worse (or higher) and better (or lower) than the country, by the
+    verdicts of :func:`area_indicator_tables` (the same as in every area document)."""
+    tables = area_indicator_tables(period, indicators=list(indicators), language=language)
+    rows = []
+    for ident, table in tables.groupby("indicator", sort=False):
+        first = table.iloc[0]
+        rows.append({"indicator": ident, "name": first["name"], "unit": first["unit"], "decimals": first["decimals"],
+                     "period": first["period"], "national": first["national"],
+                     "minimum": table["value"].min(), "q25": table["value"].quantile(0.25),
+                     "median": table["value"].median(), "q75": table["value"].quantile(0.75),
+                     "maximum": table["value"].max(), "areas": int(table["value"].notna().sum()),
+                     "worse": int(table["significance"].isin(["worse", "higher"]).sum()),
+                     "better": int(table["significance"].isin(["better", "lower"]).sum()),
+                     "polar": first["polarity"] != "neutral", "compared": first["comparison"] != "none"})
+    return pd.DataFrame(rows)
 
 
 def _seasonally_adjusted(frame: pd.DataFrame, code: str, indicator: str, end: str) -> np.ndarray:

@@ -7,21 +7,14 @@ JupyterLab (``_repr_html_``) and is taken as markup, not escaped, by Jinja2 and 
 sees the heading, not its source.
 
 :func:`show` is how the notebooks put fragments into a document: ``show(heading, table)``
-displays each fragment as its own output, in order, and returns ``None``. It does not return
-one joined :class:`Html` for the cell's last expression to display, because the published page
-must not change when the notebooks do, and both halves of that would change it:
-
-- a cell's displayed last expression becomes an ``execute_result`` output, which nbconvert
-  renders with the class ``output_execute_result`` and the ipynb stores with an ``Out[n]``
-  count, where ``display`` gives a ``display_data`` output without either;
-- nbconvert wraps each output in its own ``<div class="output_area">``, so fragments joined
-  into one output make different markup from the same fragments shown one by one.
-
-So ``show`` calls :func:`IPython.display.display` with one :class:`IPython.display.HTML` per
-fragment, exactly what the notebooks' ``display(HTML(...))`` lines did (the same
-``text/html`` and ``text/plain`` data), and a cell still reads as what it shows:
-``show(sections.heading("summary", language), sections.indicator_table_html(key, language))``.
-As it displays when called, ``show`` works anywhere in a cell, in a loop too, not only last.
+displays the fragments, in order, as one HTML output, and returns ``None``. One output, because
+nbconvert wraps each output in its own ``<div class="output_area">``: a heading shown as an
+output of its own is a block the PDF's page breaks cannot keep with what follows it, and it
+was left alone at the foot of a page. It does not return one joined :class:`Html` for the
+cell's last expression to display, because a displayed last expression becomes an
+``execute_result`` output (rendered with the class ``output_execute_result``, stored with an
+``Out[n]`` count) where ``display`` gives a plain ``display_data`` output. As it displays when
+called, ``show`` works anywhere in a cell, in a loop too, not only last.
 """
 
 from __future__ import annotations
@@ -49,7 +42,7 @@ class Html(str):
 
 
 def show(*parts: str) -> None:
-    """Display each of `parts` as one HTML output, in order (see the module's docstring).
+    """Display `parts`, in order, as one HTML output (see the module's docstring).
 
     Parameters
     ----------
@@ -71,5 +64,4 @@ def show(*parts: str) -> None:
     """
     from IPython.display import HTML, display  # IPython is the kernel's; the command line needs none
 
-    for part in parts:
-        display(HTML(str(part)))
+    display(HTML("".join(str(part) for part in parts)))

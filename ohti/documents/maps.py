@@ -29,7 +29,12 @@ PROJECTION = "EPSG:3067"
 FOCUS_COLOUR = "#D55E00"
 BASE_COLOUR = "#E6E6E6"
 EDGE_COLOUR = "#FFFFFF"
-CLASS_COLOURS = ["#FFFFCC", "#D9F0A3", "#ADDD8E", "#78C679", "#41AB5D"]
+#: One sequential scheme per meaning, lightest class first: where lower or higher is better the
+#: darkest class is always the worst (orange to brown, ColorBrewer YlOrBr), and a neutral
+#: indicator's darkest class is its largest value (blues, ColorBrewer Blues).
+SCHEMES = {"polar": ["#FFFFD4", "#FED98E", "#FE9929", "#D95F0E", "#993404"],
+           "neutral": ["#EFF3FF", "#BDD7E7", "#6BAED6", "#3182BD", "#08519C"]}
+CLASS_COLOURS = SCHEMES["neutral"]
 CLASS_HATCHES = ["", "....", "////", "xxxx", "oo"]
 
 
@@ -145,7 +150,18 @@ def classify(values: pd.Series, classes: int = 5) -> tuple[pd.Series, list[float
     return labels, breaks
 
 
-def plot_choropleth(values: pd.Series, *, title: str, decimals: int, language: str = "fi", classes: int = 5):
+def class_decimals(breaks, decimals: int, language: str = "fi") -> int:
+    """The decimals that tell the class limits apart: the indicator's own, or more (up to three
+    more) where its rounding would give two limits the same text (0,04 – 0,04)."""
+    for more in range(4):
+        texts = [format_number(b, decimals + more, language) for b in breaks]
+        if len(set(texts)) == len(texts):
+            return decimals + more
+    return decimals + 3
+
+
+def plot_choropleth(values: pd.Series, *, title: str, decimals: int, language: str = "fi", classes: int = 5,
+                    polarity: str = "neutral"):
     """A choropleth of the employment areas in quantile classes, hatched as well as coloured.
 
     Parameters
@@ -154,6 +170,10 @@ def plot_choropleth(values: pd.Series, *, title: str, decimals: int, language: s
         Values by employment-area code, through the disclosure gate: a missing value (no data
         or suppressed) is drawn white and left out of the classes. At least two distinct
         values are needed (:func:`ohti.documents.sections.choropleth_html` says so in words otherwise).
+    polarity : str
+        The indicator's polarity: where lower or higher is better, the darkest class is the
+        worst (:data:`SCHEMES`); a neutral indicator's darkest class holds its largest values.
+        The legend stands under the map, where it covers no area.
 
     Returns
     -------
@@ -163,26 +183,33 @@ def plot_choropleth(values: pd.Series, *, title: str, decimals: int, language: s
     """
     shapes = unit_shapes("area").join(values.rename("value"))
     classes_of, breaks = classify(shapes["value"], classes)
+    colours = SCHEMES["neutral" if polarity == "neutral" else "polar"]
+    if polarity == "higher_is_better":  # the lowest values are the worst: the darkest
+        colours = colours[::-1]
+    shown = class_decimals(breaks, decimals, language)
     with plt.rc_context({**STYLE, "hatch.linewidth": 0.5, "hatch.color": "#333333"}):
-        fig, ax = plt.subplots(figsize=(3.4, 5.0))
+        fig, ax = plt.subplots(figsize=(3.4, 5.6))
         handles = []
         outlines = unit_paths("area")
         for index in range(len(breaks) - 1):
             part = shapes.index[(classes_of == index).to_numpy()]
-            colour, hatch = CLASS_COLOURS[index % len(CLASS_COLOURS)], CLASS_HATCHES[index % len(CLASS_HATCHES)]
+            colour = colours[round(index * (len(colours) - 1) / max(len(breaks) - 2, 1))]
+            hatch = CLASS_HATCHES[index % len(CLASS_HATCHES)]
             if len(part):
                 _draw_outlines(ax, [outlines[code] for code in part], facecolor=colour, edgecolor="#666666",
                                linewidth=0.3, hatch=hatch)
             handles.append(Patch(facecolor=colour, edgecolor="#666666", hatch=hatch,
-                                 label=f"{format_number(breaks[index], decimals, language)} – "
-                                       f"{format_number(breaks[index + 1], decimals, language)}"))
+                                 label=f"{format_number(breaks[index], shown, language)} – "
+                                       f"{format_number(breaks[index + 1], shown, language)}"))
         missing = shapes.index[shapes["value"].isna().to_numpy()]
         if len(missing):
             _draw_outlines(ax, [outlines[code] for code in missing], facecolor="#FFFFFF", edgecolor="#666666",
                            linewidth=0.3)
             handles.append(Patch(facecolor="#FFFFFF", edgecolor="#666666", label=label("map_missing", language)))
-        ax.legend(handles=handles, loc="upper left", fontsize=7, frameon=False, title=title, title_fontsize=7,
-                  bbox_to_anchor=(0.0, 1.0))
+        ax.set_title(title, fontsize=7.5, loc="left")
+        meaning = label("map_darker_worse" if polarity != "neutral" else "map_darker_larger", language)
+        ax.legend(handles=handles, loc="upper center", fontsize=6.5, frameon=False, ncol=2, title=meaning,
+                  title_fontsize=6.5, bbox_to_anchor=(0.5, 0.0), handlelength=1.6, columnspacing=1.0)
         _frame_finland(ax)
         fig.tight_layout(pad=0.1)
     names = areas.units("area")[f"name_{language}"]

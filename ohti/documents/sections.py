@@ -80,8 +80,13 @@ def indicator_table_html(table, language: str = "fi", *, link_catalogue: bool = 
                 ("rank", label("rank", language), True), ("change", label("change_year", language), True),
                 ("trend", label("trend_heading", language), False)]
     # Columns with nothing to show (ranks and changes of a region, trends never calculated) go.
-    empty = {key for key in ("interval", "rank", "change", "trend")
-             if all(row[key] in ("", label("no_data", language)) for row in rows)}
+    # The verdicts go too where nothing is compared (the whole country is not set against itself).
+    empty = {key for key in ("interval", "rank", "change", "trend", "significance")
+             if all(row[key] in ("", label("no_data", language), label("sig_not_compared", language)) for row in rows)}
+    if (table["value"].fillna(-1.0) == table["national"].fillna(-1.0)).all():
+        # the whole country's own document: its figure once, under its own name
+        empty.add("national")
+        columns[[key for key, _, _ in columns].index("value")] = ("value", label("national_value", language), True)
     columns = [column for column in columns if column[0] not in empty]
     return render(TEMPLATE, "indicator_table", table=html_table(rows, columns), notes=footnotes, explain=explain,
                   language=language)
@@ -379,7 +384,8 @@ def choropleth_html(indicator_id: str, period: str, language: str = "fi", *, lea
     title = f"{indicator.label(language)}, {indicator.unit[language]}".rstrip(", ")
     if values.dropna().nunique() < 2:
         return words_html(label("map_all_suppressed", language, title=title), css_class="map")
-    fig, alt = maps.plot_choropleth(values, title=title, decimals=indicator.decimals, language=language)
+    fig, alt = maps.plot_choropleth(values, title=title, decimals=indicator.decimals, language=language,
+                                    polarity=indicator.polarity)
     return Html(charts.figure_html(fig, alt, raster=True, css_class="map"))
 
 
@@ -398,15 +404,15 @@ def changes_html(changes, previous: str | None, language: str = "fi", *, names=N
             empty = label("changes_nothing", language, previous=format_period(previous, language))
         return render(TEMPLATE, "changes", lead=lead, intro="", table="", empty=empty)
     listed = changes[changes["kind"].isin(["added", "retired"])]
-    if not names:  # one area: the indicators added and retired in a sentence each, not a row each
-        for kind in ("added", "retired"):
-            shown = listed.loc[listed["kind"] == kind, "name"]
-            if len(shown):
-                lead.append(label(f"changes_{kind}_list", language, names=", ".join(shown)))
-        changes = changes[~changes["kind"].isin(["added", "retired"])]
-        if changes.empty:
-            return render(TEMPLATE, "changes", lead=lead, intro="", table="",
-                          empty=label("changes_nothing", language, previous=format_period(previous, language)))
+    # the indicators added and retired in a sentence each, not a row each (nor one per area)
+    for kind in ("added", "retired"):
+        shown = listed.loc[listed["kind"] == kind, "name"].drop_duplicates()
+        if len(shown):
+            lead.append(label(f"changes_{kind}_list", language, names=", ".join(shown)))
+    changes = changes[~changes["kind"].isin(["added", "retired"])]
+    if changes.empty:
+        return render(TEMPLATE, "changes", lead=lead, intro="", table="",
+                      empty=label("changes_nothing", language, previous=format_period(previous, language)))
     rows = []
     for row in changes.to_dict("records"):
         before, after = row["before"], row["after"]
@@ -417,8 +423,9 @@ def changes_html(changes, previous: str | None, language: str = "fi", *, names=N
     columns = ([("area", label("area", language), False)] if names else []) + [
         ("name", label("indicator", language), False), ("kind", label("change_kind", language), False),
         ("before", format_period(previous, language), False), ("after", label("change_now", language), False)]
-    return render(TEMPLATE, "changes", lead=lead, intro=label("changes_intro", language, previous=format_period(previous, language)),
-                  table=html_table(rows, columns), empty=empty)
+    intro = label("changes_all_areas_intro" if names else "changes_intro", language,
+                  previous=format_period(previous, language))
+    return render(TEMPLATE, "changes", lead=lead, intro=intro, table=html_table(rows, columns), empty=empty)
 
 
 def words_html(text: str, *, caption: str | None = None, css_class: str | None = None) -> Html:
@@ -517,3 +524,68 @@ def objectives_html(table, unmeasured: dict, language: str = "fi") -> Html:
 def how_to_read_html(language: str = "fi") -> Html:
     """A short "how to read this document" section."""
     return render(TEMPLATE, "how_to_read", language=language)
+
+
+def distribution_html(distribution, language: str = "fi") -> Html:
+    """The areas' spread on each indicator (:func:`ohti.documents.content.area_distribution`):
+    the whole country, the range and quartiles of the 45 areas, and how many areas differ
+    significantly from the country in each direction."""
+    rows = []
+    for row in distribution.to_dict("records"):
+        decimals = int(row["decimals"])
+        worse, better = ("worse", "better") if row["polar"] else ("higher", "lower")
+        rows.append({
+            "name": f"{row['name']}, {row['unit']}" if row["unit"] else row["name"],
+            "link": catalogue_link(row["indicator"]),
+            "national": format_number(row["national"], decimals, language),
+            "range": f"{format_number(row['minimum'], decimals, language)}–{format_number(row['maximum'], decimals, language)}",
+            "quartiles": f"{format_number(row['q25'], decimals, language)}–{format_number(row['q75'], decimals, language)}",
+            "median": format_number(row["median"], decimals, language),
+            "differ": label("distribution_differ", language, worse=row["worse"], better=row["better"],
+                            worse_word=label("sig_" + worse, language), better_word=label("sig_" + better, language))
+            if row["compared"] else label("sig_not_compared", language),
+        })
+    columns = [("name", label("indicator", language), False), ("national", label("national_value", language), True),
+               ("median", label("distribution_median", language), True),
+               ("quartiles", label("distribution_quartiles", language), True),
+               ("range", label("distribution_range", language), True),
+               ("differ", label("distribution_differ_heading", language), False)]
+    return render(TEMPLATE, "distribution", table=html_table(rows, columns), language=language)
+
+
+def national_series_html(indicator_id: str, period: str, language: str = "fi", *, years: int = 10) -> Html:
+    """The whole country's monthly series of one indicator over ``years``, series breaks
+    lettered and gaps in the data shaded (:func:`ohti.documents.content.national_series`)."""
+    indicator = get_indicator(indicator_id)
+    name = indicator.label(language)
+    series = content.national_series(indicator_id, period, years=years, language=language)
+    fig, alt = charts.plot_area_vs_nation(series, area_name=label("national", language), indicator_name=name,
+                                          unit=indicator.unit[language], decimals=indicator.decimals,
+                                          language=language, with_nation=False)
+    return Html(charts.figure_html(fig, alt, caption=name))
+
+
+def ranks_overview_html(leagues: dict, language: str = "fi") -> Html:
+    """The league tables of several indicators side by side: one row per area (in name order),
+    each cell the area's value and its rank with the rank's 95 % interval; a value whose sum
+    lacks member municipalities is marked once, with one note under the table."""
+    indicators = list(leagues)
+    names = content.area_names(language)
+    rows, incomplete = {}, False
+    for ident, league in leagues.items():
+        decimals = get_indicator(ident).decimals
+        for row in league.to_dict("records"):
+            cells = rows.setdefault(row["area_code"], {"name": names[row["area_code"]]})
+            value = format_number(row["value"], decimals, language)
+            partial = str(row.get("note") or "").startswith("incomplete")
+            incomplete |= partial
+            rank = rank_text(row, language)
+            cells[ident] = value + ("*" if partial else "") + (f" · {rank}" if rank else "")
+    ordered = sorted(rows.values(), key=lambda cells: cells["name"])
+    for cells in ordered:
+        for ident in indicators:
+            cells.setdefault(ident, "")
+    columns = [("name", label("area", language), False)] + [
+        (ident, get_indicator(ident).label(language), True) for ident in indicators]
+    return render(TEMPLATE, "ranks_overview", table=html_table(ordered, columns), incomplete=incomplete,
+                  language=language)

@@ -100,7 +100,8 @@ CSV files and workbooks
     :mod:`ohti.publish.packages`); every sheet of an XLSX workbook is read like a CSV file.
     A long file with an ``indicator`` column: on each row, the columns of
     :func:`~ohti.indicators.disclosure.person_columns` for that indicator (``value``, ``numerator``,
-    ``denominator``). Any other file: the columns whose header is a person label, or the id
+    ``denominator``), also under the Finnish and Swedish headers of the data packages (the value
+    rounded and at full precision, :func:`ohti.publish.package_dialects.audited_headers`). Any other file: the columns whose header is a person label, or the id
     of a person indicator or variable.
 
 The threshold is each indicator's registry ``suppression_threshold`` where the cell's
@@ -138,6 +139,7 @@ from ohti.errors import ParameterError, SourceDataError
 from ohti.i18n import LANGUAGES, label
 from ohti.indicators.disclosure import DEFAULT_THRESHOLD, person_columns, threshold_for
 from ohti.indicators.registry import load_registry
+from ohti.publish.package_dialects import audited_headers
 from ohti.sources import access, variables
 from ohti.sources.files import decode_text
 
@@ -960,16 +962,25 @@ def audit_rows(rows, file: str, *, threshold: int | None = None, language: str =
     header, body = rows[0], rows[1:]
     findings = []
     registry = load_registry()
-    if "indicator" in header and {"value", "numerator", "denominator"} & set(header):
-        at = {name: position for position, name in enumerate(header)}
+    # the data packages' Finnish and Swedish files head the same columns in their language
+    # (a value twice: rounded as shown, and at full precision)
+    aliases = audited_headers()
+    columns_of = {}
+    for position, name in enumerate(header):
+        columns_of.setdefault(aliases.get(str(name).strip().casefold(), name), []).append(position)
+    if "indicator" in columns_of and {"value", "numerator", "denominator"} & set(columns_of):
+        (at_indicator, *_) = columns_of["indicator"]
         for line, cells in enumerate(body, start=2):
-            indicator = cells[at["indicator"]] if at["indicator"] < len(cells) else ""
+            indicator = cells[at_indicator] if at_indicator < len(cells) else ""
             if indicator not in registry:
                 continue
             limit = _threshold(indicator, threshold)
             for column in person_columns(indicator):
-                if column in at and at[column] < len(cells) and _small(_csv_number(cells[at[column]], language), limit):
-                    findings.append(Finding(file, f"row {line}, column {column} (indicator {indicator})", cells[at[column]], limit))
+                for position in columns_of.get(column, []):
+                    if position < len(cells) and _small(_csv_number(cells[position], language), limit):
+                        where = column if header[position] == column else f"{column} ({header[position]})"
+                        findings.append(Finding(file, f"row {line}, column {where} (indicator {indicator})",
+                                                cells[position], limit))
         return findings
     labels = person_labels()
     columns = {position: labels[_normal(name)] for position, name in enumerate(header) if _normal(name) in labels}
