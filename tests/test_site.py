@@ -162,3 +162,15 @@ def test_index_says_how_current_each_source_is(tmp_path):
     assert keha == [["Lähde: KEHA-keskus, Työnvälitystilasto. TEM / KEHA-keskus, työnvälitystilasto (StatFin tyonv 12r5); lisenssi CC BY 4.0",
                      "2026-06", "2026-07-21", "ohtin mukana toimitettu aineisto (poimittu 2026-08-11)"]]
     assert len({tuple(r) for r in rows}) == len(rows)  # two files of one source with one span are one row
+
+
+def test_a_merged_municipality_finds_its_present_area():
+    import json
+
+    from ohti.publish.site import area_directory, search_data
+
+    directory = area_directory()
+    (area,) = [code for code, info in directory.items() if "Pertunmaa" in info["former"]]
+    assert "Mäntyharju" in directory[area]["municipalities"]["fi"]
+    data = json.loads(search_data([{"code": area}], directory))
+    assert "Pertunmaa" in data[area]["municipalities"]

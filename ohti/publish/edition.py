@@ -36,7 +36,7 @@ from ohti.paths import (
 )
 from ohti.publish.catalogue import write_catalogue
 from ohti.publish.index import write_index
-from ohti.publish.packages import package_files, period_values, write_package
+from ohti.publish.packages import all_areas_files, package_files, period_values, write_package
 from ohti.publish.plan import area_codes, plan_documents
 from ohti.publish.site import index_extras
 from ohti.register.demo import demo_extract_path
@@ -415,6 +415,7 @@ def _build_locked(pool, codes, period, formats, jobs, language, progress, output
     index_language = language or "fi"
     links = [(label("catalogue", index_language), os.path.relpath(catalogue, os.path.dirname(index)))]
     links += validity_links(results, index, index_language)
+    links += all_areas_links(Path(outputs_dir) / period, index, index_language)
 
     listed = results + _published_elsewhere(results, period, outputs_dir, formats)
     extras = index_extras(listed, period, outputs_dir, language=index_language, progress=progress,
@@ -504,6 +505,16 @@ def publish_packages(codes, period: str, outputs_dir, *, force: bool = False) ->
                          parts=shared)
         packages[code] = package
     return packages
+
+
+def all_areas_links(period_dir: Path, index, language: str = "fi") -> list[tuple[str, str]]:
+    """Links from the index to the period's table of every area (the workbook in the index's
+    language, and the CSV for programs), where the packages wrote them."""
+    found = all_areas_files(period_dir)
+    workbook = found.workbooks.get(language) or found.workbooks.get("fi")
+    return [(label(key, language), os.path.relpath(path, os.path.dirname(index)))
+            for key, path in (("all_areas_workbook_link", workbook), ("all_areas_csv_link", found.csv))
+            if path is not None and Path(path).is_file()]
 
 
 def validity_links(results, index, language: str = "fi") -> list[tuple[str, str]]:

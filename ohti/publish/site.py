@@ -136,15 +136,19 @@ def site_labels(language: str) -> dict:
 
 
 def area_directory() -> dict[str, dict]:
-    """Per employment area: its names and its municipalities' and regions' names in every
-    language (what the search matches), from the 2025 municipality key."""
+    """Per employment area: its names, its municipalities' and regions' names in every language
+    and the names of the municipalities merged into its members (what the search matches), from
+    the 2025 municipality key and the mergers."""
     key = areas.load_key()
     units = areas.units("area")
+    mergers = areas.load_mergers()
     directory = {}
     for code in units.index:
         members = key[key["area_code"] == code]
         names = lambda column: list(dict.fromkeys(members[column]))  # noqa: E731
         directory[code] = {
+            # a merged municipality (Pertunmaa, in Mäntyharju since 2025) finds its present area
+            "former": sorted(set(mergers.loc[mergers["new_code"].isin(members.index), "old_name"])),
             "names": list(dict.fromkeys(units.loc[code, ["name_fi", "name_sv", "name_en"]])),
             "municipalities": {language: names(f"name_{language}") for language in ("fi", "sv")},
             "regions": list(dict.fromkeys(
@@ -230,7 +234,8 @@ def search_data(entries, directory: dict) -> str:
     data = {
         code: {
             "names": info["names"],
-            "municipalities": sorted({m for names in info["municipalities"].values() for m in names}),
+            "municipalities": sorted({m for names in info["municipalities"].values() for m in names}
+                                     | set(info.get("former", []))),
             "regions": info["regions"],
         }
         for code, info in directory.items() if code in codes
