@@ -1,5 +1,5 @@
 """The PDFs are for everyone: tagged (PDF/UA-1) with the document's language, bookmarks from
-the headings, a running header with the document's title and page numbers."""
+the headings, a running header with the document's title and period, and page numbers."""
 
 from __future__ import annotations
 
@@ -16,7 +16,8 @@ from ohti.paths import TEMPLATES_DIR
 pytestmark = pytest.mark.slow  # prints PDFs
 
 PAGE = """<!DOCTYPE html><html lang="fi"><head><meta charset="utf-8"><title>Savonlinna (36) 2026-06</title>
-<style>{css}</style></head><body><h1>Savonlinna (36)</h1><p>Johdanto.</p>
+<style>{css}</style></head><body><h1>Savonlinna (36)</h1>
+<p class="period">Ajankohta: <span class="period-value">kesäkuu 2026</span></p><p>Johdanto.</p>
 <h2>Tiivistelmä</h2>{filler}<h2>Indikaattorit</h2>{filler}<h3>Työttömyys</h3>{filler}</body></html>"""
 
 
@@ -41,12 +42,12 @@ def test_the_headings_are_bookmarks(tmp_path):
     assert titles == ["Savonlinna (36)", "Tiivistelmä", "Indikaattorit", "Työttömyys"]
 
 
-def test_every_page_after_the_first_has_the_title_on_top_and_its_number(tmp_path):
+def test_every_page_after_the_first_has_the_title_and_period_on_top_and_its_number(tmp_path):
     data, _ = _document(tmp_path)
     pages = extract_text(io.BytesIO(data)).split("\f")
     pages = [page for page in pages if page.strip()]
     assert len(pages) >= 3
     assert f"1 / {len(pages)}" in pages[0] and not pages[0].lstrip().startswith("Savonlinna (36)\n\nSavonlinna")
     for number, page in enumerate(pages[1:], start=2):
-        assert page.lstrip().startswith("Savonlinna (36)"), page[:80]
+        assert page.lstrip().startswith("Savonlinna (36) · kesäkuu 2026"), page[:80]
         assert f"{number} / {len(pages)}" in page

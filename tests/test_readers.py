@@ -44,3 +44,23 @@ def test_the_check_finds_machinery():
     assert _problems("x", "• period = 2026-06")
     assert _problems("x", "Koko maa [fi] 2026-06") and _problems("x", "Tila: Valmis")
     assert not _problems("x", "Savonlinna (36), kesäkuu 2026: työttömyysaste 12,3 %")
+
+
+@pytest.mark.build
+@pytest.mark.slow
+def test_each_area_document_opens_with_key_findings_the_spine_chart_and_the_objectives(built_period):
+    for path in sorted(built_period.glob("[0-9][0-9]_fi.html")):
+        soup = soup_of(path)
+        summary = soup.find("h2", string="Yhteenveto")
+        following = summary.find_all_next(["section", "figure", "h2"])
+        kinds = []
+        for element in following:
+            if element.name == "h2":
+                break
+            kinds.append(" ".join(element.get("class") or [element.name]))
+        # key findings first, then the spine chart, then the five national objectives
+        assert kinds[:3] == ["key-messages", "figure", "objectives"], (path.name, kinds)
+        objectives = soup.select("table.objectives tr.objective th")
+        assert len(objectives) == 5
+        assert soup.find("h2", string="Mikä muuttui edellisestä arviosta") is not None
+        assert soup.find("h2", string="Näin luet asiakirjaa") is not None
