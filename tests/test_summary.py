@@ -204,7 +204,7 @@ def test_the_national_table_does_not_compare_the_country_with_itself():
     table = content.unit_indicator_table("national", "SSS", "2026-06")
     html = sections.indicator_table_html(table[table["key"] & table["current"]], "fi")
     headers = [th.get_text() for th in BeautifulSoup(html, "html.parser").select("thead th")]
-    assert headers[:2] == ["Indikaattori", "Koko maa"] and "Ero maahan" not in headers and headers.count("Koko maa") == 1
+    assert headers[:2] == ["Indikaattori", "Koko maa"] and "Ero koko maahan" not in headers and headers.count("Koko maa") == 1
 
 
 def test_the_ranks_overview_marks_an_incomplete_sum_once():
