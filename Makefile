@@ -74,8 +74,8 @@ TEST_WORKERS ?= 2
 test: $(STAMP) $(BROWSER_STAMP) ## Run the test suite (TEST_WORKERS=N processes, 2 by default; 0: one)
 	OHTI_REQUIRE_BROWSER=$$([ "$$(id -u)" = 0 ] && echo 1 || echo 0) $(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadfile
 
-bench: $(STAMP) ## Measure load, compute and build times (naive loop, ohti build, floor; N=areas, ROUNDS=runs of b and c)
-	$(BIN)/python benchmarks/bench.py $(if $(N),--n $(N)) $(if $(JOBS),--jobs $(JOBS)) $(if $(ROUNDS),--rounds $(ROUNDS))
+bench: $(STAMP) ## Measure load, compute and build times (N=areas, ROUNDS=runs, PROCESS_EVENTS=rows of the large extract, FULL=1: the full build)
+	$(BIN)/python benchmarks/bench.py $(if $(N),--n $(N)) $(if $(JOBS),--jobs $(JOBS)) $(if $(ROUNDS),--rounds $(ROUNDS)) $(if $(PROCESS_EVENTS),--process-events $(PROCESS_EVENTS)) $(if $(filter-out 0,$(FULL)),--full)
 
 lab: $(STAMP) ## Install JupyterLab into .venv and open the notebooks
 	$(BIN)/python -m pip install --quiet -e '.[lab]'

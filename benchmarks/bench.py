@@ -19,13 +19,23 @@ and their medians are the figures (each run's time is in ``build_runs_s``, ``flo
 single runs drifted with it. Then ``incremental_s`` (``ohti build`` again, nothing changed) and ``engine_s`` (every
 indicator of the shipped registry at every level and period, evaluated from loaded sources
 with the engine's caches emptied, in a fresh process), and ``process_s``: the customer-process
-indicators of 45 areas × 12 months from a 10-million-row synthetic extract (target under 10 s;
-``python benchmarks/bench.py --only process`` runs this part alone), and the refresh figures (``--only
-refresh``): ``refresh_plan_cells`` and ``refresh_full_estimate_s``, the plan of a full StatFin 12r5
+indicators of 45 areas × 12 months from a 10-million-row synthetic extract (target under 10 s),
+then ``process_100m_s``: the same indicators of 45 areas × 60 months from a 100-million-row
+synthetic extract (``--process-events N``, ``make bench PROCESS_EVENTS=N``, changes its size; the
+keys keep their names and ``process_100m_rows`` says the size), out of core in DuckDB within its
+memory limit (env OHTI_DUCKDB_MEMORY), load + validate (``process_100m_load_s``) and compute
+(``process_100m_compute_s``) timed apart in a fresh process whose peak memory (max RSS, DuckDB
+included) is ``process_100m_peak_mb`` (target under 60 s and 6 GB); the extract is generated once
+and cached by seed, size and window (``process_100m_generate_s``: the time it took when generated
+in this run, else missing). ``--only process`` runs both process parts, ``--only process100m``
+the large one alone. The refresh figures (``--only refresh``): ``refresh_plan_cells`` and ``refresh_full_estimate_s``, the plan of a full StatFin 12r5
 refresh from the recorded metadata (no network), and ``pxweb_load_s``, reading and validating the
 shipped PxWeb files. Nothing is asserted: the targets
 (b/a ≤ 0.25, b/c ≤ 1.3, engine under 1 s, incremental under 2 s) are read off these figures.
-The last lines are ``key=value``, for machines; everything is also written to
+With ``--full`` (``make bench FULL=1``), ``full_build_s``: the full default ``make reports``
+build (``ohti build --areas all --grouping auto --validity --audit``, warm .venv) into an
+emptied outputs folder, timed once, with ``full_build_documents`` (its PDF documents) and
+``full_build_ok``. The last lines are ``key=value``, for machines; everything is also written to
 ``outputs/bench.json``.
 
 The 250-indicator registry of the first part is the shipped catalogue's public indicators
@@ -360,6 +370,96 @@ def process_figures(results: dict, events: int = PROCESS_EVENTS) -> None:
           f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
 
 
+#: Rows and months of the large extract of ``process_100m_s`` (issue 21: the national register scale).
+LARGE_EVENTS = 100_000_000
+LARGE_MONTHS = 60
+
+
+def large_process_run(path: str) -> dict:
+    """In a fresh process (``--process-child PATH``): load + validate the extract, then every
+    process indicator of 45 areas × the extract's 60 months; times and peak memory."""
+    import numpy as np
+    import pandas as pd
+
+    from ohti.indicators.disclosure import parent_links
+    from ohti.indicators.registry import load_registry
+    from ohti.register.extract import duckdb_settings, load_extract
+    from ohti.register.process import compute_process, load_rules
+    from ohti.stats.intervals import wilson_limits
+
+    # imports and one-off set-up (the registry, the area links, the rules) are not what is timed
+    wilson_limits(np.array([1.0]), np.array([2.0]))
+    load_registry(), parent_links(), load_rules()
+    started = time.perf_counter()
+    extract = load_extract(Path(path))
+    loaded = time.perf_counter()
+    try:
+        end = pd.Period(extract.extract_date, "M")
+        periods = [str(end - k) for k in range(LARGE_MONTHS - 1, -1, -1)]
+        values = compute_process(extract, periods=periods)
+        rows = extract.rows
+    finally:
+        extract.close()
+    done = time.perf_counter()
+    return {"load_s": round(loaded - started, 3), "compute_s": round(done - loaded, 3), "rows": rows,
+            "areas": int(values.loc[values["level"] == "area", "area_code"].nunique()),
+            "months": int(values["period"].nunique()), "indicators": int(values["indicator"].nunique()),
+            "peak_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+            "memory_limit": duckdb_settings()[0]}
+
+
+def large_process_figures(results: dict, events: int = LARGE_EVENTS) -> None:
+    """``process_100m_*``: the customer-process indicators of 45 areas × 60 months from a
+    synthetic extract of `events` rows, measured in a fresh process (so that nothing earlier in
+    the bench counts in its peak memory). The extract is generated once and cached under
+    outputs/extracts/ (``process_100m_generate_s`` when it is generated in this run)."""
+    from ohti.register.demo import demo_extract_path
+
+    started = time.perf_counter()
+    path = demo_extract_path(PERIOD, events=events, months=LARGE_MONTHS, generate=False)
+    if not path.exists():
+        demo_extract_path(PERIOD, events=events, months=LARGE_MONTHS)
+        results["process_100m_generate_s"] = round(time.perf_counter() - started, 3)
+        print(f"{'large synthetic extract: generated (once, then cached)':58s} "
+              f"{results['process_100m_generate_s']:8.3f} s")
+    child = subprocess.run([sys.executable, __file__, "--process-child", str(path)], capture_output=True, text=True,
+                           check=False, cwd=ROOT)
+    if child.returncode != 0:
+        print(child.stderr[-3000:], file=sys.stderr)
+        child.check_returncode()
+    run = json.loads(child.stdout.strip().splitlines()[-1])
+    results.update({"process_100m_s": round(run["load_s"] + run["compute_s"], 3),
+                    "process_100m_load_s": run["load_s"], "process_100m_compute_s": run["compute_s"],
+                    "process_100m_peak_mb": run["peak_mb"], "process_100m_rows": run["rows"],
+                    "process_100m_areas": run["areas"], "process_100m_months": run["months"],
+                    "process_100m_memory_limit": run["memory_limit"],
+                    "process_100m_load_average": round(os.getloadavg()[0], 2)})
+    print(f"{'process, large: load + validate extract':58s} {run['load_s']:8.3f} s")
+    print(f"{'process, large: indicators, every area × month':58s} {run['compute_s']:8.3f} s")
+    print(f"  {run['rows']:,} rows (synthetic demonstration data), {run['areas']} areas × {run['months']} months, "
+          f"{run['indicators']} indicators; peak memory {run['peak_mb']:,.0f} MB (DuckDB memory limit "
+          f"{run['memory_limit']}); load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
+
+
+def full_build_figures(results: dict) -> None:
+    """``full_build_s``: the full default build of ``make reports`` into an emptied outputs
+    folder, timed once; ``full_build_documents``: the PDF documents it wrote."""
+    command = [str(BIN / "ohti"), "build", "--areas", "all", "--grouping", "auto", "--validity", "--audit"]
+    with tempfile.TemporaryDirectory(prefix="ohti-bench-full-") as folder:
+        outputs = Path(folder) / "outputs"
+        outputs.mkdir()
+        build = timed("full build: ohti build --areas all --grouping auto --validity --audit",
+                      lambda: subprocess.run(command, env={**os.environ, "OHTI_OUTPUTS_DIR": str(outputs),
+                                                           "MPLBACKEND": "Agg"},
+                                             cwd=ROOT, capture_output=True, text=True, check=False),
+                      results, "full_build_s")
+        if build.returncode != 0:
+            print(build.stderr[-2000:], file=sys.stderr)
+        results["full_build_ok"] = build.returncode == 0
+        results["full_build_documents"] = sum(1 for _ in outputs.rglob("*.pdf"))
+    print(f"  {results['full_build_documents']} documents (PDF), exit status {build.returncode}")
+
+
 #: The recorded PxWeb responses a refresh is planned from without a network (see their README).
 PXWEB_FIXTURES = ROOT / "tests" / "fixtures" / "pxweb"
 
@@ -402,17 +502,30 @@ def main(argv=None) -> int:
                         help=f"times (b) and (c) are run, medians kept (default {DEFAULT_ROUNDS})")
     parser.add_argument("--engine", action="store_true", help=argparse.SUPPRESS)  # the child process
     parser.add_argument("--documents", action="store_true", help="(kept for compatibility; builds always run)")
-    parser.add_argument("--only", choices=("process", "refresh"),
-                        help="run only this part (process: customer-process indicators; refresh: the refresh plan "
-                             "and the PxWeb files)")
+    parser.add_argument("--only", choices=("process", "process100m", "refresh"),
+                        help="run only this part (process: customer-process indicators, the 10-million and the large "
+                             "extract; process100m: the large one; refresh: the refresh plan and the PxWeb files)")
+    parser.add_argument("--process-events", type=int, default=int(os.environ.get("PROCESS_EVENTS") or LARGE_EVENTS),
+                        help=f"rows of the large extract of process_100m_s (default {LARGE_EVENTS:,})")
+    parser.add_argument("--full", action="store_true", default=os.environ.get("FULL", "") not in ("", "0"),
+                        help="also time the full default build (full_build_s)")
+    parser.add_argument("--process-child", metavar="PATH", help=argparse.SUPPRESS)  # the child process
     args = parser.parse_args(argv)
     if args.engine:
         print(json.dumps(engine_figures()))
         return 0
-    if args.only == "process":
+    if args.process_child:
+        print(json.dumps(large_process_run(args.process_child)))
+        return 0
+    if args.only in ("process", "process100m"):
         results = {}
-        process_figures(results)
-        print(f"process_s={results['process_s']}")
+        if args.only == "process":
+            process_figures(results)
+        large_process_figures(results, args.process_events)
+        for key in ("process_s", "process_100m_s", "process_100m_load_s", "process_100m_compute_s",
+                    "process_100m_peak_mb", "process_100m_rows"):
+            if key in results:
+                print(f"{key}={results[key]}")
         return 0
     if args.only == "refresh":
         results = {}
@@ -434,7 +547,10 @@ def main(argv=None) -> int:
           f"{engine['engine_values']:,} values, from loaded sources, caches emptied")
 
     process_figures(results)
+    large_process_figures(results, args.process_events)
     build_figures(results, args.n, args.jobs, max(1, args.rounds))
+    if args.full:
+        full_build_figures(results)
     results["ratio_build_vs_naive"] = round(results["build_s"] / results["naive_s"], 3)
     results["ratio_build_vs_floor"] = round(results["build_s"] / results["floor_s"], 3)
     print(f"\nb/a = {results['ratio_build_vs_naive']:.3f} (target ≤ 0.25); "
@@ -447,9 +563,10 @@ def main(argv=None) -> int:
     out.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
     print(f"written: {out}\n")
     for key in ("naive_s", "build_s", "floor_s", "ratio_build_vs_naive", "ratio_build_vs_floor",
-                "engine_s", "incremental_s", "n", "rounds", "process_s", "refresh_plan_cells",
-                "refresh_full_estimate_s", "pxweb_load_s"):
-        print(f"{key}={results[key]}")
+                "engine_s", "incremental_s", "n", "rounds", "process_s", "process_100m_s", "process_100m_peak_mb",
+                "refresh_plan_cells", "refresh_full_estimate_s", "pxweb_load_s", "full_build_s"):
+        if key in results:
+            print(f"{key}={results[key]}")
     return 0
 
 

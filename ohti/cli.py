@@ -23,7 +23,7 @@ from ohti.publish import edition
 from ohti.publish.audit import audit
 from ohti.publish.catalogue import catalogue_table, write_catalogue
 from ohti.publish.packages import CSV_FLOAT_FORMAT
-from ohti.register.demo import DEFAULT_SEED, demo_extract_path
+from ohti.register.demo import DEFAULT_SEED, PARTITIONS, demo_extract_path
 from ohti.register.extract import validate_extract
 from ohti.register.process import compute_process
 from ohti.sources import checks, refresh
@@ -79,7 +79,8 @@ def cmd_extract_values(args) -> int:
 def cmd_extract(args) -> int:
     if args.extract_command == "demo":
         path = demo_extract_path(args.period, seed=args.seed if args.seed is not None else DEFAULT_SEED,
-                                 events=args.events, force=args.force)
+                                 events=args.events, months=args.months, partition=args.partition,
+                                 force=args.force)
         print(path)
         return 0
 
@@ -261,12 +262,17 @@ def make_parser() -> argparse.ArgumentParser:
     q = extract_commands.add_parser("demo", help="generate the synthetic demonstration extract (cached) and print its path")
     q.add_argument("--seed", type=int, default=None, help="random seed (default: a fixed one)")
     q.add_argument("--events", type=int, default=None,
-                   help="rows to reach (spells + events + services), by adding short spells")
-    q.add_argument("--period", help="last month of the 12-month window (default: the latest month of the data)")
+                   help="rows to reach (spells + events + services), by adding short spells; written in batches, "
+                        "so memory does not grow with it")
+    q.add_argument("--period", help="last month of the window (default: the latest month of the data)")
+    q.add_argument("--months", type=int, default=12,
+                   help="months in the window, each matched to the real stock (default 12)")
+    q.add_argument("--partition", choices=PARTITIONS, default=None,
+                   help="write a folder of one Parquet file per year or month of start_date (default: one file)")
     q.add_argument("--force", action="store_true", help="generate again even if cached")
     q.set_defaults(run=cmd_extract)
     q = extract_commands.add_parser("validate", help="check an extract against the schema and list every problem")
-    q.add_argument("path", help="the extract (.parquet or .csv), or demo")
+    q.add_argument("path", help="the extract (.parquet or .csv, or a folder of .parquet files), or demo")
     q.set_defaults(run=cmd_extract)
 
     p = commands.add_parser("validate", help="check input files (default: the shipped data) and list every problem")

@@ -133,8 +133,10 @@ def rule_for(day, rules: pd.DataFrame | None = None) -> str | None:
     """The id of the rule version in force on `day` (None before the first)."""
     rules = load_rules() if rules is None else rules
     day = dt.date.fromisoformat(str(day)) if not isinstance(day, dt.date) else day
-    hit = rules[(rules["valid_from"] <= day) & (rules["valid_to"] >= day)]
-    return None if hit.empty else str(hit["rule_id"].iloc[0])
+    for rule_id, start, stop in zip(rules["rule_id"], rules["valid_from"], rules["valid_to"]):
+        if start <= day <= stop:  # the versions are in order and do not overlap
+            return str(rule_id)
+    return None
 
 
 _RULE_NUMBERS = ("interview_days", "plan_days", "supplementary_count", "supplementary_months", "intensive_after",
@@ -149,6 +151,12 @@ def _setup(connection, extract, rules: pd.DataFrame, first: dt.date, last: dt.da
     connection.execute("""CREATE OR REPLACE TEMP TABLE workday AS
                           SELECT workday_index, day FROM cal WHERE working""")
     connection.unregister("calendar_frame")
+    # the rule versions as a one-byte enumeration in the order of their ids (so that min and max
+    # of a column of them are those of the ids); the tables of an earlier computation go first
+    for table in ("spell_facts", "sf", "service_outcome"):
+        connection.execute(f"DROP TABLE IF EXISTS {table}")
+    versions = ", ".join(f"'{v}'" for v in sorted(rules["rule_id"].astype(str)))
+    connection.execute(f"CREATE OR REPLACE TYPE rule_version AS ENUM ({versions})")
     connection.register("rules_frame", rules.drop(columns=["label_fi", "label_sv", "label_en"]))
     numbers = ", ".join(f"CAST({c} AS INTEGER) AS {c}" for c in _RULE_NUMBERS)
     connection.execute(f"""CREATE OR REPLACE TEMP TABLE rules AS
@@ -156,7 +164,7 @@ def _setup(connection, extract, rules: pd.DataFrame, first: dt.date, last: dt.da
                                   {numbers} FROM rules_frame""")
     connection.unregister("rules_frame")
     connection.execute("""
-        CREATE OR REPLACE TEMP TABLE sp AS
+        CREATE OR REPLACE TEMP VIEW sp AS
         SELECT rowid AS sid, person_id, area_code, start_date,
                coalesce(end_date, DATE '9999-12-31') AS stop, end_reason FROM spells""")
     # each spell with its first initial interview, the rules in force on its three cohort days
@@ -170,7 +178,7 @@ def _setup(connection, extract, rules: pd.DataFrame, first: dt.date, last: dt.da
             ("rule_six", "intensive_after", "intensive_after"), ("rule_six", "intensive_length", "intensive_length"),
             ("rule_six", "intensive_discussions", "intensive_discussions")))
     connection.execute(f"""
-        CREATE OR REPLACE TEMP TABLE sf AS
+        CREATE OR REPLACE TABLE sf AS
         WITH first_interview AS (
             SELECT s.sid, min(e.event_date) AS interview
             FROM sp s JOIN (SELECT person_id, event_date FROM events WHERE type = 'initial_interview') e
@@ -187,7 +195,7 @@ def _setup(connection, extract, rules: pd.DataFrame, first: dt.date, last: dt.da
                    {_rule_case(rules, "interview")} AS rule_interview, {_rule_case(rules, "six")} AS rule_six
             FROM days),
         valued AS (SELECT *, {params} FROM ruled)
-        SELECT v.* EXCLUDE (supplementary_months, intensive_after, intensive_length),
+        SELECT v.* EXCLUDE (end_reason, interview_days, supplementary_months, intensive_after, intensive_length),
                w.day AS interview_deadline,
                CAST(v.interview + to_months(v.supplementary_months) AS DATE) AS supplementary_until,
                CAST(v.start_date + to_months(v.intensive_after) AS DATE) AS intensive_from,
@@ -197,7 +205,7 @@ def _setup(connection, extract, rules: pd.DataFrame, first: dt.date, last: dt.da
         LEFT JOIN workday w ON w.workday_index = k.workday_index + v.interview_days""")
     # the first start of a spell or a service after each service ends (for the outcomes)
     connection.execute(f"""
-        CREATE OR REPLACE TEMP TABLE service_outcome AS
+        CREATE OR REPLACE TABLE service_outcome AS
         WITH ended AS (SELECT row_number() OVER () AS vid, person_id, area_code, end_date, end_reason,
                               {_rule_case(rules, "end_date")} AS rule_id
                        FROM services WHERE end_date IS NOT NULL),
@@ -211,23 +219,23 @@ def _setup(connection, extract, rules: pd.DataFrame, first: dt.date, last: dt.da
     # window starts on or after its cohort day, so events before the first month asked for count
     # for no cohort that is measured
     connection.execute(f"""
-        CREATE OR REPLACE TEMP TABLE sc AS
-        SELECT f.sid,
-               count(*) FILTER (WHERE e.type = 'employment_plan'
-                                AND e.event_date BETWEEN f.interview AND f.interview + f.plan_days) AS plans,
-               count(*) FILTER (WHERE e.type = 'supplementary_discussion' AND e.event_date > f.interview
-                                AND e.event_date <= f.supplementary_until) AS supplementary,
-               count(*) FILTER (WHERE e.type IN ('supplementary_discussion', 'job_search_discussion')
-                                AND e.event_date >= f.intensive_from AND e.event_date < f.intensive_to) AS intensive
-        FROM sf f JOIN events e ON e.person_id = f.person_id
-        WHERE e.type IN ('employment_plan', 'supplementary_discussion', 'job_search_discussion')
-          AND e.event_date >= least(f.interview, f.intensive_from) AND e.event_date >= DATE '{first}'
-        GROUP BY f.sid""")
-    connection.execute("""
-        CREATE OR REPLACE TEMP TABLE spell_facts AS
+        CREATE OR REPLACE TABLE spell_facts AS
+        WITH sc AS (
+            SELECT f.sid,
+                   count(*) FILTER (WHERE e.type = 'employment_plan'
+                                    AND e.event_date BETWEEN f.interview AND f.interview + f.plan_days) AS plans,
+                   count(*) FILTER (WHERE e.type = 'supplementary_discussion' AND e.event_date > f.interview
+                                    AND e.event_date <= f.supplementary_until) AS supplementary,
+                   count(*) FILTER (WHERE e.type IN ('supplementary_discussion', 'job_search_discussion')
+                                    AND e.event_date >= f.intensive_from AND e.event_date < f.intensive_to) AS intensive
+            FROM sf f JOIN events e ON e.person_id = f.person_id
+            WHERE e.type IN ('employment_plan', 'supplementary_discussion', 'job_search_discussion')
+              AND e.event_date >= least(f.interview, f.intensive_from) AND e.event_date >= DATE '{first}'
+            GROUP BY f.sid)
         SELECT f.*, coalesce(c.plans, 0) AS plans, coalesce(c.supplementary, 0) AS supplementary,
                coalesce(c.intensive, 0) AS intensive
         FROM sf f LEFT JOIN sc c USING (sid)""")
+    connection.execute("DROP TABLE sf")
 
 
 _RULE_JOIN = "JOIN rules r ON {day} BETWEEN r.valid_from AND r.valid_to"
@@ -244,7 +252,7 @@ def _rule_case(rules: pd.DataFrame, day: str) -> str:
     """SQL naming the rule version in force on `day` (NULL before the first)."""
     cases = " ".join(f"WHEN {day} BETWEEN DATE '{r.valid_from}' AND DATE '{r.valid_to}' THEN '{r.rule_id}'"
                      for r in rules.itertuples())
-    return f"CASE {cases} END"
+    return f"CAST(CASE {cases} END AS rule_version)"
 
 _QUERIES = {
     # cohort rows: area_code, day (the cohort day), rule_id, required, until, ok, eligible
@@ -313,8 +321,8 @@ def _aggregate(connection, indicator: str, first: dt.date, last: dt.date, extrac
     """Cohort counts by area and month: rows that are required, eligible and observed."""
     sql = f"""
         WITH cohort AS ({_query(indicator)})
-        SELECT area_code, date_trunc('month', day) AS month,
-               min(rule_id) AS first_rule, max(rule_id) AS last_rule,
+        SELECT CAST(area_code AS VARCHAR) AS area_code, date_trunc('month', day) AS month,
+               CAST(min(rule_id) AS VARCHAR) AS first_rule, CAST(max(rule_id) AS VARCHAR) AS last_rule,
                bool_and(required) AS required,
                max(until) AS until,
                count(*) FILTER (WHERE eligible) AS denominator,
@@ -374,7 +382,8 @@ _REQUIREMENT = {
 
 
 def compute_process(extract, *, indicators=None, periods=None, disclosure: bool = True,
-                    threshold: int | None = None, national: bool = True) -> pd.DataFrame:
+                    threshold: int | None = None, national: bool = True, memory_limit: str | None = None,
+                    temp_directory=None) -> pd.DataFrame:
     """Process and outcome indicators of every employment area and month of an extract.
 
     Parameters
@@ -391,6 +400,9 @@ def compute_process(extract, *, indicators=None, periods=None, disclosure: bool 
         The disclosure threshold; each indicator's registry ``suppression_threshold`` by default.
     national : bool, default True
         Add the whole country's row (code SSS) per indicator and month.
+    memory_limit, temp_directory : optional
+        DuckDB's memory limit and where it spills, when `extract` is loaded here
+        (:func:`ohti.register.extract.load_extract`; a loaded extract keeps its own).
 
     Returns
     -------
@@ -402,7 +414,7 @@ def compute_process(extract, *, indicators=None, periods=None, disclosure: bool 
     """
     own = not isinstance(extract, Extract)
     if own:
-        extract = load_extract(extract)
+        extract = load_extract(extract, memory_limit=memory_limit, temp_directory=temp_directory)
     try:
         chosen = list(INDICATORS) if indicators is None else list(indicators)
         unknown = [i for i in chosen if i not in INDICATORS]
