@@ -103,6 +103,9 @@ SHARED_RESULTS = (
     "ohti.documents.content:area_indicator_tables",
     "ohti.documents.content:funnel_data",
     "ohti.documents.content:league_table",
+    # every area's changes since the previous edition, per language: the same for all the
+    # documents of a language (each keeps its own area's rows), a quarter of a second each
+    "ohti.documents.content:changes_since",
     "ohti.analysis.expected:fit_expected",
     "ohti.analysis.peers:peer_groups",
     "ohti.analysis.structure:covariates",

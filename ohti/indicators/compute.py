@@ -479,6 +479,7 @@ def _derive(indicator, level: str, frequency: str) -> Wide:
     raise ParameterError(f"indicator '{indicator.id}': unknown derivation '{op}'")
 
 
+@functools.lru_cache(maxsize=1024)
 def coverage(indicator_id: str, level: str, frequency: str | None = None) -> tuple[str, str, int]:
     """First and last period with any value at a level, and how many units ever have one."""
     frequency = frequency or indicator_frequency(indicator_id)

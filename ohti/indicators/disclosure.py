@@ -202,9 +202,9 @@ def _columns_by_row(frame: pd.DataFrame, count_columns) -> list[tuple]:
     """The person-count columns of each row."""
     if count_columns is None:
         by_indicator = {i: person_columns(i) for i in frame["indicator"].unique()}
-        return [by_indicator[i] for i in frame["indicator"]]
+        return [by_indicator[i] for i in frame["indicator"].to_numpy(dtype=object)]
     if isinstance(count_columns, dict):
-        return [tuple(count_columns.get(i, ())) for i in frame["indicator"]]
+        return [tuple(count_columns.get(i, ())) for i in frame["indicator"].to_numpy(dtype=object)]
     return [tuple(count_columns)] * len(frame)
 
 
@@ -283,39 +283,9 @@ def suppress_counts(frame: pd.DataFrame, threshold: int = DEFAULT_THRESHOLD, *, 
 
 def _secondary(frame: pd.DataFrame, status: np.ndarray, key: np.ndarray, links: pd.DataFrame) -> np.ndarray:
     """Suppress the next smallest member wherever a group has exactly one suppressed member."""
-    text = lambda column: [str(value) for value in frame[column].tolist()]  # noqa: E731
-    indicator = text("indicator") if "indicator" in frame else [""] * len(frame)
-    period, level, area_code = text("period"), text("level"), text("area_code")
-    where: dict[tuple, int] = {}
-    for position, cell in enumerate(zip(indicator, period, level, area_code)):
-        where.setdefault(cell, position)
-    link_rows = list(zip(*(links[c].astype(str).tolist() for c in ("level", "area_code", "parent_level", "parent_code"))))
-    parents: dict[tuple, list] = {}
-    for member_level, member_code, parent_level, parent_code in link_rows:
-        parents.setdefault((member_level, member_code), []).append((parent_level, parent_code))
-    # groups: the members of one parent in one hierarchy, for one indicator and period; one group
-    # per slice (indicator, period) is resolved at a time, lower hierarchies first, so that one
-    # secondary suppression can protect a cell in every group it shares with it
-    order = {pair: position for position, pair in enumerate(dict.fromkeys((m, p) for m, _, p, _ in link_rows))}
-    members = [(order[(level[r], parent_level)], parent_code, area_code[r], r, parent_level)
-               for r in range(len(frame)) for parent_level, parent_code in parents.get((level[r], area_code[r]), ())]
-    if not members:
+    group, row, parent_row, group_slice, code_rank = _groups(frame, links)
+    if not len(group):
         return status
-    members.sort(key=lambda member: member[:3])  # stable: ties keep the order of the rows
-    group_of: dict[tuple, int] = {}
-    slice_of: dict[tuple, int] = {}
-    group, row, codes, parent_row, group_slice = [], [], [], [], []
-    for _, parent_code, code, r, parent_level in members:
-        cell = (indicator[r], period[r], parent_level, parent_code, level[r])
-        if cell not in group_of:
-            group_of[cell] = len(group_of)
-            parent_row.append(where.get((indicator[r], period[r], parent_level, parent_code), -1))
-            group_slice.append(slice_of.setdefault((indicator[r], period[r]), len(slice_of)))
-        group.append(group_of[cell])
-        row.append(r)
-        codes.append(code)
-    group, row, parent_row, group_slice = (np.asarray(a, dtype=int) for a in (group, row, parent_row, group_slice))
-    code_rank = pd.factorize(np.asarray(codes, dtype=object), sort=True)[0]
     for _ in range(len(frame) + 1):
         suppressed = status[row] != ""
         lone = np.bincount(group, weights=suppressed.astype(float), minlength=len(parent_row)) == 1
@@ -341,6 +311,75 @@ def _secondary(frame: pd.DataFrame, status: np.ndarray, key: np.ndarray, links: 
             break
         status[new] = SECONDARY
     return status
+
+
+def _strings(frame: pd.DataFrame, column: str) -> np.ndarray:
+    """A column as an array of Python strings ('' for every row when the frame has no such column)."""
+    if column not in frame:
+        return np.full(len(frame), "", dtype=object)
+    return np.asarray([str(value) for value in frame[column].to_numpy(dtype=object)], dtype=object)
+
+
+def _coded(*arrays) -> list[np.ndarray]:
+    """Integer codes of string arrays in one code space, in the strings' sort order."""
+    codes = pd.factorize(np.concatenate(arrays), sort=True)[0]
+    return np.split(codes, np.cumsum([len(a) for a in arrays])[:-1])
+
+
+def _tuples(*codes) -> np.ndarray:
+    """One integer per tuple of codes, numbered in the order the tuples first appear."""
+    key = np.zeros(len(codes[0]), dtype=np.int64)
+    for column in codes:
+        key = pd.factorize(key * (int(column.max(initial=0)) + 1) + column)[0].astype(np.int64)
+    return key
+
+
+def _groups(frame: pd.DataFrame, links: pd.DataFrame) -> tuple[np.ndarray, ...]:
+    """The groups of :func:`_secondary`: the members of one parent in one hierarchy, for one
+    indicator and period.
+
+    Returns the arrays ``group, row, parent_row, group_slice, code_rank``: per membership (a
+    row of the frame in one of its parents' groups) its group and frame row, and its member
+    code's rank in code order; per group, the frame row of the parent's value (-1 when the
+    frame has none) and its slice (indicator, period). The memberships are ordered by
+    hierarchy (the order of the links' member and parent levels), parent code, member code,
+    then frame row and link: the groups of a lower hierarchy come first, so that one
+    secondary suppression can protect a cell in every group it shares with it; groups and
+    slices are numbered in that order.
+    """
+    indicator, period = (_coded(_strings(frame, c))[0] for c in ("indicator", "period"))
+    level, link_level, parent_level = _coded(_strings(frame, "level"), *(_strings(links, c) for c in
+                                                                        ("level", "parent_level")))
+    code, link_code, parent_code = _coded(_strings(frame, "area_code"), *(_strings(links, c) for c in
+                                                                         ("area_code", "parent_code")))
+    # memberships: each row with each of its links (rows in order, a row's links in order)
+    unit, link_unit = np.split(_tuples(np.concatenate([level, link_level]), np.concatenate([code, link_code])),
+                               [len(level)])
+    by_unit = np.argsort(link_unit, kind="stable")
+    start = np.searchsorted(link_unit[by_unit], unit, side="left")
+    stop = np.searchsorted(link_unit[by_unit], unit, side="right")
+    row = np.repeat(np.arange(len(frame)), stop - start)
+    if not len(row):
+        empty = np.zeros(0, dtype=int)
+        return empty, empty, empty, empty, empty
+    offset = np.arange(len(row)) - np.repeat(np.cumsum(stop - start) - (stop - start), stop - start)
+    link = by_unit[np.repeat(start, stop - start) + offset]
+    hierarchy = _tuples(link_level, parent_level)[link]
+    order = np.lexsort((link, row, code[row], parent_code[link], hierarchy))
+    row, link = row[order], link[order]
+    group = _tuples(indicator[row], period[row], parent_level[link], parent_code[link], level[row])
+    first = np.unique(group, return_index=True)[1]
+    head_row, head_link = row[first], link[first]
+    # the parent's value: the frame's first row with the parent's indicator, period, level and code
+    cell = _tuples(np.concatenate([indicator, indicator[head_row]]), np.concatenate([period, period[head_row]]),
+                   np.concatenate([level, parent_level[head_link]]), np.concatenate([code, parent_code[head_link]]))
+    own, wanted = cell[:len(frame)], cell[len(frame):]
+    first_row = np.full(int(cell.max()) + 1, -1)
+    cells, first_of_cell = np.unique(own, return_index=True)
+    first_row[cells] = first_of_cell
+    parent_row = first_row[wanted]
+    group_slice = _tuples(indicator[head_row], period[head_row])
+    return group.astype(int), row.astype(int), parent_row.astype(int), group_slice.astype(int), code[row].astype(int)
 
 
 def _mark(frame: pd.DataFrame, status: np.ndarray, threshold) -> pd.DataFrame:

@@ -427,7 +427,8 @@ def _table_files(tables: dict[str, pd.DataFrame], stem_of, languages) -> tuple[d
 
 
 def write_package(code: str, period: str, period_dir: Path) -> Package:
-    """Write one area's package into ``<period_dir>/data/`` (files replaced atomically)."""
+    """Write one area's package into ``<period_dir>/data/`` (files replaced atomically), and the
+    period's all-areas table once per process (:func:`write_all_areas`)."""
     (code,) = areas.check_codes("area", [code])
     tables = area_tables(code, period)
     package = package_files(code, period_dir, tables)
@@ -440,6 +441,7 @@ def write_package(code: str, period: str, period_dir: Path) -> Package:
         write_workbook(sheets[language], path, moment=_fixed_moment())
         files[path.name] = path.read_bytes()
     _write_zip(package.zip, package.folder.name, files)
+    _all_areas_once(period, str(Path(period_dir).resolve()))
     return package
 
 
@@ -473,10 +475,18 @@ def write_all_areas(period: str, period_dir: Path) -> AllAreas:
     return found
 
 
+@functools.lru_cache(maxsize=8)
+def _all_areas_once(period: str, period_dir: str) -> AllAreas:
+    """:func:`write_all_areas` once per period folder and process: a build writes the packages
+    it needs one at a time (:func:`ohti.publish.edition.publish_packages`)."""
+    return write_all_areas(period, Path(period_dir))
+
+
 def clear_caches() -> None:
     """Forget every table computed for a period (after the data or the disclosure rule changed)."""
     period_values.cache_clear()
     package_tables.clear_caches()
+    _all_areas_once.cache_clear()
 
 
 def write_packages(codes, period: str, outputs_dir=None, *, progress: bool = True) -> dict[str, Package]:
@@ -498,7 +508,6 @@ def write_packages(codes, period: str, outputs_dir=None, *, progress: bool = Tru
     packages = {}
     for code in tqdm(codes, desc="data packages", unit="area", file=sys.stderr, disable=not progress):
         packages[code] = write_package(code, period, period_dir)
-    write_all_areas(period, period_dir)
     return packages
 
 
