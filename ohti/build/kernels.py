@@ -101,6 +101,7 @@ SHARED_RESULTS = (
     "ohti.indicators.compute:coverage",
     "ohti.indicators.comparison:compare_values",
     "ohti.documents.content:area_indicator_tables",
+    "ohti.documents.content:area_indicator_figures",
     "ohti.documents.content:funnel_data",
     "ohti.documents.content:league_table",
     # every area's changes since the previous edition, per language: the same for all the

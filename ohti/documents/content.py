@@ -115,13 +115,33 @@ def area_indicator_tables(period: str, *, indicators=None, language: str = "fi")
 
     Every area's table comes from the same values of all areas (ranks and the spread of values
     need them anyway), so computing them together costs hardly more than one; a warm kernel
-    computes this once for all the documents of a build (see :mod:`ohti.build.kernels`).
+    computes this once for all the documents of a build (see :mod:`ohti.build.kernels`). The
+    figures do not depend on the language (:func:`area_indicator_figures`): the Finnish, Swedish
+    and English tables share them and differ only in the names, units and break notes.
 
     Every figure in it has passed the disclosure gate, each level's values once: the areas'
     (values, ranks, spread, changes), the whole country's, and those of the five points a trend
     is tested on (a trend is not calculated where one of them is suppressed).
     """
     check_language(language)
+    (period,) = check_periods([period])
+    table = area_indicator_figures(period, indicators=list(indicators) if indicators else None)
+    if "indicator" not in table:
+        return table
+    texts = {}
+    for ident, shown in table[["indicator", "period"]].drop_duplicates().itertuples(index=False):
+        indicator = get_indicator(ident)
+        previous = shift_period(shown, -12 if len(shown) == 7 else -1)
+        texts[ident] = (indicator.label(language), indicator.unit[language],
+                        "; ".join(b.text(language) for b in breaks_between(ident, previous, shown)))
+    for position, column in enumerate(("name", "unit", "change_break")):
+        table[column] = table["indicator"].map({ident: text[position] for ident, text in texts.items()})
+    return table
+
+
+def area_indicator_figures(period: str, *, indicators=None) -> pd.DataFrame:
+    """The figures of :func:`area_indicator_tables`, which do not depend on the language: its
+    columns, with ``name``, ``unit`` and ``change_break`` empty."""
     (period,) = check_periods([period])
     pieces = []
     for ident in indicators or indicator_ids(computable=True):
@@ -151,8 +171,8 @@ def area_indicator_tables(period: str, *, indicators=None, language: str = "fi")
         piece = pd.DataFrame({
             "area_code": now.index,
             "indicator": ident,
-            "name": indicator.label(language),
-            "unit": indicator.unit[language],
+            "name": "",
+            "unit": "",
             "decimals": indicator.decimals,
             "polarity": indicator.polarity,
             "theme": indicator.theme,
@@ -167,7 +187,7 @@ def area_indicator_tables(period: str, *, indicators=None, language: str = "fi")
             "rank_upper": ranked.set_index("area_code")["rank_upper"].reindex(now.index).to_numpy(),
             "comparison": indicator.comparison_method,
             "change": (now["value"] - before.reindex(now.index)).to_numpy(),
-            "change_break": "; ".join(b.text(language) for b in breaks_between(ident, previous, shown)),
+            "change_break": "",
             "national_change": national - nation.get(previous, float("nan")),
             "lower": now["lower"].to_numpy(),
             "upper": now["upper"].to_numpy(),
