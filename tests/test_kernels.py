@@ -346,3 +346,29 @@ def test_without_a_shared_folder_each_kernel_computes_its_own(tmp_path):
             warm.shutdown()
     assert [line.split(" ", 1)[0] for line in printed] == ["True", "True"]
     assert not missing.exists()
+
+
+def test_a_builds_own_process_shares_with_its_kernels_for_a_block_only(monkeypatch, tmp_path):
+    """The data packages a build writes in its own process read what the kernels computed (and
+    the kernels what the packages computed first); after the block the functions are the
+    originals again."""
+    function, calls = _counted(result={"rows": [1, 2, 3]})
+    home, user = (types.ModuleType(name) for name in ("ohti.fake", "ohti.fake_user"))
+    home.function = user.imported = function
+    for module in (home, user):
+        monkeypatch.setitem(sys.modules, module.__name__, module)
+    monkeypatch.setenv("OHTI_TEST_SHARED", str(tmp_path))
+    kernel = warm.SharedResults(size=10, folder_variable="OHTI_TEST_SHARED").wrap(function)
+    assert kernel("01") == {"rows": [1, 2, 3]}
+    with warm.sharing(["ohti.fake:function"], str(tmp_path), 10) as shared:
+        assert shared == ["ohti.fake:function"]
+        assert user.imported is not function and home.function.__ohti_shared__ is function
+        got = user.imported("01")
+        got["rows"].append(4)  # the caller's own copy
+        assert home.function("01") == {"rows": [1, 2, 3]}
+        assert home.function("02") == {"rows": [1, 2, 3]}  # computed here, written for the kernels
+    assert home.function is function and user.imported is function
+    assert len(calls) == 2  # "01" once (by the kernel), "02" once (by the process)
+    assert kernel("02") == {"rows": [1, 2, 3]} and len(calls) == 2
+    with warm.sharing(["ohti.fake:function"], None, 10) as shared:
+        assert shared == [] and home.function is function

@@ -36,6 +36,7 @@ modules it warms are imported by name); IPython only when :func:`restore` resets
 from __future__ import annotations
 
 import collections
+import contextlib
 import copy
 import functools
 import gc
@@ -43,6 +44,7 @@ import importlib
 import os
 import pickle
 import sys
+import threading
 import warnings
 from collections.abc import Callable, Iterable
 
@@ -53,6 +55,9 @@ try:
     import fcntl
 except ImportError:  # not on POSIX: each kernel computes its own
     fcntl = None
+
+
+_MISSING = object()
 
 
 class Unkeyable(Exception):
@@ -88,12 +93,17 @@ class SharedResults:
     folder_variable : str, optional
         Environment variable naming the shared folder (read at each call); unset, empty or not
         a folder: nothing is shared with other kernels.
+    folder : str, optional
+        The shared folder itself, in place of `folder_variable` (for a build's own process,
+        see :func:`sharing`).
     """
 
-    def __init__(self, size: int, folder_variable: str | None = None):
+    def __init__(self, size: int, folder_variable: str | None = None, *, folder: str | None = None):
         self.size = size
         self.folder_variable = folder_variable
+        self.fixed_folder = folder
         self.remembered = collections.OrderedDict()
+        self._lock = threading.Lock()  # a build's process calls from more than one thread
 
     def wrap(self, function: Callable) -> Callable:
         """`function`, remembering its results (the original is its ``__ohti_shared__``)."""
@@ -104,21 +114,30 @@ class SharedResults:
                 key = (function.__module__, function.__qualname__, freeze(args), freeze(kwargs))
             except (Unkeyable, TypeError):
                 return function(*args, **kwargs)
-            if key in self.remembered:
-                self.remembered.move_to_end(key)
-                return copy.deepcopy(self.remembered[key])
+            with self._lock:
+                kept = self.remembered.get(key, _MISSING)
+                if kept is not _MISSING:
+                    self.remembered.move_to_end(key)
+            if kept is not _MISSING:
+                return copy.deepcopy(kept)
             result = self.from_folder(key, lambda: function(*args, **kwargs))
-            self.remembered[key] = copy.deepcopy(result)
-            if len(self.remembered) > self.size:
-                self.remembered.popitem(last=False)
+            kept = copy.deepcopy(result)
+            with self._lock:
+                self.remembered[key] = kept
+                if len(self.remembered) > self.size:
+                    self.remembered.popitem(last=False)
             return result
 
         wrapper.__ohti_shared__ = function
+        wrapper.__ohti_results__ = self
         return wrapper
 
     def folder(self) -> str:
         """The shared folder, or '' when there is none (or no ``fcntl`` to lock it with)."""
-        folder = os.environ.get(self.folder_variable, "") if self.folder_variable else ""
+        if self.fixed_folder is not None:
+            folder = self.fixed_folder
+        else:
+            folder = os.environ.get(self.folder_variable, "") if self.folder_variable else ""
         if fcntl is None or not folder or not os.path.isdir(folder):
             return ""
         return folder
@@ -168,6 +187,44 @@ def share(specs: Iterable[str], results: SharedResults) -> list[str]:
                     setattr(loaded, key, wrapper)
         replaced.append(spec)
     return replaced
+
+
+def unshare(results: SharedResults) -> int:
+    """Undo :func:`share` for the wrappers of `results`: every loaded ohti module refers to the
+    original functions again. Returns how many references were put back."""
+    restored = 0
+    for name, loaded in list(sys.modules.items()):
+        if loaded is None or not (name == "ohti" or name.startswith("ohti.")):
+            continue
+        for key, value in list(vars(loaded).items()):
+            if getattr(value, "__ohti_results__", None) is results:
+                setattr(loaded, key, value.__ohti_shared__)
+                restored += 1
+    return restored
+
+
+@contextlib.contextmanager
+def sharing(specs: Iterable[str], folder: str | None, size: int):
+    """Within the block, this process shares the results of the functions `specs` with the
+    build's kernels through `folder` (the kernels' shared folder): the data packages a build
+    writes meanwhile read the figures its documents have computed, and the documents those the
+    packages computed first. Nothing is shared when `folder` is None or empty. Yields the
+    specs shared."""
+    if not folder:
+        yield []
+        return
+    specs = list(specs)
+    for spec in specs:  # share() replaces the functions of loaded modules only
+        try:
+            importlib.import_module(spec.partition(":")[0])
+        except Exception:
+            pass
+    results = SharedResults(size, folder=folder)
+    replaced = share(specs, results)
+    try:
+        yield replaced
+    finally:
+        unshare(results)
 
 
 class KernelState:

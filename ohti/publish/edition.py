@@ -16,8 +16,9 @@ import re
 from pathlib import Path
 
 from ohti import cache, paths
-from ohti.build import batch, stamps
+from ohti.build import batch, stamps, warm
 from ohti.build.convert import FORMATS
+from ohti.build.kernels import SHARED_FOLDER_VARIABLE, SHARED_RESULTS, SHARED_RESULTS_SIZE
 from ohti.build.stamps import STAMPS_FOLDER
 from ohti.documents.assessments import assessment_path, check_assessments
 from ohti.documents.content import comparison_edition
@@ -403,11 +404,11 @@ def _build_locked(pool, codes, period, formats, jobs, language, progress, output
         side.submit(load_all_sources)
         catalogue_done = side.submit(publish_catalogue, outputs_dir, force=force,
                                      **({"extract": extract_path} if extract_path else {}))
-        packages_done = side.submit(publish_packages, codes, period, outputs_dir, force=force)
+        workers = pool if jobs > 1 and not scheduler else None
+        packages_done = side.submit(_packages_with_workers, workers, codes, period, outputs_dir, force=force)
         results = batch.build_documents(specs, period=period, formats=formats, jobs=jobs,
                                         outputs_dir=outputs_dir, notebook=AREA_NOTEBOOK, progress=progress,
-                                        force=force, scheduler=scheduler,
-                                        pool=pool if jobs > 1 and not scheduler else None)
+                                        force=force, scheduler=scheduler, pool=workers)
         pool.close(wait=False)  # the workers stop while the index is written
         catalogue = catalogue_done.result()
         packages = packages_done.result()
@@ -483,6 +484,15 @@ def publish_catalogue(outputs_dir, *, force: bool = False, extract=None) -> Path
     written = Path(write_catalogue(outputs_dir, **({"extract": described} if described else {})))
     store.record("catalogue", digest, status="ok", outputs={"html": written}, parts=shared)
     return written
+
+
+def _packages_with_workers(pool, codes, period: str, outputs_dir, *, force: bool = False) -> dict:
+    """:func:`publish_packages`, sharing the period's results with the kernels of the build's
+    worker `pool` (None: nothing shared): the packages and the documents show the same figures,
+    computed once."""
+    folder = dict(pool.environment).get(SHARED_FOLDER_VARIABLE) if pool is not None else None
+    with warm.sharing(SHARED_RESULTS, folder, SHARED_RESULTS_SIZE):
+        return publish_packages(codes, period, outputs_dir, force=force)
 
 
 def publish_packages(codes, period: str, outputs_dir, *, force: bool = False) -> dict:
