@@ -46,11 +46,13 @@ Every rule is checked over the whole file at load and all failures are reported 
 
 Memory
 ------
-The extract is read where it lies and its tables are kept by DuckDB, never in Python: in a
-database file (compressed) in a private temporary folder (made under ``temp_directory``, env
+The extract is read where it lies and its tables stay in DuckDB, never in Python: a Parquet
+extract is not copied (the tables ``spells``, ``events`` and ``services`` are views over its
+files, read again by each computation that needs them), a text file is copied once into
+DuckDB. DuckDB works in a private temporary folder (made under ``temp_directory``, env
 ``OHTI_DUCKDB_TEMP``, the system's temporary folder by default; removed when the extract is
 closed), with a memory limit (``memory_limit``, env ``OHTI_DUCKDB_MEMORY``,
-:data:`DEFAULT_MEMORY_LIMIT` by default) beyond which DuckDB spills to the same folder. The
+:data:`DEFAULT_MEMORY_LIMIT` by default) beyond which it spills to the same folder. The
 folder holds person-level data: it is never under the outputs.
 """
 
@@ -240,8 +242,8 @@ def connect(memory_limit: str | None = None, temp_directory=None, threads: int |
     memory, root = duckdb_settings(memory_limit, temp_directory)
     root.mkdir(parents=True, exist_ok=True)
     spill = Path(tempfile.mkdtemp(prefix="ohti-duckdb-", dir=root))
-    # a database file in the spill folder: DuckDB keeps the tables compressed there and holds
-    # in memory only what a query needs, so the memory limit is left to the queries
+    # a database file in the spill folder: whatever DuckDB keeps beyond the memory limit stays
+    # in that folder
     connection = duckdb.connect(str(spill / "extract.duckdb"))
     try:
         try:  # no progress bar on the terminal (in a Jupyter kernel DuckDB refuses the setting)
@@ -501,24 +503,27 @@ def _validate(connection, path: Path, parts=None, files=None) -> tuple[list[str]
 
 
 def _materialise(connection) -> None:
-    """The three tables of a valid extract, each with only the columns measured and the closed
-    lists (areas, event types, end reasons) as enumerations of one byte, kept by DuckDB within
-    its memory limit."""
-    for name, values in (("area_code_type", AREA_CODES), ("event_type", EVENT_TYPES), ("end_reason_type", END_REASONS)):
+    """The three tables of a valid extract as views over the file as it lies (a text file: over
+    its one copy in DuckDB), each with only the columns measured and the closed lists (areas,
+    end reasons) as enumerations of one byte. Nothing is copied: writing the 100 million rows
+    of a national extract into DuckDB cost more than reading them again where a computation
+    needs them, and a view's filters reach the Parquet reader."""
+    for name, values in (("area_code_type", AREA_CODES), ("end_reason_type", END_REASONS)):
         connection.execute(f"CREATE TYPE {name} AS ENUM ({_in_list(values)})")
     area, reason = "CAST(area_code AS area_code_type) AS area_code", "CAST(end_reason AS end_reason_type) AS end_reason"
-    connection.execute(f"""CREATE TABLE spells AS
+    connection.execute(f"""CREATE TEMP VIEW spells AS
         SELECT person_id, {area}, start_date, end_date, {reason}, line
         FROM checked WHERE table_name = 'spell'""")
-    connection.execute(f"""CREATE TABLE events AS
-        SELECT person_id, {area}, CAST(type AS event_type) AS type, start_date AS event_date
+    # an event's type stays text, so that a filter on it reaches the reader (its values are checked)
+    connection.execute(f"""CREATE TEMP VIEW events AS
+        SELECT person_id, {area}, type, start_date AS event_date
         FROM checked WHERE table_name = 'event'""")
-    connection.execute(f"""CREATE TABLE services AS
-        SELECT person_id, {area}, type, start_date, end_date, {reason}
+    connection.execute(f"""CREATE TEMP VIEW services AS
+        SELECT person_id, {area}, type, start_date, end_date, {reason}, line
         FROM checked WHERE table_name = 'service'""")
-    connection.execute("""CREATE VIEW records AS
+    connection.execute("""CREATE TEMP VIEW records AS
         SELECT 'spell' AS table_name, person_id, CAST(area_code AS VARCHAR) AS area_code, NULL AS type, start_date,
                end_date FROM spells
-        UNION ALL SELECT 'event', person_id, CAST(area_code AS VARCHAR), CAST(type AS VARCHAR), event_date, NULL
+        UNION ALL SELECT 'event', person_id, CAST(area_code AS VARCHAR), type, event_date, NULL
         FROM events
         UNION ALL SELECT 'service', person_id, CAST(area_code AS VARCHAR), type, start_date, end_date FROM services""")

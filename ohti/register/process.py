@@ -143,7 +143,43 @@ _RULE_NUMBERS = ("interview_days", "plan_days", "supplementary_count", "suppleme
                  "intensive_length", "intensive_discussions", "assessment_months", "koto_plan_days")
 
 
-def _setup(connection, extract, rules: pd.DataFrame, first: dt.date, last: dt.date) -> None:
+#: The cohort row a spell gives for each indicator measured from spells (``spell_facts``
+#: columns): whether the spell is in the cohort, its cohort day, the rule version, whether the
+#: rule requires it, the follow-up end, met, eligible.
+_SPELL_COHORTS = {
+    "initial_interview_within_5_days": {
+        "cohort": "rule_start IS NOT NULL", "day": "start_date", "rule_id": "rule_start",
+        "required": "interview_deadline IS NOT NULL", "until": "interview_deadline",
+        "ok": "coalesce(interview <= interview_deadline, false)",
+        "eligible": "NOT (stop < interview_deadline AND (interview IS NULL OR interview > stop))"},
+    "employment_plan_at_initial_interview": {
+        "cohort": "interview IS NOT NULL AND rule_interview IS NOT NULL", "day": "interview",
+        "rule_id": "rule_interview", "required": "plan_days IS NOT NULL", "until": "interview + plan_days",
+        "ok": "plans > 0", "eligible": "true"},
+    "supplementary_job_search_discussions": {
+        "cohort": "interview IS NOT NULL AND rule_interview IS NOT NULL", "day": "interview",
+        "rule_id": "rule_interview", "required": "supplementary_count IS NOT NULL", "until": "supplementary_until",
+        "ok": "supplementary >= supplementary_count", "eligible": "stop >= supplementary_until"},
+    "repeated_intensive_period_6_months": {
+        "cohort": "stop >= six AND rule_six IS NOT NULL", "day": "six", "rule_id": "rule_six",
+        "required": "intensive_from IS NOT NULL", "until": "CAST(intensive_to - INTERVAL 1 DAY AS DATE)",
+        "ok": "intensive >= intensive_discussions", "eligible": "stop >= CAST(intensive_to - INTERVAL 1 DAY AS DATE)"},
+    "flow_to_unemployment_over_3_months": {
+        "cohort": "rule_start IS NOT NULL", "day": "start_date", "rule_id": "rule_start", "required": "true",
+        "until": "CAST(start_date + INTERVAL 3 MONTH AS DATE)", "ok": "stop >= start_date + INTERVAL 3 MONTH",
+        "eligible": "true"},
+}
+#: The spell indicators whose cohorts need the events counted in each spell's windows.
+_COUNTED = ("employment_plan_at_initial_interview", "supplementary_job_search_discussions",
+            "repeated_intensive_period_6_months")
+_SERVICE_INDICATORS = ("open_labour_market_3_months_after_service", "open_labour_market_6_months_after_service")
+_INTEGRATION_INDICATORS = ("integration_needs_assessment", "integration_plan")
+
+
+def _setup(connection, extract, rules: pd.DataFrame, first: dt.date, last: dt.date, indicators) -> None:
+    """The cohorts of the `indicators`, counted inside DuckDB: those measured from spells straight
+    into their counts by area and month (``spell_counts``: the person-level spell facts are never
+    stored), the service and KOTO ones as small tables their queries read."""
     start = min(extract.first_date, extract.extract_date) - dt.timedelta(days=400)
     cal = calendar(start, extract.extract_date + dt.timedelta(days=800))
     connection.register("calendar_frame", cal)
@@ -153,7 +189,7 @@ def _setup(connection, extract, rules: pd.DataFrame, first: dt.date, last: dt.da
     connection.unregister("calendar_frame")
     # the rule versions as a one-byte enumeration in the order of their ids (so that min and max
     # of a column of them are those of the ids); the tables of an earlier computation go first
-    for table in ("spell_facts", "sf", "service_outcome"):
+    for table in ("spell_counts", "service_outcome", "integration_events"):
         connection.execute(f"DROP TABLE IF EXISTS {table}")
     versions = ", ".join(f"'{v}'" for v in sorted(rules["rule_id"].astype(str)))
     connection.execute(f"CREATE OR REPLACE TYPE rule_version AS ENUM ({versions})")
@@ -163,13 +199,46 @@ def _setup(connection, extract, rules: pd.DataFrame, first: dt.date, last: dt.da
                            SELECT rule_id, CAST(valid_from AS DATE) AS valid_from, CAST(valid_to AS DATE) AS valid_to,
                                   {numbers} FROM rules_frame""")
     connection.unregister("rules_frame")
-    connection.execute("""
-        CREATE OR REPLACE TEMP VIEW sp AS
-        SELECT rowid AS sid, person_id, area_code, start_date,
-               coalesce(end_date, DATE '9999-12-31') AS stop, end_reason FROM spells""")
-    # each spell with its first initial interview, the rules in force on its three cohort days
-    # (the start, the interview, 6 months on) and the windows they set; only spells with a
-    # cohort day in the months asked for
+    spell_indicators = [i for i in indicators if i in _SPELL_COHORTS]
+    if spell_indicators:
+        connection.execute(f"CREATE TEMP TABLE spell_counts AS {_spell_counts(rules, first, last, spell_indicators)}")
+    if any(i in _SERVICE_INDICATORS for i in indicators):
+        # the first start of a spell or a service after each service ends in the months asked
+        # for (for the outcomes)
+        connection.execute(f"""
+            CREATE TEMP TABLE service_outcome AS
+            WITH ended AS (SELECT line AS vid, person_id, area_code, end_date, end_reason,
+                                  {_rule_case(rules, "end_date")} AS rule_id
+                           FROM services WHERE end_date BETWEEN DATE '{first}' AND DATE '{last}'),
+                 starts AS (SELECT person_id, start_date FROM spells WHERE start_date > DATE '{first}'
+                            UNION ALL SELECT person_id, start_date FROM services WHERE start_date > DATE '{first}')
+            SELECT e.vid, any_value(e.area_code) AS area_code, any_value(e.end_date) AS end_date,
+                   any_value(e.end_reason) AS end_reason, any_value(e.rule_id) AS rule_id,
+                   min(t.start_date) AS next_start
+            FROM ended e LEFT JOIN starts t ON t.person_id = e.person_id AND t.start_date > e.end_date
+            GROUP BY e.vid""")
+    if any(i in _INTEGRATION_INDICATORS for i in indicators):
+        # the KOTO events (few): their cohorts and windows all fall in the months asked for or after
+        connection.execute(f"""
+            CREATE TEMP TABLE integration_events AS
+            SELECT person_id, area_code, type, event_date FROM events
+            WHERE type IN ('integration_client', 'integration_assessment', 'integration_plan')
+              AND event_date >= DATE '{first}'""")
+
+
+def _spell_counts(rules: pd.DataFrame, first: dt.date, last: dt.date, indicators) -> str:
+    """SQL of the cohort counts by indicator, area and month of the indicators measured from
+    spells, in one pass over the spells and the events.
+
+    Each spell gets its first initial interview, the rules in force on its three cohort days
+    (the start, the interview, 6 months on) and the windows they set, then the events that fall
+    in its windows (only for spells whose counts are measured: an interview, the intensive
+    period reached); then it gives one cohort row per indicator, counted by area and month.
+    Only spells that can have a cohort day in the months asked for are read (the interview
+    falls within the spell, so it is in those months only if the spell reaches them); every
+    window starts on or after its cohort day, so events before the first month asked for count
+    for no cohort that is measured, nor do events after the spell's last window.
+    """
     params = ", ".join(
         f"{_rule_value(rules, rule, field)} AS {name}" for rule, field, name in (
             ("rule_start", "interview_days", "interview_days"), ("rule_interview", "plan_days", "plan_days"),
@@ -177,50 +246,12 @@ def _setup(connection, extract, rules: pd.DataFrame, first: dt.date, last: dt.da
             ("rule_interview", "supplementary_months", "supplementary_months"),
             ("rule_six", "intensive_after", "intensive_after"), ("rule_six", "intensive_length", "intensive_length"),
             ("rule_six", "intensive_discussions", "intensive_discussions")))
-    connection.execute(f"""
-        CREATE OR REPLACE TABLE sf AS
-        WITH first_interview AS (
-            SELECT s.sid, min(e.event_date) AS interview
-            FROM sp s JOIN (SELECT person_id, event_date FROM events WHERE type = 'initial_interview') e
-              ON e.person_id = s.person_id AND e.event_date >= s.start_date AND e.event_date <= s.stop
-            GROUP BY s.sid),
-        days AS (
-            SELECT s.*, f.interview, CAST(s.start_date + INTERVAL 6 MONTH AS DATE) AS six
-            FROM sp s LEFT JOIN first_interview f USING (sid)
-            WHERE s.start_date <= DATE '{last}'
-              AND (s.start_date >= DATE '{first}' OR f.interview >= DATE '{first}'
-                   OR s.start_date + INTERVAL 6 MONTH >= DATE '{first}')),
-        ruled AS (
-            SELECT *, {_rule_case(rules, "start_date")} AS rule_start,
-                   {_rule_case(rules, "interview")} AS rule_interview, {_rule_case(rules, "six")} AS rule_six
-            FROM days),
-        valued AS (SELECT *, {params} FROM ruled)
-        SELECT v.* EXCLUDE (end_reason, interview_days, supplementary_months, intensive_after, intensive_length),
-               w.day AS interview_deadline,
-               CAST(v.interview + to_months(v.supplementary_months) AS DATE) AS supplementary_until,
-               CAST(v.start_date + to_months(v.intensive_after) AS DATE) AS intensive_from,
-               CAST(v.start_date + to_months(v.intensive_after) + to_months(v.intensive_length) AS DATE) AS intensive_to
-        FROM valued v
-        LEFT JOIN cal k ON k.day = v.start_date
-        LEFT JOIN workday w ON w.workday_index = k.workday_index + v.interview_days""")
-    # the first start of a spell or a service after each service ends (for the outcomes)
-    connection.execute(f"""
-        CREATE OR REPLACE TABLE service_outcome AS
-        WITH ended AS (SELECT row_number() OVER () AS vid, person_id, area_code, end_date, end_reason,
-                              {_rule_case(rules, "end_date")} AS rule_id
-                       FROM services WHERE end_date IS NOT NULL),
-             starts AS (SELECT person_id, start_date FROM spells UNION ALL SELECT person_id, start_date FROM services)
-        SELECT e.vid, any_value(e.area_code) AS area_code, any_value(e.end_date) AS end_date,
-               any_value(e.end_reason) AS end_reason, any_value(e.rule_id) AS rule_id,
-               min(t.start_date) AS next_start
-        FROM ended e LEFT JOIN starts t ON t.person_id = e.person_id AND t.start_date > e.end_date
-        GROUP BY e.vid""")
-    # the events that fall in each spell's windows, counted in one pass over the events; every
-    # window starts on or after its cohort day, so events before the first month asked for count
-    # for no cohort that is measured
-    connection.execute(f"""
-        CREATE OR REPLACE TABLE spell_facts AS
-        WITH sc AS (
+    counted = any(i in _COUNTED for i in indicators)
+    counts = """
+        counted AS (
+            SELECT sid, person_id, interview, plan_days, supplementary_until, intensive_from, intensive_to FROM sf
+            WHERE interview IS NOT NULL OR (stop >= six AND intensive_from IS NOT NULL)),
+        sc AS (
             SELECT f.sid,
                    count(*) FILTER (WHERE e.type = 'employment_plan'
                                     AND e.event_date BETWEEN f.interview AND f.interview + f.plan_days) AS plans,
@@ -228,14 +259,65 @@ def _setup(connection, extract, rules: pd.DataFrame, first: dt.date, last: dt.da
                                     AND e.event_date <= f.supplementary_until) AS supplementary,
                    count(*) FILTER (WHERE e.type IN ('supplementary_discussion', 'job_search_discussion')
                                     AND e.event_date >= f.intensive_from AND e.event_date < f.intensive_to) AS intensive
-            FROM sf f JOIN events e ON e.person_id = f.person_id
-            WHERE e.type IN ('employment_plan', 'supplementary_discussion', 'job_search_discussion')
-              AND e.event_date >= least(f.interview, f.intensive_from) AND e.event_date >= DATE '{first}'
-            GROUP BY f.sid)
-        SELECT f.*, coalesce(c.plans, 0) AS plans, coalesce(c.supplementary, 0) AS supplementary,
-               coalesce(c.intensive, 0) AS intensive
-        FROM sf f LEFT JOIN sc c USING (sid)""")
-    connection.execute("DROP TABLE sf")
+            FROM counted f
+            JOIN (SELECT person_id, type, event_date FROM events
+                  WHERE type IN ('employment_plan', 'supplementary_discussion', 'job_search_discussion')
+                    AND event_date >= DATE '{first}') e
+              ON e.person_id = f.person_id AND e.event_date >= least(f.interview, f.intensive_from)
+             AND e.event_date <= greatest(f.interview + f.plan_days, f.supplementary_until, f.intensive_to)
+            GROUP BY f.sid),
+        spell_facts AS (
+            SELECT f.*, coalesce(c.plans, 0) AS plans, coalesce(c.supplementary, 0) AS supplementary,
+                   coalesce(c.intensive, 0) AS intensive
+            FROM sf f LEFT JOIN sc c USING (sid))""".format(first=first) if counted else """
+        spell_facts AS (SELECT * FROM sf)"""
+    # one cohort row per spell and indicator: the k-th indicator's expressions where k = its number
+    def pick(field: str) -> str:
+        cases = " ".join(f"WHEN {k} THEN {_SPELL_COHORTS[i][field]}" for k, i in enumerate(indicators))
+        return f"CASE k {cases} END"
+
+    names = " ".join(f"WHEN {k} THEN '{i}'" for k, i in enumerate(indicators))
+    return f"""
+        WITH sp AS MATERIALIZED (
+            SELECT line AS sid, person_id, area_code, start_date, coalesce(end_date, DATE '9999-12-31') AS stop
+            FROM spells
+            WHERE start_date <= DATE '{last}'
+              AND (coalesce(end_date, DATE '9999-12-31') >= DATE '{first}'
+                   OR start_date + INTERVAL 6 MONTH >= DATE '{first}')),
+        first_interview AS (
+            SELECT s.sid, min(e.event_date) AS interview
+            FROM sp s JOIN (SELECT person_id, event_date FROM events WHERE type = 'initial_interview') e
+              ON e.person_id = s.person_id AND e.event_date >= s.start_date AND e.event_date <= s.stop
+            GROUP BY s.sid),
+        days AS (
+            SELECT s.*, f.interview, CAST(s.start_date + INTERVAL 6 MONTH AS DATE) AS six
+            FROM sp s LEFT JOIN first_interview f USING (sid)
+            WHERE s.start_date >= DATE '{first}' OR f.interview >= DATE '{first}'
+                  OR s.start_date + INTERVAL 6 MONTH >= DATE '{first}'),
+        ruled AS (
+            SELECT *, {_rule_case(rules, "start_date")} AS rule_start,
+                   {_rule_case(rules, "interview")} AS rule_interview, {_rule_case(rules, "six")} AS rule_six
+            FROM days),
+        valued AS (SELECT *, {params} FROM ruled),
+        sf AS (
+            SELECT v.* EXCLUDE (interview_days, supplementary_months, intensive_after, intensive_length),
+                   w.day AS interview_deadline,
+                   CAST(v.interview + to_months(v.supplementary_months) AS DATE) AS supplementary_until,
+                   CAST(v.start_date + to_months(v.intensive_after) AS DATE) AS intensive_from,
+                   CAST(v.start_date + to_months(v.intensive_after) + to_months(v.intensive_length) AS DATE)
+                       AS intensive_to
+            FROM valued v
+            LEFT JOIN cal k ON k.day = v.start_date
+            LEFT JOIN workday w ON w.workday_index = k.workday_index + v.interview_days),{counts},
+        cohort AS (
+            SELECT k, area_code, {pick("day")} AS day, {pick("rule_id")} AS rule_id,
+                   {pick("required")} AS required, {pick("until")} AS until, {pick("ok")} AS ok,
+                   {pick("eligible")} AS eligible
+            FROM spell_facts, range({len(indicators)}) AS indicator_number(k)
+            WHERE {pick("cohort")})
+        SELECT CASE k {names} END AS indicator, {_COUNTS}
+        FROM cohort WHERE day BETWEEN DATE '{first}' AND DATE '{last}'
+        GROUP BY ALL"""
 
 
 _RULE_JOIN = "JOIN rules r ON {day} BETWEEN r.valid_from AND r.valid_to"
@@ -254,50 +336,38 @@ def _rule_case(rules: pd.DataFrame, day: str) -> str:
                      for r in rules.itertuples())
     return f"CAST(CASE {cases} END AS rule_version)"
 
+
+#: The counts of cohort rows (area_code, day, rule_id, required, until, ok, eligible) by area
+#: and month: rows that are required, eligible and observed.
+_COUNTS = """CAST(area_code AS VARCHAR) AS area_code, date_trunc('month', day) AS month,
+               CAST(min(rule_id) AS VARCHAR) AS first_rule, CAST(max(rule_id) AS VARCHAR) AS last_rule,
+               bool_and(required) AS required,
+               max(until) AS until,
+               count(*) FILTER (WHERE eligible) AS denominator,
+               count(*) FILTER (WHERE eligible AND ok) AS numerator"""
+
 _QUERIES = {
-    # cohort rows: area_code, day (the cohort day), rule_id, required, until, ok, eligible
-    "initial_interview_within_5_days": """
-        SELECT area_code, start_date AS day, rule_start AS rule_id, interview_deadline IS NOT NULL AS required,
-               interview_deadline AS until, coalesce(interview <= interview_deadline, false) AS ok,
-               NOT (stop < interview_deadline AND (interview IS NULL OR interview > stop)) AS eligible
-        FROM spell_facts WHERE rule_start IS NOT NULL""",
-    "employment_plan_at_initial_interview": """
-        SELECT area_code, interview AS day, rule_interview AS rule_id, plan_days IS NOT NULL AS required,
-               interview + plan_days AS until, plans > 0 AS ok, true AS eligible
-        FROM spell_facts WHERE interview IS NOT NULL AND rule_interview IS NOT NULL""",
-    "supplementary_job_search_discussions": """
-        SELECT area_code, interview AS day, rule_interview AS rule_id, supplementary_count IS NOT NULL AS required,
-               supplementary_until AS until, supplementary >= supplementary_count AS ok,
-               stop >= supplementary_until AS eligible
-        FROM spell_facts WHERE interview IS NOT NULL AND rule_interview IS NOT NULL""",
-    "repeated_intensive_period_6_months": """
-        SELECT area_code, six AS day, rule_six AS rule_id, intensive_from IS NOT NULL AS required,
-               CAST(intensive_to - INTERVAL 1 DAY AS DATE) AS until, intensive >= intensive_discussions AS ok,
-               stop >= CAST(intensive_to - INTERVAL 1 DAY AS DATE) AS eligible
-        FROM spell_facts WHERE stop >= six AND rule_six IS NOT NULL""",
-    "flow_to_unemployment_over_3_months": """
-        SELECT area_code, start_date AS day, rule_start AS rule_id, true AS required,
-               CAST(start_date + INTERVAL 3 MONTH AS DATE) AS until,
-               stop >= start_date + INTERVAL 3 MONTH AS ok, true AS eligible
-        FROM spell_facts WHERE rule_start IS NOT NULL""",
+    # cohort rows of the indicators not measured from spells: area_code, day (the cohort day),
+    # rule_id, required, until, ok, eligible
     "open_labour_market_3_months_after_service": "__service__3",
     "open_labour_market_6_months_after_service": "__service__6",
     "integration_needs_assessment": f"""
         SELECT c.area_code, c.event_date AS day, r.rule_id, r.assessment_months IS NOT NULL AS required,
                CAST(c.event_date + to_months(coalesce(r.assessment_months, 0)) AS DATE) AS until,
-               EXISTS (SELECT 1 FROM events a WHERE a.person_id = c.person_id AND a.type = 'integration_assessment'
-                       AND a.event_date BETWEEN c.event_date
+               EXISTS (SELECT 1 FROM integration_events a WHERE a.person_id = c.person_id
+                       AND a.type = 'integration_assessment' AND a.event_date BETWEEN c.event_date
                        AND c.event_date + to_months(r.assessment_months)) AS ok,
                true AS eligible
-        FROM events c {_RULE_JOIN.format(day="c.event_date")}
+        FROM integration_events c {_RULE_JOIN.format(day="c.event_date")}
         WHERE c.type = 'integration_client'""",
     "integration_plan": f"""
         SELECT a.area_code, a.event_date AS day, r.rule_id, r.koto_plan_days IS NOT NULL AS required,
                a.event_date + coalesce(r.koto_plan_days, 0) AS until,
-               EXISTS (SELECT 1 FROM events p WHERE p.person_id = a.person_id AND p.type = 'integration_plan'
+               EXISTS (SELECT 1 FROM integration_events p WHERE p.person_id = a.person_id
+                       AND p.type = 'integration_plan'
                        AND p.event_date BETWEEN a.event_date AND a.event_date + r.koto_plan_days) AS ok,
                true AS eligible
-        FROM events a {_RULE_JOIN.format(day="a.event_date")}
+        FROM integration_events a {_RULE_JOIN.format(day="a.event_date")}
         WHERE a.type = 'integration_assessment'""",
 }
 
@@ -319,17 +389,15 @@ def _query(indicator: str) -> str:
 
 def _aggregate(connection, indicator: str, first: dt.date, last: dt.date, extract_date: dt.date) -> pd.DataFrame:
     """Cohort counts by area and month: rows that are required, eligible and observed."""
-    sql = f"""
-        WITH cohort AS ({_query(indicator)})
-        SELECT CAST(area_code AS VARCHAR) AS area_code, date_trunc('month', day) AS month,
-               CAST(min(rule_id) AS VARCHAR) AS first_rule, CAST(max(rule_id) AS VARCHAR) AS last_rule,
-               bool_and(required) AS required,
-               max(until) AS until,
-               count(*) FILTER (WHERE eligible) AS denominator,
-               count(*) FILTER (WHERE eligible AND ok) AS numerator
-        FROM cohort
-        WHERE day BETWEEN DATE '{first}' AND DATE '{last}'
-        GROUP BY ALL"""
+    if indicator in _SPELL_COHORTS:  # counted by _setup
+        sql = f"SELECT * EXCLUDE (indicator) FROM spell_counts WHERE indicator = '{indicator}'"
+    else:
+        sql = f"""
+            WITH cohort AS ({_query(indicator)})
+            SELECT {_COUNTS}
+            FROM cohort
+            WHERE day BETWEEN DATE '{first}' AND DATE '{last}'
+            GROUP BY ALL"""
     frame = connection.execute(sql).df()
     frame["period"] = pd.to_datetime(frame["month"]).dt.strftime("%Y-%m")
     frame["rule_version"] = frame["first_rule"].where(frame["first_rule"] == frame["last_rule"],
@@ -425,7 +493,7 @@ def compute_process(extract, *, indicators=None, periods=None, disclosure: bool 
         connection = extract.connection
         first = pd.Period(min(months), "M").start_time.date()
         last = pd.Period(max(months), "M").end_time.date()
-        _setup(connection, extract, rules, first, last)
+        _setup(connection, extract, rules, first, last, chosen)
         codes = list(AREA_CODES) + ([NATIONAL_CODE] if national else [])
         frames = []
         for indicator in chosen:
