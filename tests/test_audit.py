@@ -467,13 +467,16 @@ def damaged(kind):
         return zipped({"values.csv": csv_text(30, 45)})[:-30]     # cut in its central directory
     if kind == "gz":
         return gzip.compress(csv_text(30, 45).encode())[:-6]       # cut before the end of its stream
+    if kind == "pdf end":
+        return pdf_of(TABLES.format(css="", **CLEAN))[:-6]          # whole but for its %%EOF line
     return pdf_of(TABLES.format(css="", **CLEAN))[:2000]            # cut in its first page
 
 
 @pytest.mark.parametrize("name,content,reason", [
     ("36_savonlinna.zip", lambda: damaged("zip"), r"not a readable zip archive \(File is not a zip file\)"),
     ("values.csv.gz", lambda: damaged("gz"), r"the gzip archive is damaged \(Compressed file ended"),
-    ("36_fi.pdf", lambda: damaged("pdf"), r"the PDF does not parse \(PSEOF"),
+    ("36_fi.pdf", lambda: damaged("pdf"), r"the PDF does not parse \(Failed to load document"),
+    ("36_fi.pdf", lambda: damaged("pdf end"), r"the PDF does not parse \(it ends before its end-of-file marker\)"),
     ("36_fi.ipynb", lambda: b'{"cells": [', r"not a notebook: its JSON breaks at line 1"),
     ("36.xlsx", lambda: b"not a workbook", r"the workbook does not open"),
     ("summary.json", lambda: b"{}", r"not a kind of file ohti audit reads \(\.json\)"),

@@ -17,7 +17,7 @@ links to folders inside it are not followed):
 ``.svg``
     As an SVG image of a document.
 ``.pdf``
-    The text of every page, laid out again from the position of each glyph (pdfminer.six):
+    The text of every page, laid out again from the position of each glyph (PDFium, through pypdfium2):
     see *Laid-out text* below. A page that holds pictures and no text cannot be audited.
 ``.csv``, ``.xlsx``
     Every sheet of a workbook is read like a CSV file (see *CSV files and workbooks*).
@@ -115,6 +115,7 @@ import base64
 import binascii
 import concurrent.futures
 import csv
+import ctypes
 import dataclasses
 import errno
 import functools
@@ -777,66 +778,107 @@ def audit_pdf(source, file: str, *, threshold: int | None = None, language: str 
 
 
 def _read_pdf(data: bytes, file: str, reading: _Reading, language: str | None = None) -> None:
-    from pdfminer.converter import PDFPageAggregator
-    from pdfminer.layout import LTChar, LTContainer, LTCurve, LTFigure, LTImage, LTRect
-    from pdfminer.pdfdocument import PDFDocument, PDFEncryptionError
-    from pdfminer.pdfinterp import PDFPageInterpreter, PDFResourceManager
-    from pdfminer.pdfpage import PDFPage
-    from pdfminer.pdfparser import PDFParser
-    from pdfminer.pdftypes import resolve1
+    import pypdfium2 as pdfium
+    import pypdfium2.raw as raw
 
-    def glyphs(layout):
-        """The page's own text, the text drawn in its figures (charts), the vertical rules of
-        its tables ``(x, top, bottom)`` and whether it has pictures."""
-        text, drawn, edges, pictures = [], [], [], False
-
-        def walk(item, in_figure):
-            nonlocal pictures
-            if isinstance(item, LTChar):
-                if item.upright and item.get_text():
-                    (drawn if in_figure else text).append(
-                        (item.x0, item.x1, layout.y1 - item.y0, item.size or 1.0, item.get_text()))
-            elif isinstance(item, LTImage):
-                pictures = True
-            elif isinstance(item, LTCurve) and not in_figure:
-                top, bottom = layout.y1 - item.y1, layout.y1 - item.y0
-                if item.x1 - item.x0 < 2:
-                    edges.append(((item.x0 + item.x1) / 2, top, bottom))
-                elif isinstance(item, LTRect):  # a cell's background or box
-                    edges.extend([(item.x0, top, bottom), (item.x1, top, bottom)])
-            elif isinstance(item, LTContainer):
-                for child in item:
-                    walk(child, in_figure or isinstance(item, LTFigure))
-
-        walk(layout, False)
-        return text, drawn, edges, pictures
-
-    pages = []
     try:
-        document = PDFDocument(PDFParser(io.BytesIO(data)))
-        stated = resolve1(document.catalog.get("Lang"))
-        stated = stated.decode("latin-1") if isinstance(stated, bytes) else stated
-        language = _language(stated if isinstance(stated, str) else None, _language(language))
-        manager = PDFResourceManager()
-        device = PDFPageAggregator(manager, laparams=None)
-        interpreter = PDFPageInterpreter(manager, device)
-        for page in PDFPage.create_pages(document):
-            interpreter.process_page(page)
-            pages.append(device.get_result())
-    except PDFEncryptionError as error:
-        reading.problem(file, f"the PDF is encrypted ({error}); publish it unencrypted")
+        document = pdfium.PdfDocument(data)
+    except pdfium.PdfiumError as error:
+        if "password" in str(error).lower():
+            reading.problem(file, f"the PDF is encrypted ({error}); publish it unencrypted")
+        else:
+            reading.problem(file, f"the PDF does not parse ({error}); build the document again")
         return
-    except Exception as error:  # noqa: BLE001 - a damaged file can break the parser anywhere
-        reading.problem(file, f"the PDF does not parse ({type(error).__name__}: {error}); build the document again")
-        return
-    if not pages:
-        reading.problem(file, "the PDF has no page; build the document again")
-    for number, (text, drawn, edges, pictures) in enumerate(map(glyphs, pages), start=1):
-        if pictures and not text and not drawn:
-            reading.problem(file, f"page {number} holds pictures and no text, which ohti audit cannot read; "
-                                  "publish the document with its text (not scanned)")
-        _read_layout(_pdf_cells(text), file, f"page {number}", reading, language, table=True, edges=edges)
-        _read_layout(_pdf_cells(drawn), file, f"page {number}, chart", reading, language, table=False)
+    try:
+        # PDFium mends a damaged file where it can; a file cut short (no end of file marker
+        # after its last part) is refused, so that the pages read are all the pages written
+        if raw.FPDF_GetTrailerEnds(document.raw, None, 0) == 0:
+            reading.problem(file, "the PDF does not parse (it ends before its end-of-file marker); "
+                                  "build the document again")
+            return
+        language = _language(_pdf_language(document, raw), _language(language))
+        if len(document) == 0:
+            reading.problem(file, "the PDF has no page; build the document again")
+        for number, page in enumerate(document, start=1):
+            text, drawn, edges, pictures = _pdf_page(page, raw)
+            page.close()
+            if pictures and not text and not drawn:
+                reading.problem(file, f"page {number} holds pictures and no text, which ohti audit cannot read; "
+                                      "publish the document with its text (not scanned)")
+            _read_layout(_pdf_cells(text), file, f"page {number}", reading, language, table=True, edges=edges)
+            _read_layout(_pdf_cells(drawn), file, f"page {number}, chart", reading, language, table=False)
+    finally:
+        document.close()
+
+
+def _pdf_language(document, raw) -> str | None:
+    """The document's language (the catalog's ``/Lang``), if it says one."""
+    size = raw.FPDFCatalog_GetLanguage(document.raw, None, 0)
+    if size <= 2:
+        return None
+    buffer = (ctypes.c_ushort * (size // 2))()
+    raw.FPDFCatalog_GetLanguage(document.raw, buffer, size)
+    return bytes(buffer).decode("utf-16-le").rstrip("\0") or None
+
+
+def _pdf_page(page, raw) -> tuple[list, list, list, bool]:
+    """A page's own glyphs ``(x0, x1, top, size, text)``, the glyphs drawn in its figures
+    (charts: form XObjects), the vertical rules of its tables ``(x, top, bottom)`` and whether
+    it has pictures. Only upright glyphs are kept (a rotated axis label is not read)."""
+    height = page.get_height()
+    in_figure, edges, pictures = set(), [], False
+    for item in page.get_objects(max_depth=32):
+        if item.type == raw.FPDF_PAGEOBJ_IMAGE:
+            pictures = True
+        elif item.level > 0:
+            if item.type == raw.FPDF_PAGEOBJ_TEXT:
+                in_figure.add(ctypes.cast(item.raw, ctypes.c_void_p).value)
+        elif item.type == raw.FPDF_PAGEOBJ_PATH:
+            edges.extend(_path_edges(item, raw, height))
+    textpage = page.get_textpage()
+    handle, box, matrix = textpage.raw, raw.FS_RECTF(), raw.FS_MATRIX()
+    x, y = ctypes.c_double(), ctypes.c_double()
+    text, drawn = [], []
+    try:
+        for index in range(textpage.count_chars()):
+            code = raw.FPDFText_GetUnicode(handle, index)
+            if raw.FPDFText_IsGenerated(handle, index) or code in (0, 0x0A, 0x0D, 0xFFFE, 0xFFFF):
+                continue  # spaces and line ends PDFium adds by itself
+            raw.FPDFText_GetMatrix(handle, index, matrix)
+            if not (matrix.a * matrix.d > 0 and matrix.b * matrix.c <= 0):
+                continue
+            raw.FPDFText_GetLooseCharBox(handle, index, box)
+            raw.FPDFText_GetCharOrigin(handle, index, x, y)
+            size = raw.FPDFText_GetFontSize(handle, index) * matrix.d
+            glyph = (x.value, box.right, height - box.bottom, size or 1.0, chr(code))
+            figure = ctypes.cast(raw.FPDFText_GetTextObject(handle, index), ctypes.c_void_p).value in in_figure
+            (drawn if figure else text).append(glyph)
+    finally:
+        textpage.close()
+    return text, drawn, edges, pictures
+
+
+def _path_edges(item, raw, height: float) -> list[tuple[float, float, float]]:
+    """The vertical rules a path draws on the page ``(x, top, bottom)``: a thin vertical line,
+    or the two sides of an upright rectangle (a cell's box or background). Curves draw none."""
+    handle, x, y, points = item.raw, ctypes.c_float(), ctypes.c_float(), []
+    a, b, c, d, e, f = item.get_matrix().get()
+    for index in range(raw.FPDFPath_CountSegments(handle)):
+        segment = raw.FPDFPath_GetPathSegment(handle, index)
+        if raw.FPDFPathSegment_GetType(segment) == raw.FPDF_SEGMENT_BEZIERTO:
+            return []
+        raw.FPDFPathSegment_GetPoint(segment, x, y)
+        points.append((a * x.value + c * y.value + e, b * x.value + d * y.value + f))
+    if len(points) < 2:
+        return []
+    xs, ys = [p[0] for p in points], [p[1] for p in points]
+    left, right, top, bottom = min(xs), max(xs), height - max(ys), height - min(ys)
+    if right - left < 2:
+        return [((left + right) / 2, top, bottom)]
+    corners = {(round(p[0], 3), round(p[1], 3)) for p in points}
+    if len(corners) == 4 and len({p[0] for p in corners}) == 2 and len({p[1] for p in corners}) == 2:
+        return [(left, top, bottom), (right, top, bottom)]
+    return []
 
 
 def _pdf_cells(glyphs) -> list[_Cell]:
