@@ -784,7 +784,7 @@ def _read_pdf(data: bytes, file: str, reading: _Reading, language: str | None = 
     try:
         document = pdfium.PdfDocument(data)
     except pdfium.PdfiumError as error:
-        if "password" in str(error).lower():
+        if getattr(error, "err_code", None) == raw.FPDF_ERR_PASSWORD:
             reading.problem(file, f"the PDF is encrypted ({error}); publish it unencrypted")
         else:
             reading.problem(file, f"the PDF does not parse ({error}); build the document again")
@@ -799,7 +799,12 @@ def _read_pdf(data: bytes, file: str, reading: _Reading, language: str | None = 
         language = _language(_pdf_language(document, raw), _language(language))
         if len(document) == 0:
             reading.problem(file, "the PDF has no page; build the document again")
-        for number, page in enumerate(document, start=1):
+        for number in range(1, len(document) + 1):
+            try:
+                page = document[number - 1]
+            except pdfium.PdfiumError as error:
+                reading.problem(file, f"the PDF does not parse (page {number}: {error}); build the document again")
+                return
             text, drawn, edges, pictures = _pdf_page(page, raw)
             page.close()
             if pictures and not text and not drawn:
