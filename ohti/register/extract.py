@@ -112,6 +112,8 @@ class Extract:
     rows: int
     #: The private folder DuckDB spills to (removed by :meth:`close`).
     spill: str | None = None
+    #: The latest date in the extract (of any start, end or event).
+    last_date: dt.date | None = None
 
     @property
     def label(self) -> str:
@@ -326,7 +328,7 @@ def load_extract(spec, *, threads: int | None = None, memory_limit: str | None =
     extract_date = (dt.date.fromisoformat(metadata["ohti.extract_date"]) if "ohti.extract_date" in metadata
                     else last)
     synthetic = metadata.get("ohti.synthetic", "").lower() == "true" or "synthetic" in path.name.lower()
-    return Extract(str(path), connection, extract_date, first, synthetic, path_digest(path), rows, str(spill))
+    return Extract(str(path), connection, extract_date, first, synthetic, path_digest(path), rows, str(spill), last)
 
 
 def describe_extract(path) -> dict:

@@ -181,7 +181,7 @@ def _setup(connection, extract, rules: pd.DataFrame, first: dt.date, last: dt.da
     into their counts by area and month (``spell_counts``: the person-level spell facts are never
     stored), the service and KOTO ones as small tables their queries read."""
     start = min(extract.first_date, extract.extract_date) - dt.timedelta(days=400)
-    cal = calendar(start, extract.extract_date + dt.timedelta(days=800))
+    cal = calendar(start, max(extract.extract_date, extract.last_date or extract.extract_date) + dt.timedelta(days=800))
     connection.register("calendar_frame", cal)
     connection.execute("CREATE OR REPLACE TEMP TABLE cal AS SELECT day, working, workday_index FROM calendar_frame")
     connection.execute("""CREATE OR REPLACE TEMP TABLE workday AS
@@ -201,7 +201,8 @@ def _setup(connection, extract, rules: pd.DataFrame, first: dt.date, last: dt.da
     connection.unregister("rules_frame")
     spell_indicators = [i for i in indicators if i in _SPELL_COHORTS]
     if spell_indicators:
-        connection.execute(f"CREATE TEMP TABLE spell_counts AS {_spell_counts(rules, first, last, spell_indicators)}")
+        _day_tables(connection, rules)
+        connection.execute(f"CREATE TEMP TABLE spell_counts AS {_spell_counts(first, last, spell_indicators)}")
     if any(i in _SERVICE_INDICATORS for i in indicators):
         # the first start of a spell or a service after each service ends in the months asked
         # for (for the outcomes)
@@ -226,31 +227,60 @@ def _setup(connection, extract, rules: pd.DataFrame, first: dt.date, last: dt.da
               AND event_date >= DATE '{first}'""")
 
 
-def _spell_counts(rules: pd.DataFrame, first: dt.date, last: dt.date, indicators) -> str:
+def _day_tables(connection, rules: pd.DataFrame) -> None:
+    """The rules and deadlines a spell's cohort days set, looked up by day (``cal`` covers every
+    day a spell can start or have its interview on): ``start_day`` by the start of a spell (the
+    rule in force then, the interview deadline, 6 months on and the rule then, the intensive
+    period), ``interview_day`` by its first initial interview (the rule, the plan's days, the
+    supplementary discussions' count and last day). A few thousand rows, computed once, in
+    place of the same rules worked out again for each of millions of spells."""
+    connection.execute(f"""
+        CREATE OR REPLACE TEMP TABLE start_day AS
+        WITH d AS (SELECT day, workday_index, {_rule_case(rules, "day")} AS rule_start,
+                          CAST(day + INTERVAL 6 MONTH AS DATE) AS six FROM cal),
+             r AS (SELECT *, {_rule_case(rules, "six")} AS rule_six FROM d),
+             v AS (SELECT *, {_rule_value(rules, "rule_start", "interview_days")} AS interview_days,
+                          {_rule_value(rules, "rule_six", "intensive_after")} AS intensive_after,
+                          {_rule_value(rules, "rule_six", "intensive_length")} AS intensive_length,
+                          {_rule_value(rules, "rule_six", "intensive_discussions")} AS intensive_discussions
+                   FROM r)
+        SELECT v.day, v.rule_start, v.six, v.rule_six, v.intensive_discussions, w.day AS interview_deadline,
+               CAST(v.day + to_months(v.intensive_after) AS DATE) AS intensive_from,
+               CAST(v.day + to_months(v.intensive_after) + to_months(v.intensive_length) AS DATE) AS intensive_to
+        FROM v LEFT JOIN workday w ON w.workday_index = v.workday_index + v.interview_days""")
+    connection.execute(f"""
+        CREATE OR REPLACE TEMP TABLE interview_day AS
+        WITH r AS (SELECT day, {_rule_case(rules, "day")} AS rule_interview FROM cal),
+             v AS (SELECT *, {_rule_value(rules, "rule_interview", "plan_days")} AS plan_days,
+                          {_rule_value(rules, "rule_interview", "supplementary_count")} AS supplementary_count,
+                          {_rule_value(rules, "rule_interview", "supplementary_months")} AS supplementary_months
+                   FROM r)
+        SELECT day, rule_interview, plan_days, supplementary_count,
+               CAST(day + to_months(supplementary_months) AS DATE) AS supplementary_until
+        FROM v""")
+
+
+def _spell_counts(first: dt.date, last: dt.date, indicators) -> str:
     """SQL of the cohort counts by indicator, area and month of the indicators measured from
     spells, in one pass over the spells and the events.
 
-    Each spell gets its first initial interview, the rules in force on its three cohort days
-    (the start, the interview, 6 months on) and the windows they set, then the events that fall
-    in its windows (only for spells whose counts are measured: an interview, the intensive
-    period reached); then it gives one cohort row per indicator, counted by area and month.
-    Only spells that can have a cohort day in the months asked for are read (the interview
-    falls within the spell, so it is in those months only if the spell reaches them); every
-    window starts on or after its cohort day, so events before the first month asked for count
-    for no cohort that is measured, nor do events after the spell's last window.
+    Each spell gets its first initial interview, then the rules in force on its three cohort
+    days (the start, the interview, 6 months on) and the windows they set, from the day tables
+    (:func:`_day_tables`), then the events that fall in its windows (only for spells whose
+    counts are measured: an interview, the intensive period reached); then it gives one cohort
+    row per indicator, counted by area and month. Only spells that can have a cohort day in the
+    months asked for are read (the interview falls within the spell, so it is in those months
+    only if the spell reaches them); every window starts on or after its cohort day, so events
+    before the first month asked for count for no cohort that is measured, nor do events after
+    the spell's last window.
     """
-    params = ", ".join(
-        f"{_rule_value(rules, rule, field)} AS {name}" for rule, field, name in (
-            ("rule_start", "interview_days", "interview_days"), ("rule_interview", "plan_days", "plan_days"),
-            ("rule_interview", "supplementary_count", "supplementary_count"),
-            ("rule_interview", "supplementary_months", "supplementary_months"),
-            ("rule_six", "intensive_after", "intensive_after"), ("rule_six", "intensive_length", "intensive_length"),
-            ("rule_six", "intensive_discussions", "intensive_discussions")))
     counted = any(i in _COUNTED for i in indicators)
     counts = """
         counted AS (
-            SELECT sid, person_id, interview, plan_days, supplementary_until, intensive_from, intensive_to FROM sf
-            WHERE interview IS NOT NULL OR (stop >= six AND intensive_from IS NOT NULL)),
+            SELECT f.sid, f.person_id, f.interview, i.plan_days, i.supplementary_until, d.intensive_from,
+                   d.intensive_to
+            FROM sf f JOIN start_day d ON d.day = f.start_date LEFT JOIN interview_day i ON i.day = f.interview
+            WHERE f.interview IS NOT NULL OR (f.stop >= d.six AND d.intensive_from IS NOT NULL)),
         sc AS (
             SELECT f.sid,
                    count(*) FILTER (WHERE e.type = 'employment_plan'
@@ -265,18 +295,16 @@ def _spell_counts(rules: pd.DataFrame, first: dt.date, last: dt.date, indicators
                     AND event_date >= DATE '{first}') e
               ON e.person_id = f.person_id AND e.event_date >= least(f.interview, f.intensive_from)
              AND e.event_date <= greatest(f.interview + f.plan_days, f.supplementary_until, f.intensive_to)
-            GROUP BY f.sid),
-        spell_facts AS (
-            SELECT f.*, coalesce(c.plans, 0) AS plans, coalesce(c.supplementary, 0) AS supplementary,
-                   coalesce(c.intensive, 0) AS intensive
-            FROM sf f LEFT JOIN sc c USING (sid))""".format(first=first) if counted else """
-        spell_facts AS (SELECT * FROM sf)"""
-    # one cohort row per spell and indicator: the k-th indicator's expressions where k = its number
-    def pick(field: str) -> str:
-        cases = " ".join(f"WHEN {k} THEN {_SPELL_COHORTS[i][field]}" for k, i in enumerate(indicators))
-        return f"CASE k {cases} END"
-
-    names = " ".join(f"WHEN {k} THEN '{i}'" for k, i in enumerate(indicators))
+            GROUP BY f.sid),""".format(first=first) if counted else ""
+    tallies = ("coalesce(c.plans, 0) AS plans, coalesce(c.supplementary, 0) AS supplementary, "
+               "coalesce(c.intensive, 0) AS intensive" if counted else "0 AS plans, 0 AS supplementary, 0 AS intensive")
+    # one cohort row per spell and indicator: a SELECT of each indicator's expressions, filtered
+    # to its cohort in the months asked for (DuckDB pushes the filters into spell_facts)
+    cohorts = "\n        UNION ALL ".join(
+        f"""SELECT '{i}' AS indicator, area_code, {c["day"]} AS day, {c["rule_id"]} AS rule_id,
+                   {c["required"]} AS required, {c["until"]} AS until, {c["ok"]} AS ok, {c["eligible"]} AS eligible
+            FROM spell_facts WHERE ({c["cohort"]}) AND {c["day"]} BETWEEN DATE '{first}' AND DATE '{last}'"""
+        for i, c in ((i, _SPELL_COHORTS[i]) for i in indicators))
     return f"""
         WITH sp AS MATERIALIZED (
             SELECT line AS sid, person_id, area_code, start_date, coalesce(end_date, DATE '9999-12-31') AS stop
@@ -289,34 +317,19 @@ def _spell_counts(rules: pd.DataFrame, first: dt.date, last: dt.date, indicators
             FROM sp s JOIN (SELECT person_id, event_date FROM events WHERE type = 'initial_interview') e
               ON e.person_id = s.person_id AND e.event_date >= s.start_date AND e.event_date <= s.stop
             GROUP BY s.sid),
-        days AS (
-            SELECT s.*, f.interview, CAST(s.start_date + INTERVAL 6 MONTH AS DATE) AS six
+        sf AS MATERIALIZED (
+            SELECT s.sid, s.person_id, s.area_code, s.start_date, s.stop, f.interview
             FROM sp s LEFT JOIN first_interview f USING (sid)
             WHERE s.start_date >= DATE '{first}' OR f.interview >= DATE '{first}'
-                  OR s.start_date + INTERVAL 6 MONTH >= DATE '{first}'),
-        ruled AS (
-            SELECT *, {_rule_case(rules, "start_date")} AS rule_start,
-                   {_rule_case(rules, "interview")} AS rule_interview, {_rule_case(rules, "six")} AS rule_six
-            FROM days),
-        valued AS (SELECT *, {params} FROM ruled),
-        sf AS (
-            SELECT v.* EXCLUDE (interview_days, supplementary_months, intensive_after, intensive_length),
-                   w.day AS interview_deadline,
-                   CAST(v.interview + to_months(v.supplementary_months) AS DATE) AS supplementary_until,
-                   CAST(v.start_date + to_months(v.intensive_after) AS DATE) AS intensive_from,
-                   CAST(v.start_date + to_months(v.intensive_after) + to_months(v.intensive_length) AS DATE)
-                       AS intensive_to
-            FROM valued v
-            LEFT JOIN cal k ON k.day = v.start_date
-            LEFT JOIN workday w ON w.workday_index = k.workday_index + v.interview_days),{counts},
+                  OR s.start_date + INTERVAL 6 MONTH >= DATE '{first}'),{counts}
+        spell_facts AS MATERIALIZED (
+            SELECT f.*, d.* EXCLUDE (day), i.* EXCLUDE (day), {tallies}
+            FROM sf f LEFT JOIN start_day d ON d.day = f.start_date LEFT JOIN interview_day i ON i.day = f.interview
+            {"LEFT JOIN sc c USING (sid)" if counted else ""}),
         cohort AS (
-            SELECT k, area_code, {pick("day")} AS day, {pick("rule_id")} AS rule_id,
-                   {pick("required")} AS required, {pick("until")} AS until, {pick("ok")} AS ok,
-                   {pick("eligible")} AS eligible
-            FROM spell_facts, range({len(indicators)}) AS indicator_number(k)
-            WHERE {pick("cohort")})
-        SELECT CASE k {names} END AS indicator, {_COUNTS}
-        FROM cohort WHERE day BETWEEN DATE '{first}' AND DATE '{last}'
+        {cohorts})
+        SELECT indicator, {_COUNTS}
+        FROM cohort
         GROUP BY ALL"""
 
 
