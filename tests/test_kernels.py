@@ -145,6 +145,21 @@ def test_sharing_replaces_a_function_wherever_ohti_refers_to_it(monkeypatch):
     assert warm.share(["ohti.fake:function"], warm.SharedResults(size=10)) == []  # already shared
 
 
+def test_unsharing_puts_the_functions_back_without_importing_lazy_modules(monkeypatch):
+    from ohti.lazy import LazyModule
+
+    function, calls = _counted()
+    home = types.ModuleType("ohti.fake")
+    home.function = function
+    home.later = LazyModule("ohti_module_that_does_not_exist")  # importing it would fail
+    monkeypatch.setitem(sys.modules, home.__name__, home)
+    results = warm.SharedResults(size=10)
+    assert warm.share(["ohti.fake:function"], results) == ["ohti.fake:function"]
+    assert home.function is not function
+    assert warm.unshare(results) == 1
+    assert home.function is function and isinstance(home.later, LazyModule)
+
+
 def test_restore_puts_back_what_a_document_changed(monkeypatch, tmp_path):
     import numpy
     import pandas

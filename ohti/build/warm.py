@@ -45,6 +45,7 @@ import os
 import pickle
 import sys
 import threading
+import types
 import warnings
 from collections.abc import Callable, Iterable
 
@@ -197,7 +198,9 @@ def unshare(results: SharedResults) -> int:
         if loaded is None or not (name == "ohti" or name.startswith("ohti.")):
             continue
         for key, value in list(vars(loaded).items()):
-            if getattr(value, "__ohti_results__", None) is results:
+            # only the wrappers are functions with this attribute (asking anything else, a
+            # lazily imported module would import it)
+            if isinstance(value, types.FunctionType) and getattr(value, "__ohti_results__", None) is results:
                 setattr(loaded, key, value.__ohti_shared__)
                 restored += 1
     return restored
