@@ -176,6 +176,8 @@ def test_temporary_files_of_an_interrupted_build_are_removed(tmp_path):
 def test_workers_are_capped_by_documents_and_cpus():
     assert edition.worker_count(6, 1, cpus=2) == 2  # one area: at most two documents, two CPUs
     assert edition.worker_count(6, 1, cpus=8) == 2
+    assert edition.worker_count(6, 1, cpus=8, language="fi") == 1  # one area in one language: one document
+    assert edition.worker_count(None, 3, cpus=8, language="sv") == 3
     assert edition.worker_count(None, 45, grouping="evk", validity=True, cpus=2) == 2
     assert edition.worker_count(1, 45, cpus=8) == 1
 

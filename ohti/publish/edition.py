@@ -253,20 +253,27 @@ def build_area_documents(codes: str = "all", period: str | None = None, formats=
     formats = parse_formats(formats)
     if language is not None:
         check_language(language)
-    jobs = worker_count(jobs, len(codes), grouping=grouping, validity=validity)
+    requested = jobs
+    jobs = worker_count(jobs, len(codes), grouping=grouping, validity=validity, language=language)
+    # The documents are built on worker processes, one document too, unless `jobs` asks for this
+    # process (--jobs 1) or there is one CPU: this process writes the catalogue and the data
+    # packages meanwhile, and a document built here would share its interpreter lock with them.
+    separate = not scheduler and (jobs > 1 or (requested != 1 and (os.cpu_count() or 1) > 1))
     with batch.WorkerPool(jobs) as pool:
-        if jobs > 1 and not scheduler and _nothing_built_yet(outputs_dir, period):
+        if separate and _nothing_built_yet(outputs_dir, period):
             pool.start()  # every document will be built: the workers start while the period is checked
         return _build_period(pool, codes, period, formats, jobs, language, progress, outputs_dir,
                              force=force, scheduler=scheduler, grouping=grouping, validity=validity,
-                             extract=extract, compare_with=compare_with)
+                             extract=extract, compare_with=compare_with, separate=separate)
 
 
 def worker_count(jobs: int | None, areas_count: int, *, grouping=None, validity: bool = False,
-                 cpus: int | None = None) -> int:
+                 cpus: int | None = None, language: str | None = None) -> int:
     """How many workers a build starts: `jobs` (the CPUs by default), but no more than the CPUs
-    nor the documents there can be (each area in two languages, a grouping's regional documents
-    and national overviews, the validity documents).
+    nor the documents there can be (each area in two languages, or in one when `language` is
+    given; a grouping's regional documents and national overviews; the validity documents).
+    A worker with no document to build would only take a core from the others while its
+    kernel starts.
 
     Raises
     ------
@@ -276,7 +283,8 @@ def worker_count(jobs: int | None, areas_count: int, *, grouping=None, validity:
     cpus = cpus or os.cpu_count() or 1
     if jobs is not None and jobs < 1:
         raise ParameterError(f"--jobs must be at least 1, not {jobs}")
-    most = 2 * areas_count + (2 * MAX_REGIONS + 2 if grouping else 0) + (2 if validity else 0)
+    editions = 1 if language else 2
+    most = editions * (areas_count + (MAX_REGIONS + 1 if grouping else 0) + (1 if validity else 0))
     return max(1, min(jobs or cpus, cpus, most))
 
 
@@ -297,7 +305,8 @@ def _nothing_built_yet(outputs_dir, period: str | None) -> bool:
 
 
 def _build_period(pool, codes, period, formats, jobs, language, progress, outputs_dir, *,
-                  force, scheduler, grouping, validity, extract, compare_with=None) -> BuildSummary:
+                  force, scheduler, grouping, validity, extract, compare_with=None,
+                  separate: bool = True) -> BuildSummary:
     """:func:`build_area_documents` once its arguments are checked, on the workers of `pool`."""
 
     period = checked_period(period, outputs_dir) if period else default_period(outputs_dir)
@@ -305,7 +314,7 @@ def _build_period(pool, codes, period, formats, jobs, language, progress, output
         remove_temporary_files(Path(outputs_dir) / period)
         return _build_locked(pool, codes, period, formats, jobs, language, progress, outputs_dir, force=force,
                              scheduler=scheduler, grouping=grouping, validity=validity, extract=extract,
-                             compare_with=compare_with)
+                             compare_with=compare_with, separate=separate)
 
 
 LOCK_NAME = ".lock"
@@ -377,8 +386,10 @@ def remove_temporary_files(folder: Path) -> list[Path]:
 
 
 def _build_locked(pool, codes, period, formats, jobs, language, progress, outputs_dir, *,
-                  force, scheduler, grouping, validity, extract, compare_with=None) -> BuildSummary:
-    """:func:`_build_period` while it holds the period's lock."""
+                  force, scheduler, grouping, validity, extract, compare_with=None,
+                  separate: bool = True) -> BuildSummary:
+    """:func:`_build_period` while it holds the period's lock; `separate`: build the documents
+    on the worker processes of `pool`, not in this process."""
 
     if grouping == "auto":
         grouping = regional_division(period)
@@ -404,7 +415,7 @@ def _build_locked(pool, codes, period, formats, jobs, language, progress, output
         side.submit(load_all_sources)
         catalogue_done = side.submit(publish_catalogue, outputs_dir, force=force,
                                      **({"extract": extract_path} if extract_path else {}))
-        workers = pool if jobs > 1 and not scheduler else None
+        workers = pool if separate and not scheduler else None
         packages_done = side.submit(_packages_with_workers, workers, codes, period, outputs_dir, force=force)
         results = batch.build_documents(specs, period=period, formats=formats, jobs=jobs,
                                         outputs_dir=outputs_dir, notebook=AREA_NOTEBOOK, progress=progress,
