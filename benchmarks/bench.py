@@ -36,7 +36,7 @@ With ``--full`` (``make bench FULL=1``), ``full_build_s``: the full default ``ma
 build (``ohti build --areas all --grouping auto --validity --audit``, warm .venv) into an
 emptied outputs folder, timed once, with ``full_build_documents`` (its PDF documents) and
 ``full_build_ok``. The last lines are ``key=value``, for machines; everything is also written to
-``outputs/bench.json``.
+``outputs/bench.json`` (in the folder ``OHTI_OUTPUTS_DIR`` names, when set).
 
 The 250-indicator registry of the first part is the shipped catalogue's public indicators
 repeated under numbered ids (real data, a registry the size of KEHA-keskus's), so that loading
@@ -558,8 +558,8 @@ def main(argv=None) -> int:
           f"engine {results['engine_s']:.3f} s (target < 1 s); "
           f"no-change rebuild {results['incremental_s']:.3f} s (target < 2 s)")
 
-    out = ROOT / "outputs" / "bench.json"
-    out.parent.mkdir(exist_ok=True)
+    out = paths.OUTPUTS_DIR / "bench.json"  # outputs/, or the folder OHTI_OUTPUTS_DIR names
+    out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
     print(f"written: {out}\n")
     for key in ("naive_s", "build_s", "floor_s", "ratio_build_vs_naive", "ratio_build_vs_floor",

@@ -132,3 +132,38 @@ def test_the_public_api_resolves(name):
     assert callable(getattr(ohti, name)) and name in dir(ohti)
     with pytest.raises(AttributeError):
         ohti.no_such_function  # noqa: B018
+
+
+def test_the_command_starts_without_the_drawing_libraries():
+    """`ohti` loads matplotlib and geopandas only when it draws: a build with nothing to build,
+    the catalogue and the audit start half a second sooner."""
+    import subprocess
+    import sys
+
+    code = ("import sys, ohti.cli; "
+            "print(sorted(m for m in ('matplotlib', 'matplotlib.pyplot', 'geopandas') if m in sys.modules))")
+    shown = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert shown.strip() == "[]"
+
+
+def test_a_lazy_module_is_prepared_once_before_its_import():
+    from ohti.lazy import LazyModule
+
+    steps = []
+    math = LazyModule("math", prepare=lambda: steps.append("prepared"))
+    assert steps == []
+    assert math.sqrt(16.0) == 4.0 and math.pi > 3
+    assert steps == ["prepared"]
+
+
+def test_charts_draw_with_the_agg_backend_whatever_the_environment_asks():
+    import os
+    import subprocess
+    import sys
+
+    code = ("from ohti.documents import charts; import matplotlib; charts.plt.figure(); "
+            "print(matplotlib.get_backend().lower())")
+    environment = {**os.environ, "MPLBACKEND": "svg"}
+    shown = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                           env=environment).stdout
+    assert shown.strip() == "agg"

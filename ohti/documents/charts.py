@@ -11,15 +11,25 @@ import html
 import io
 import weakref
 
-import matplotlib
-
+from ohti.i18n import format_number, label
+from ohti.lazy import LazyModule
 from ohti.stats.funnels import FUNNEL_STATISTICS
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-from matplotlib.ticker import FuncFormatter  # noqa: E402
 
-from ohti.i18n import format_number, label
+def _agg_backend() -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+
+
+# matplotlib (half a second to import) loads when the first chart is drawn, with the Agg
+# backend: documents embed their charts as images and never open a window. The commands that
+# draw nothing (a build with nothing to build, the catalogue, the audit) start without it.
+plt = LazyModule("matplotlib.pyplot", prepare=_agg_backend)
+ticker = LazyModule("matplotlib.ticker")
+mlines = LazyModule("matplotlib.lines")
+mpatches = LazyModule("matplotlib.patches")
+mtransforms = LazyModule("matplotlib.transforms")
 
 AREA_COLOUR = "#0072B2"
 BREAK_COLOUR = "#6F6F6F"
@@ -180,7 +190,7 @@ def plot_area_vs_nation(series, *, area_name: str, indicator_name: str, unit: st
                     linestyle="--", label=label("national", language))
             _mark_isolated(ax, series["period"], series["national"], color=NATIONAL_COLOUR, marker="s")
         ax.set_ylabel(f"{indicator_name} ({unit})" if unit else indicator_name)
-        ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: format_number(v, max(decimals, 0), language)))
+        ax.yaxis.set_major_formatter(ticker.FuncFormatter(lambda v, _: format_number(v, max(decimals, 0), language)))
         breaks = series.attrs.get("breaks", ())
         bottom = _mark_breaks(ax, breaks)
         ax.legend(frameon=False, loc="best")
@@ -206,9 +216,6 @@ import textwrap  # noqa: E402
 
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
-from matplotlib.lines import Line2D  # noqa: E402
-from matplotlib.patches import Patch  # noqa: E402
-from matplotlib.transforms import blended_transform_factory  # noqa: E402
 
 from ohti.errors import ParameterError  # noqa: E402
 
@@ -424,7 +431,7 @@ def _spine_positions(rows):
 
 def _spine_text_columns(fig, ax, rows, y, area_name, language):
     """The area's and the country's values as right-aligned columns beside the rows."""
-    transform = blended_transform_factory(fig.transFigure, ax.transData)
+    transform = mtransforms.blended_transform_factory(fig.transFigure, ax.transData)
     columns = ((SPINE_VALUE_COLUMNS[0], area_name, "value"),
                (SPINE_VALUE_COLUMNS[1], label("national", language), "national"))
     for x, heading, column in columns:
@@ -437,13 +444,13 @@ def _spine_text_columns(fig, ax, rows, y, area_name, language):
 
 def _spine_legend(fig, rows, language, *, top):
     shown = [s for s in SPINE_MARKERS if (rows["significance"] == s).any()]
-    handles = [Line2D([], [], linestyle="none", marker=SPINE_MARKERS[s][0], markersize=7,
+    handles = [mlines.Line2D([], [], linestyle="none", marker=SPINE_MARKERS[s][0], markersize=7,
                       markerfacecolor=SPINE_MARKERS[s][1], markeredgecolor="black",
                       label=label(SPINE_MARKERS[s][2], language)) for s in shown]
-    handles += [Line2D([], [], color=NATIONAL_COLOUR, linewidth=1.4,
+    handles += [mlines.Line2D([], [], color=NATIONAL_COLOUR, linewidth=1.4,
                        label=label("spine_centre", language)),
-                Patch(facecolor=SPINE_RANGE_COLOUR, label=label("spine_range", language)),
-                Patch(facecolor=SPINE_IQR_COLOUR, label=label("spine_iqr", language))]
+                mpatches.Patch(facecolor=SPINE_RANGE_COLOUR, label=label("spine_range", language)),
+                mpatches.Patch(facecolor=SPINE_IQR_COLOUR, label=label("spine_iqr", language))]
     title = label("spine_reversed", language) if (rows["polarity"] == "lower_is_better").any() \
         else None
     legend = fig.legend(handles=handles, loc="upper left", bbox_to_anchor=(0.02, top), ncol=2,
@@ -563,9 +570,9 @@ def plot_funnel(values, denominators, limits, *, target, focal=None, labels=None
                                        else "funnel_denominator", language))
         ax.set_ylabel(f"{label('funnel_value', language)} ({unit})" if unit
                       else label("funnel_value", language))
-        ax.yaxis.set_major_formatter(FuncFormatter(
+        ax.yaxis.set_major_formatter(ticker.FuncFormatter(
             lambda v, _: format_number(v, max(int(decimals), 0), language)))
-        ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: format_number(v, 0, language)))
+        ax.xaxis.set_major_formatter(ticker.FuncFormatter(lambda v, _: format_number(v, 0, language)))
         ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.16), ncol=3, frameon=False,
                   fontsize=8)
         _lay_out(fig)
@@ -709,7 +716,7 @@ def plot_caterpillar(table, *, national: float, indicator_name: str, unit: str, 
             if tick.get_text() in highlight:
                 tick.set_fontweight("bold")
         ax.set_xlabel(f"{indicator_name} ({unit})" if unit else indicator_name)
-        ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: format_number(v, decimals, language)))
+        ax.xaxis.set_major_formatter(ticker.FuncFormatter(lambda v, _: format_number(v, decimals, language)))
         ax.grid(axis="y", visible=False)
         ax.set_ylim(-0.8, len(rows) - 0.2)
         _lay_out(fig)

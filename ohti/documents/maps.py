@@ -10,19 +10,20 @@ from __future__ import annotations
 
 import functools
 
-import geopandas as gpd
-import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
-from matplotlib.collections import PathCollection
-from matplotlib.patches import Patch
-from matplotlib.path import Path
 
-from ohti.documents.charts import STYLE
+from ohti.documents.charts import STYLE, mpatches, plt
 from ohti.errors import ParameterError, SourceDataError
 from ohti.i18n import format_number, label
+from ohti.lazy import LazyModule
 from ohti.sources import areas
 from ohti.sources.files import shipped_path
+
+# geopandas and matplotlib (a second to import together) load when the first map is drawn
+gpd = LazyModule("geopandas")
+mcollections = LazyModule("matplotlib.collections")
+mpath = LazyModule("matplotlib.path")
 
 BOUNDARIES_FILE = "boundaries/kunnat_2025_min.geojson"
 PROJECTION = "EPSG:3067"
@@ -89,7 +90,7 @@ def unit_paths(level: str) -> dict:
     return {code: _outline(geometry) for code, geometry in shapes["geometry"].items()}
 
 
-def _outline(geometry) -> Path:
+def _outline(geometry) -> "mpath.Path":
     """A (multi)polygon as one compound path: each ring moves to its start, runs and closes.
 
     Rings are oriented (outer rings counter-clockwise, holes clockwise), so that matplotlib's
@@ -103,12 +104,13 @@ def _outline(geometry) -> Path:
         for ring in [polygon.exterior, *polygon.interiors]:
             xy = np.asarray(ring.coords)[:, :2]
             vertices.append(xy)
-            codes.append(np.concatenate([[Path.MOVETO], np.full(len(xy) - 2, Path.LINETO), [Path.CLOSEPOLY]]))
-    return Path(np.concatenate(vertices), np.concatenate(codes).astype(Path.code_type))
+            codes.append(np.concatenate([[mpath.Path.MOVETO], np.full(len(xy) - 2, mpath.Path.LINETO),
+                                         [mpath.Path.CLOSEPOLY]]))
+    return mpath.Path(np.concatenate(vertices), np.concatenate(codes).astype(mpath.Path.code_type))
 
 
 def _draw_outlines(ax, paths, *, facecolor, edgecolor, linewidth, hatch=None) -> None:
-    ax.add_collection(PathCollection(list(paths), facecolors=facecolor, edgecolors=edgecolor,
+    ax.add_collection(mcollections.PathCollection(list(paths), facecolors=facecolor, edgecolors=edgecolor,
                                      linewidths=linewidth, hatch=hatch or None))
 
 
@@ -198,14 +200,14 @@ def plot_choropleth(values: pd.Series, *, title: str, decimals: int, language: s
             if len(part):
                 _draw_outlines(ax, [outlines[code] for code in part], facecolor=colour, edgecolor="#666666",
                                linewidth=0.3, hatch=hatch)
-            handles.append(Patch(facecolor=colour, edgecolor="#666666", hatch=hatch,
+            handles.append(mpatches.Patch(facecolor=colour, edgecolor="#666666", hatch=hatch,
                                  label=f"{format_number(breaks[index], shown, language)} – "
                                        f"{format_number(breaks[index + 1], shown, language)}"))
         missing = shapes.index[shapes["value"].isna().to_numpy()]
         if len(missing):
             _draw_outlines(ax, [outlines[code] for code in missing], facecolor="#FFFFFF", edgecolor="#666666",
                            linewidth=0.3)
-            handles.append(Patch(facecolor="#FFFFFF", edgecolor="#666666", label=label("map_missing", language)))
+            handles.append(mpatches.Patch(facecolor="#FFFFFF", edgecolor="#666666", label=label("map_missing", language)))
         ax.set_title(title, fontsize=7.5, loc="left")
         meaning = label("map_darker_worse" if polarity != "neutral" else "map_darker_larger", language)
         ax.legend(handles=handles, loc="upper center", fontsize=6.5, frameon=False, ncol=2, title=meaning,

@@ -371,10 +371,17 @@ def document_languages(level: str, code: str) -> list[str]:
     """The languages a unit's documents are published in, from its members' language status:
     Finnish for monolingual Finnish-speaking units, Swedish for monolingual Swedish-speaking
     ones, and both for units with a bilingual (or mixed) membership."""
+    return list(_document_languages(level, code))
+
+
+@functools.lru_cache(maxsize=1024)
+def _document_languages(level: str, code: str) -> tuple[str, ...]:
+    """:func:`document_languages`, remembered (a pure function of the shipped municipality key):
+    a build plans its documents several times over."""
     units = members(level, code) if level != "national" else load_key()
     statuses = set(units["language_code"])
     if statuses == {FINNISH_ONLY}:
-        return ["fi"]
+        return ("fi",)
     if statuses == {SWEDISH_ONLY}:
-        return ["sv"]
-    return ["fi", "sv"]
+        return ("sv",)
+    return ("fi", "sv")
