@@ -12,7 +12,7 @@ import re
 import numpy as np
 import pandas as pd
 
-from ohti.documents.charts import STYLE
+from ohti.documents.charts import STYLE, plt
 from ohti.documents.tables import html_table
 from ohti.documents.templating import Html, render
 from ohti.i18n import format_number, label
@@ -100,8 +100,6 @@ def plot_rankability(card: pd.DataFrame, language: str = "fi"):
     (Figure, str)
         The figure and its alt text.
     """
-    import matplotlib.pyplot as plt
-
 
     shown = card.assign(_order=card["rankability"].fillna(card["icc"])).sort_values("_order")
     names = [_name(i, language) for i in shown["indicator"]]
@@ -134,8 +132,6 @@ def plot_heatmap(correlation: pd.DataFrame, clusters: pd.Series, language: str =
     -------
     (Figure, str)
     """
-    import matplotlib.pyplot as plt
-
 
     order = clusters.sort_values(kind="stable").index.tolist()
     matrix = correlation.loc[order, order].to_numpy(dtype=float)
