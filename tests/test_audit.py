@@ -469,7 +469,30 @@ def damaged(kind):
         return gzip.compress(csv_text(30, 45).encode())[:-6]       # cut before the end of its stream
     if kind == "pdf end":
         return pdf_of(TABLES.format(css="", **CLEAN))[:-6]          # whole but for its %%EOF line
+    if kind == "pdf password":
+        return password_protected_pdf()
     return pdf_of(TABLES.format(css="", **CLEAN))[:2000]            # cut in its first page
+
+
+def password_protected_pdf() -> bytes:
+    """A one-page PDF written by hand whose standard security handler (RC4, revision 2) asks for
+    a password: its /U entry is not the one the empty password gives."""
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 200 200] >>",
+        b"<< /Filter /Standard /V 1 /R 2 /P -4 /O <" + b"41" * 32 + b"> /U <" + b"42" * 32 + b"> >>",
+    ]
+    out, offsets = bytearray(b"%PDF-1.4\n"), []
+    for number, body in enumerate(objects, start=1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n%s\nendobj\n" % (number, body)
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+    out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
+    out += b"trailer\n<< /Size %d /Root 1 0 R /Encrypt 4 0 R /ID [<%s> <%s>] >>\nstartxref\n%d\n%%%%EOF\n" % (
+        len(objects) + 1, b"00" * 16, b"00" * 16, xref)
+    return bytes(out)
 
 
 @pytest.mark.parametrize("name,content,reason", [
@@ -477,6 +500,7 @@ def damaged(kind):
     ("values.csv.gz", lambda: damaged("gz"), r"the gzip archive is damaged \(Compressed file ended"),
     ("36_fi.pdf", lambda: damaged("pdf"), r"the PDF does not parse \(Failed to load document"),
     ("36_fi.pdf", lambda: damaged("pdf end"), r"the PDF does not parse \(it ends before its end-of-file marker\)"),
+    ("36_fi.pdf", lambda: damaged("pdf password"), r"the PDF is encrypted \(.*password.*\); publish it unencrypted"),
     ("36_fi.ipynb", lambda: b'{"cells": [', r"not a notebook: its JSON breaks at line 1"),
     ("36.xlsx", lambda: b"not a workbook", r"the workbook does not open"),
     ("summary.json", lambda: b"{}", r"not a kind of file ohti audit reads \(\.json\)"),
