@@ -276,3 +276,28 @@ def test_funnel_invalid_input_raises(kwargs, match):
     values, denominators, limits = (options.pop(k) for k in ("values", "denominators", "limits"))
     with pytest.raises(ParameterError, match=match):
         plot_funnel(values, denominators, limits, **options)
+
+
+# --------------------------------------------------------------------------------------------
+# Saving
+# --------------------------------------------------------------------------------------------
+
+def test_a_laid_out_chart_is_drawn_once_when_saved(monkeypatch):
+    """A line chart fits its figure by tight layout and is saved as it is: one draw, not the
+    second one savefig makes for a figure that keeps a layout engine."""
+    from matplotlib.figure import Figure
+
+    from ohti.documents.charts import plot_area_vs_nation
+
+    # Synthetic test data: two years of made-up monthly values.
+    months = pd.date_range("2022-01-01", periods=24, freq="MS")
+    series = pd.DataFrame({"period": months, "area": np.linspace(8.0, 10.0, 24),
+                           "national": np.linspace(9.0, 9.5, 24)})
+    fig, _ = plot_area_vs_nation(series, area_name="Area", indicator_name="Rate", unit="%", decimals=1,
+                                 language="en")
+    draws = []
+    original = Figure.draw
+    monkeypatch.setattr(Figure, "draw", lambda self, renderer: (draws.append(1), original(self, renderer))[1])
+    page = figure_html(fig, "alt")
+    assert page.startswith("<figure><img src=\"data:image/svg+xml;base64,")
+    assert len(draws) == 1

@@ -59,6 +59,9 @@ def _lay_out(fig, *, bottom: float = 0.0) -> None:
     (a fraction of the figure kept for notes), and remember that the figure needs no cropping
     when it is saved."""
     fig.tight_layout(rect=(0, bottom, 1, 1)) if bottom else fig.tight_layout()
+    # tight_layout leaves a placeholder layout engine behind, and savefig draws a figure that has
+    # one twice (the first time for a layout engine that does nothing): without it, once
+    fig.set_layout_engine(None)
     _LAID_OUT.add(fig)
 
 
