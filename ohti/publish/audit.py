@@ -785,7 +785,7 @@ def _read_pdf(data: bytes, file: str, reading: _Reading, language: str | None = 
         document = pdfium.PdfDocument(data)
     except pdfium.PdfiumError as error:
         if getattr(error, "err_code", None) == raw.FPDF_ERR_PASSWORD:
-            reading.problem(file, f"the PDF is encrypted ({error}); publish it unencrypted")
+            reading.problem(file, "the PDF is encrypted (it asks for a password to open); publish it unencrypted")
         else:
             reading.problem(file, f"the PDF does not parse ({error}); build the document again")
         return
