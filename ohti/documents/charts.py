@@ -448,10 +448,10 @@ def _spine_text_columns(fig, ax, rows, y, area_name, language):
 def _spine_legend(fig, rows, language, *, top):
     shown = [s for s in SPINE_MARKERS if (rows["significance"] == s).any()]
     handles = [mlines.Line2D([], [], linestyle="none", marker=SPINE_MARKERS[s][0], markersize=7,
-                      markerfacecolor=SPINE_MARKERS[s][1], markeredgecolor="black",
-                      label=label(SPINE_MARKERS[s][2], language)) for s in shown]
+                             markerfacecolor=SPINE_MARKERS[s][1], markeredgecolor="black",
+                             label=label(SPINE_MARKERS[s][2], language)) for s in shown]
     handles += [mlines.Line2D([], [], color=NATIONAL_COLOUR, linewidth=1.4,
-                       label=label("spine_centre", language)),
+                              label=label("spine_centre", language)),
                 mpatches.Patch(facecolor=SPINE_RANGE_COLOUR, label=label("spine_range", language)),
                 mpatches.Patch(facecolor=SPINE_IQR_COLOUR, label=label("spine_iqr", language))]
     title = label("spine_reversed", language) if (rows["polarity"] == "lower_is_better").any() \

@@ -111,7 +111,7 @@ def _outline(geometry) -> "mpath.Path":
 
 def _draw_outlines(ax, paths, *, facecolor, edgecolor, linewidth, hatch=None) -> None:
     ax.add_collection(mcollections.PathCollection(list(paths), facecolors=facecolor, edgecolors=edgecolor,
-                                     linewidths=linewidth, hatch=hatch or None))
+                                                  linewidths=linewidth, hatch=hatch or None))
 
 
 def _frame_finland(ax) -> None:
@@ -201,13 +201,14 @@ def plot_choropleth(values: pd.Series, *, title: str, decimals: int, language: s
                 _draw_outlines(ax, [outlines[code] for code in part], facecolor=colour, edgecolor="#666666",
                                linewidth=0.3, hatch=hatch)
             handles.append(mpatches.Patch(facecolor=colour, edgecolor="#666666", hatch=hatch,
-                                 label=f"{format_number(breaks[index], shown, language)} – "
-                                       f"{format_number(breaks[index + 1], shown, language)}"))
+                                          label=f"{format_number(breaks[index], shown, language)} – "
+                                                f"{format_number(breaks[index + 1], shown, language)}"))
         missing = shapes.index[shapes["value"].isna().to_numpy()]
         if len(missing):
             _draw_outlines(ax, [outlines[code] for code in missing], facecolor="#FFFFFF", edgecolor="#666666",
                            linewidth=0.3)
-            handles.append(mpatches.Patch(facecolor="#FFFFFF", edgecolor="#666666", label=label("map_missing", language)))
+            handles.append(mpatches.Patch(facecolor="#FFFFFF", edgecolor="#666666",
+                                          label=label("map_missing", language)))
         ax.set_title(title, fontsize=7.5, loc="left")
         meaning = label("map_darker_worse" if polarity != "neutral" else "map_darker_larger", language)
         ax.legend(handles=handles, loc="upper center", fontsize=6.5, frameon=False, ncol=2, title=meaning,

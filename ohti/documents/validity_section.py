@@ -100,7 +100,6 @@ def plot_rankability(card: pd.DataFrame, language: str = "fi"):
     (Figure, str)
         The figure and its alt text.
     """
-
     shown = card.assign(_order=card["rankability"].fillna(card["icc"])).sort_values("_order")
     names = [_name(i, language) for i in shown["indicator"]]
     y = np.arange(len(shown))
@@ -132,7 +131,6 @@ def plot_heatmap(correlation: pd.DataFrame, clusters: pd.Series, language: str =
     -------
     (Figure, str)
     """
-
     order = clusters.sort_values(kind="stable").index.tolist()
     matrix = correlation.loc[order, order].to_numpy(dtype=float)
     names = [f"{_name(i, language)} ({clusters[i]})" for i in order]
